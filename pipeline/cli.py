@@ -1,0 +1,246 @@
+"""`sohoa` command line: a thin shell over pipeline.run and the stores."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from pipeline import __version__
+from pipeline.errors import EXIT_INPUT_FAILED, EXIT_OK, SohoaError
+from pipeline.index import Index
+from pipeline.ingest import discover
+from pipeline.run import BatchPlanned, DocumentDone, Ingestor, PagesDone, PipelineSettings
+from pipeline.settings import Settings, load_settings
+from pipeline.store import open_store
+
+console = Console(stderr=True)
+# Piped output (reports, CI logs) gets room for the whole summary table instead of 80 columns.
+stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+
+
+class _Context:
+    def __init__(self) -> None:
+        self.settings: Settings = load_settings()
+        self._index: Index | None = None
+        self._store = None
+
+    @property
+    def index(self) -> Index:
+        if self._index is None:
+            self._index = Index(self.settings.index_url)
+        return self._index
+
+    @property
+    def store(self):
+        if self._store is None:
+            self._store = open_store(self.settings.objects_url)
+        return self._store
+
+
+pass_context = click.make_pass_decorator(_Context, ensure=True)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False, prog_name="sohoa")
+    except click.exceptions.Abort:
+        console.print("interrupted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except SohoaError as exc:
+        console.print(f"[red]error[/red]: {exc.message}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        sys.exit(130)
+    sys.exit(0)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="sohoa")
+@click.option("-v", "--verbose", count=True, help="-v: decisions per file; -vv: every tool call.")
+def cli(verbose: int) -> None:
+    """sohoa: digitise Vietnamese one-stop-shop dossiers."""
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--jobs", "-j", type=int, default=None, help="Page processes (default: one per core).")
+@click.option("--report", type=click.Path(path_type=Path), help="Write one JSON line per input file.")
+@click.option("--dossier", "dossier_code", help="Dossier code for files a manifest does not name.")
+@click.option("--owner-id", help="Owner's personal ID for files a manifest does not name.")
+@click.option("--procedure", "procedure_code", help="Procedure code (mã TTHC).")
+@pass_context
+def ingest(ctx: _Context, paths, jobs, report, dossier_code, owner_id, procedure_code) -> None:
+    """OCR scans and PDFs into searchable PDF/A documents, stored and indexed.
+
+    A directory is walked recursively; each sub-directory holding files is one dossier.
+    Exit code 0: every file stored or already stored; 3: some files failed (see README).
+    """
+    settings = ctx.settings
+    inputs = discover(
+        list(paths), dossier_code=dossier_code, owner_id=owner_id, procedure_code=procedure_code
+    )
+    if not inputs:
+        raise click.UsageError("no input files found")
+    ingestor = Ingestor(
+        ctx.store,
+        ctx.index,
+        PipelineSettings.from_settings(settings),
+        quarantine_dir=settings.quarantine_dir,
+    )
+    jobs = settings.effective_jobs(jobs)
+    started = time.perf_counter()
+    lines = []
+    report_handle = report.open("w", encoding="utf-8") if report else None
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("pages · {task.fields[rate]} pages/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+    task_id = progress.add_task("ingest", total=None, rate="–")
+
+    def on_event(event) -> None:
+        if isinstance(event, BatchPlanned):
+            progress.update(task_id, total=event.pages)
+        elif isinstance(event, PagesDone):
+            elapsed = time.perf_counter() - started
+            done = progress.tasks[0].completed + event.pages
+            progress.update(task_id, advance=event.pages, rate=f"{done / elapsed:.2f}")
+        elif isinstance(event, DocumentDone):
+            style = {"failed": "red", "duplicate": "yellow"}.get(event.line.status, "green")
+            progress.console.print(f"[{style}]{event.message}[/{style}]", highlight=False)
+
+    try:
+        with progress:
+            for line in ingestor.ingest(inputs, jobs=jobs, progress=on_event):
+                lines.append(line)
+                if report_handle:
+                    report_handle.write(line.model_dump_json() + "\n")
+                    report_handle.flush()
+    finally:
+        if report_handle:
+            report_handle.close()
+    elapsed = time.perf_counter() - started
+    _print_summary(lines, elapsed, settings)
+    failed = [line for line in lines if line.status == "failed"]
+    sys.exit(EXIT_INPUT_FAILED if failed else EXIT_OK)
+
+
+def _print_summary(lines, elapsed: float, settings: Settings) -> None:
+    stored = [line for line in lines if line.status == "stored"]
+    duplicates = [line for line in lines if line.status == "duplicate"]
+    failed = [line for line in lines if line.status == "failed"]
+    pages = sum(line.pages for line in stored)
+    table = Table(title="sohoa ingest", show_header=True)
+    table.add_column("documents", justify="right")
+    table.add_column("stored", justify="right")
+    table.add_column("duplicates", justify="right")
+    table.add_column("failed", justify="right")
+    table.add_column("pages", justify="right")
+    table.add_column("seconds/page", justify="right")
+    table.add_column("wall seconds", justify="right")
+    table.add_row(
+        str(len(lines)), str(len(stored)), str(len(duplicates)), str(len(failed)), str(pages),
+        f"{elapsed / pages:.2f}" if pages else "–", f"{elapsed:.1f}",
+    )
+    stdout.print(table)
+    if failed:
+        reasons = Table(title="failures", show_header=True)
+        reasons.add_column("file")
+        reasons.add_column("code")
+        reasons.add_column("reason")
+        for line in failed:
+            reasons.add_row(line.source, line.error_code or "", line.error or "")
+        stdout.print(reasons)
+        stdout.print(f"failed files were copied with their reasons to {settings.quarantine_dir}")
+    stdout.print(f"index: {settings.index_url}")
+    stdout.print(f"objects: {settings.objects_url}")
+
+
+@cli.command()
+@click.argument("document_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+@pass_context
+def show(ctx: _Context, document_id: str, as_json: bool) -> None:
+    """Show one document's record."""
+    record = ctx.index.get(document_id).public()
+    if as_json:
+        stdout.print_json(json.dumps(record, ensure_ascii=False))
+        return
+    table = Table(show_header=False)
+    for key, value in record.items():
+        table.add_row(key, json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value))
+    stdout.print(table)
+
+
+@cli.command()
+@click.argument("document_id")
+@pass_context
+def text(ctx: _Context, document_id: str) -> None:
+    """Print a document's text; pages are separated by form feeds."""
+    click.echo(ctx.index.get(document_id).text)
+
+
+@cli.command()
+@click.argument("document_id")
+@click.option("--variant", type=click.Choice(["searchable", "original"]), default="searchable")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+@pass_context
+def export(ctx: _Context, document_id: str, variant: str, output: Path) -> None:
+    """Write a stored document to a file (the original is the exact bytes received)."""
+    row = ctx.index.get(document_id)
+    key = row.original_key if variant == "original" else row.searchable_key
+    output.write_bytes(ctx.store.get(key))
+    console.print(f"wrote {output}")
+
+
+@cli.command(name="list")
+@click.option("--dossier", "dossier_code", help="Only this dossier.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_context
+def list_documents(ctx: _Context, dossier_code: str | None, as_json: bool) -> None:
+    """List stored documents."""
+    rows = ctx.index.list(dossier_code=dossier_code)
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row.public(), ensure_ascii=False))
+        return
+    table = Table(show_header=True)
+    for column in ("id", "dossier", "file", "title", "pages", "OCR conf.", "status"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row.id[:12], row.dossier_code or "", row.filename, row.title or "", str(row.pages),
+            f"{row.ocr_confidence:.0f}" if row.ocr_confidence is not None else "", row.status,
+        )
+    stdout.print(table)
+
+
+if __name__ == "__main__":
+    main()

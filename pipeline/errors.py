@@ -1,0 +1,79 @@
+"""Errors are part of the interface: each user-visible failure has a stable code and an exit code.
+
+The CLI prints ``file: reason``; the ingest report keeps ``code``. Exit codes are documented in
+README.md ("Exit codes").
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_INPUT_FAILED = 3  # one or more inputs failed and were quarantined; the rest were stored
+EXIT_STORAGE = 4  # the object store or index could not be reached
+EXIT_NOT_FOUND = 5  # a document id that the index does not know
+EXIT_INTERRUPTED = 130
+
+
+class SohoaError(Exception):
+    """Base of every error sohoa reports to a user."""
+
+    code = "error"
+    exit_code = EXIT_INPUT_FAILED
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InputError(SohoaError):
+    """The input file cannot be digitised; it is quarantined and the batch goes on."""
+
+    code = "bad_input"
+
+
+class EmptyFile(InputError):
+    code = "empty_file"
+
+
+class UnreadableFile(InputError):
+    code = "unreadable_file"
+
+
+class UnsupportedFileType(InputError):
+    code = "unsupported_type"
+
+
+class CorruptFile(InputError):
+    code = "corrupt_file"
+
+
+class EncryptedPdf(InputError):
+    code = "encrypted_pdf"
+
+
+class ImageTooLarge(InputError):
+    code = "image_too_large"
+
+
+class OcrFailed(InputError):
+    code = "ocr_failed"
+
+
+class OcrTimeout(InputError):
+    code = "ocr_timeout"
+
+
+class ToolMissing(SohoaError):
+    """An external program (tesseract, qpdf…) is not installed."""
+
+    code = "tool_missing"
+    exit_code = 1
+
+
+class StorageUnavailable(SohoaError):
+    code = "storage_unavailable"
+    exit_code = EXIT_STORAGE
+
+
+class DocumentNotFound(SohoaError):
+    code = "not_found"
+    exit_code = EXIT_NOT_FOUND

@@ -1,0 +1,560 @@
+"""Runs the stages for a batch of input files; the CLI, workers and API all come through here.
+
+Per page (in a process pool when jobs > 1): load -> preprocess -> OCR -> encode the page image.
+Per document (in this process): assemble the searchable PDF/A, store the objects, then write the
+index row last, in one transaction, so an interrupted run leaves no half-made record.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.assemble import (
+    AssembleSettings,
+    EncodedPageImage,
+    ImageSettings,
+    PdfMetadata,
+    PdfPage,
+    assemble_pdf,
+    encode_page_image,
+)
+from pipeline.errors import InputError, SohoaError, StorageUnavailable
+from pipeline.index import DocumentRow, DuplicateDocument, Index, utcnow
+from pipeline.ingest import (
+    InputFile,
+    InputKind,
+    OpenedInput,
+    TextPage,
+    load_page,
+    open_input,
+    read_bytes,
+    read_text_pages,
+)
+from pipeline.ocr import OcrPage, OcrSettings, recognise
+from pipeline.preprocess import PreprocessSettings, preprocess
+from pipeline.settings import Settings
+from pipeline.store import ObjectStore, document_key, original_key, sha256_hex
+from schemas.models import (
+    IngestReportLine,
+    OcrDocumentRecord,
+    OcrPageRecord,
+    OcrWordRecord,
+    PageDiagnostics,
+)
+
+log = logging.getLogger(__name__)
+
+POINTS_PER_INCH = 72.0
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    preprocess: PreprocessSettings = field(default_factory=PreprocessSettings)
+    ocr: OcrSettings = field(default_factory=OcrSettings)
+    image: ImageSettings = field(default_factory=ImageSettings)
+    assemble: AssembleSettings = field(default_factory=AssembleSettings)
+    max_image_pixels: int = 200_000_000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PipelineSettings:
+        preprocess_settings = PreprocessSettings()
+        if settings.orientation_min_confidence is not None:
+            from dataclasses import replace
+
+            preprocess_settings = replace(
+                preprocess_settings, orientation_min_confidence=settings.orientation_min_confidence
+            )
+        return cls(
+            preprocess=preprocess_settings,
+            ocr=OcrSettings(
+                languages=settings.ocr_languages, timeout_seconds=settings.ocr_timeout_seconds
+            ),
+            image=ImageSettings(image_dpi=settings.image_dpi),
+            assemble=AssembleSettings(),
+            max_image_pixels=settings.max_image_pixels,
+        )
+
+
+@dataclass(frozen=True)
+class PageTask:
+    path: Path
+    kind: InputKind
+    index: int
+    settings: PipelineSettings
+    keep_image: bool  # False for signed PDFs: their text is read, their file never rewritten
+
+
+@dataclass(frozen=True)
+class PageResult:
+    index: int
+    ocr: OcrPage
+    image: EncodedPageImage | None
+    source_dpi: float
+    diagnostics: PageDiagnostics
+    seconds: dict[str, float]
+
+
+def process_page(task: PageTask) -> PageResult:
+    """One page: a pure function of (file, page number, settings); runs in any process."""
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    loaded = load_page(task.path, task.kind, task.index, max_image_pixels=task.settings.max_image_pixels)
+    seconds["load"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    page = preprocess(loaded.pixels, task.settings.preprocess)
+    seconds["preprocess"] = time.perf_counter() - started
+
+    ocr = recognise(page.ocr_image, task.settings.ocr)
+    seconds["ocr"] = ocr.seconds
+
+    image = None
+    if task.keep_image:
+        started = time.perf_counter()
+        image = encode_page_image(page.image, loaded.dpi, task.settings.image)
+        seconds["encode"] = time.perf_counter() - started
+    diagnostics = PageDiagnostics(
+        page=task.index + 1,
+        rotation=page.rotation,
+        rotation_confidence=round(float(page.rotation_confidence), 3),
+        skew=round(float(page.skew), 3),
+        ocr_confidence=round(ocr.mean_confidence, 2),
+        words=len(ocr.words),
+        source_dpi=round(loaded.dpi, 1),
+        notes=list(page.notes),
+    )
+    return PageResult(
+        index=task.index,
+        ocr=ocr,
+        image=image,
+        source_dpi=loaded.dpi,
+        diagnostics=diagnostics,
+        seconds=seconds,
+    )
+
+
+# --- events for progress displays -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchPlanned:
+    documents: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class PagesDone:
+    pages: int
+
+
+@dataclass(frozen=True)
+class DocumentDone:
+    line: IngestReportLine
+    message: str
+
+
+ProgressCallback = Callable[[object], None]
+
+
+@dataclass
+class _Planned:
+    input: InputFile
+    opened: OpenedInput | None = None
+    error: SohoaError | None = None
+    duplicate_of: str | None = None  # an earlier file of this batch or a stored document
+    same_as_input: int | None = None
+    results: dict[int, PageResult] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class Ingestor:
+    """Ingests batches into one object store and one index."""
+
+    def __init__(
+        self,
+        store: ObjectStore,
+        index: Index,
+        settings: PipelineSettings,
+        *,
+        quarantine_dir: Path,
+    ):
+        self.store = store
+        self.index = index
+        self.settings = settings
+        self.quarantine_dir = quarantine_dir
+
+    # -- planning ---------------------------------------------------------------------------------
+
+    def _plan(self, inputs: list[InputFile]) -> list[_Planned]:
+        planned: list[_Planned] = []
+        first_with_hash: dict[str, int] = {}
+        for position, item in enumerate(inputs):
+            entry = _Planned(input=item)
+            started = time.perf_counter()
+            try:
+                data = read_bytes(item.path)
+                entry.opened = open_input(
+                    item.path, data, max_image_pixels=self.settings.max_image_pixels
+                )
+                log.info("%s: %s", item.path, entry.opened.reason)
+            except SohoaError as exc:
+                entry.error = exc
+            entry.seconds["open"] = time.perf_counter() - started
+            if entry.opened is not None:
+                sha = entry.opened.sha256
+                stored = self.index.find_by_sha256(sha)
+                if stored:
+                    entry.duplicate_of = stored
+                elif sha in first_with_hash:
+                    entry.same_as_input = first_with_hash[sha]
+                else:
+                    first_with_hash[sha] = position
+            planned.append(entry)
+        return planned
+
+    def _page_tasks(self, position: int, entry: _Planned) -> list[tuple[int, PageTask]]:
+        opened = entry.opened
+        if opened is None or entry.duplicate_of or entry.same_as_input is not None:
+            return []
+        if opened.has_text_layer:  # born-digital, or signed with text: read, never OCR'd
+            return []
+        keep_image = opened.kind is not InputKind.SIGNED_PDF
+        return [
+            (position, PageTask(opened.path, opened.kind, i, self.settings, keep_image))
+            for i in range(opened.page_count)
+        ]
+
+    # -- running ----------------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        inputs: Iterable[InputFile],
+        *,
+        jobs: int = 1,
+        progress: ProgressCallback | None = None,
+    ) -> Iterator[IngestReportLine]:
+        """Ingest files; yields one report line per input file as each completes."""
+        notify = progress or (lambda _event: None)
+        planned = self._plan(list(inputs))
+        tasks = [task for pos, entry in enumerate(planned) for task in self._page_tasks(pos, entry)]
+        pending_pages = {pos: 0 for pos in range(len(planned))}
+        for pos, _task in tasks:
+            pending_pages[pos] += 1
+        notify(BatchPlanned(documents=len(planned), pages=sum(pending_pages.values())))
+
+        finished: dict[int, IngestReportLine] = {}
+
+        def finish(pos: int) -> Iterator[IngestReportLine]:
+            line = self._finish(planned[pos], finished)
+            finished[pos] = line
+            notify(DocumentDone(line=line, message=_describe(line)))
+            yield line
+
+        # Documents that need no page processing finish first (failed, duplicate, text PDFs).
+        for pos, entry in enumerate(planned):
+            if pending_pages[pos] == 0 and entry.same_as_input is None:
+                yield from finish(pos)
+
+        for pos, result_or_error in self._run_pages(tasks, jobs):
+            entry = planned[pos]
+            pending_pages[pos] -= 1
+            if isinstance(result_or_error, SohoaError):
+                entry.error = entry.error or result_or_error
+            else:
+                entry.results[result_or_error.index] = result_or_error
+            notify(PagesDone(pages=1))
+            if pending_pages[pos] == 0:
+                yield from finish(pos)
+
+        for pos, entry in enumerate(planned):
+            if entry.same_as_input is not None:
+                yield from finish(pos)
+
+    def _run_pages(
+        self, tasks: list[tuple[int, PageTask]], jobs: int
+    ) -> Iterator[tuple[int, PageResult | SohoaError]]:
+        if jobs <= 1 or len(tasks) <= 1:
+            for pos, task in tasks:
+                yield pos, _guarded_process_page(task)
+            return
+        window = jobs * 2  # bounded in-flight pages: memory stays flat on big batches
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
+            queue = iter(tasks)
+            running: dict[Future, int] = {}
+
+            def refill():
+                for pos, task in queue:
+                    running[pool.submit(_guarded_process_page, task)] = pos
+                    if len(running) >= window:
+                        break
+
+            refill()
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    pos = running.pop(future)
+                    yield pos, future.result()
+                refill()
+
+    # -- finishing one document -----------------------------------------------------------------
+
+    def _finish(self, entry: _Planned, finished: dict[int, IngestReportLine]) -> IngestReportLine:
+        item, opened = entry.input, entry.opened
+        base = {
+            "source": str(item.path),
+            "dossier_code": item.dossier_code,
+            "input_kind": opened.kind.value if opened else None,
+            "pages": opened.page_count if opened else 0,
+        }
+        if entry.same_as_input is not None:
+            first = finished.get(entry.same_as_input)
+            if first is not None and first.status == "stored":
+                entry.duplicate_of = first.document_id
+            else:
+                entry.error = entry.error or InputError(
+                    "same content as another file of this batch, which failed"
+                )
+        if entry.error is not None:
+            return self._fail(entry, base)
+        if entry.duplicate_of:
+            return IngestReportLine(
+                **base,
+                document_id=entry.duplicate_of,
+                status="duplicate",
+                error=f"already stored as {entry.duplicate_of}",
+                seconds=_rounded(entry.seconds),
+            )
+        try:
+            return self._store(entry, base)
+        except InputError as exc:
+            entry.error = exc
+            return self._fail(entry, base)
+        except StorageUnavailable as exc:
+            entry.error = exc
+            return self._fail(entry, base, quarantine=False)
+
+    def _fail(self, entry: _Planned, base: dict, *, quarantine: bool = True) -> IngestReportLine:
+        error = entry.error
+        assert error is not None
+        quarantined = self._quarantine(entry.input.path, error) if quarantine else None
+        return IngestReportLine(
+            **base,
+            status="failed",
+            error_code=error.code,
+            error=error.message,
+            quarantined_as=str(quarantined) if quarantined else None,
+            seconds=_rounded(entry.seconds),
+        )
+
+    def _store(self, entry: _Planned, base: dict) -> IngestReportLine:
+        opened = entry.opened
+        assert opened is not None
+        seconds = dict(entry.seconds)
+        for result in entry.results.values():
+            for stage, value in result.seconds.items():
+                seconds[stage] = seconds.get(stage, 0.0) + value
+
+        data = read_bytes(opened.path)
+        if sha256_hex(data) != opened.sha256:
+            raise InputError("file changed while it was being ingested")
+        document_id = opened.sha256[:32]
+
+        started = time.perf_counter()
+        if opened.has_text_layer:
+            text_pages = read_text_pages(data)
+            ocr_pages = [_text_page_record(i, page) for i, page in enumerate(text_pages)]
+        else:
+            ocr_pages = [_ocr_page_record(entry.results[i]) for i in range(opened.page_count)]
+        text = "\f".join(page.text for page in ocr_pages)
+        title = _title_of(text) or opened.path.stem
+
+        if opened.kind in (InputKind.IMAGE, InputKind.SCANNED_PDF):
+            pdf = assemble_pdf(
+                [
+                    PdfPage(
+                        image=entry.results[i].image,
+                        words=entry.results[i].ocr.words,
+                        source_dpi=entry.results[i].source_dpi,
+                    )
+                    for i in range(opened.page_count)
+                ],
+                PdfMetadata(
+                    title=title,
+                    dossier_code=entry.input.dossier_code,
+                    producer=f"sohoa {__version__}",
+                    created=datetime.now().astimezone(),
+                    document_id=document_id,
+                ),
+                self.settings.assemble,
+            )
+        else:
+            # Text PDFs are already searchable; signed ones must never be re-saved.
+            pdf = data
+        seconds["assemble"] = time.perf_counter() - started
+
+        ocr_json = OcrDocumentRecord(
+            document_id=document_id, sha256=opened.sha256, source_kind=opened.kind.value,
+            pages=ocr_pages,
+        ).model_dump_json().encode()
+        confidences = [
+            p.diagnostics.ocr_confidence for p in ocr_pages if p.diagnostics.ocr_confidence is not None
+        ]
+        ocr_confidence = round(sum(confidences) / len(confidences), 2) if confidences else None
+
+        started = time.perf_counter()
+        object_metadata = {"document-id": document_id, "sha256": opened.sha256}
+        keys = {
+            "original": original_key(opened.sha256),
+            "searchable": document_key(document_id, 1, "searchable.pdf"),
+            "ocr": document_key(document_id, 1, "ocr.json"),
+        }
+        if not self.store.exists(keys["original"]):
+            self.store.put(keys["original"], data, {**object_metadata, "variant": "original"})
+        self.store.put(keys["searchable"], pdf, {**object_metadata, "variant": "searchable"})
+        self.store.put(keys["ocr"], ocr_json, {**object_metadata, "variant": "ocr"})
+        seconds["store"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        row = DocumentRow(
+            id=document_id,
+            sha256=opened.sha256,
+            source=str(opened.path),
+            filename=opened.path.name,
+            media_type=opened.media_type,
+            input_kind=opened.kind.value,
+            dossier_code=entry.input.dossier_code,
+            owner_id=entry.input.owner_id,
+            procedure_code=entry.input.procedure_code,
+            title=title,
+            pages=opened.page_count,
+            ocr_confidence=ocr_confidence,
+            status="stored",
+            version=1,
+            original_key=keys["original"],
+            searchable_key=keys["searchable"],
+            ocr_key=keys["ocr"],
+            searchable_sha256=sha256_hex(pdf),
+            ocr_sha256=sha256_hex(ocr_json),
+            text=text,
+            stage_seconds=_rounded(seconds),
+            created_at=utcnow(),
+        )
+        try:
+            self.index.add(row)
+        except DuplicateDocument as exc:
+            seconds["index"] = time.perf_counter() - started
+            return IngestReportLine(
+                **base, document_id=exc.existing_id, status="duplicate",
+                error=f"already stored as {exc.existing_id}", seconds=_rounded(seconds),
+            )
+        seconds["index"] = time.perf_counter() - started
+        return IngestReportLine(
+            **base,
+            document_id=document_id,
+            status="stored",
+            ocr_confidence=ocr_confidence,
+            seconds=_rounded(seconds),
+        )
+
+    def _quarantine(self, path: Path, error: SohoaError) -> Path | None:
+        """Copy a failed input aside with its reason; the original stays where it was."""
+        self.quarantine_dir.mkdir(parents=True, exist_ok=True)
+        target = self.quarantine_dir / path.name
+        counter = 1
+        while target.exists() or target.with_name(target.name + ".reason.txt").exists():
+            target = self.quarantine_dir / f"{path.stem}.{counter}{path.suffix}"
+            counter += 1
+        reason = f"{path}\n{error.code}: {error.message}\n{utcnow().isoformat()}\n"
+        target.with_name(target.name + ".reason.txt").write_text(reason, encoding="utf-8")
+        try:
+            shutil.copyfile(path, target)
+        except OSError:
+            return target.with_name(target.name + ".reason.txt")
+        return target
+
+
+def _guarded_process_page(task: PageTask) -> PageResult | SohoaError:
+    try:
+        return process_page(task)
+    except SohoaError as exc:
+        return exc
+
+
+def _init_worker() -> None:
+    # Tesseract's OpenMP threads would fight the pool for the same cores.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+def _ocr_page_record(result: PageResult) -> OcrPageRecord:
+    scale = POINTS_PER_INCH / result.source_dpi
+    return OcrPageRecord(
+        page=result.index + 1,
+        width=round(result.ocr.width * scale, 2),
+        height=round(result.ocr.height * scale, 2),
+        text=result.ocr.text,
+        words=[
+            OcrWordRecord(
+                text=w.text,
+                bbox=(
+                    round(w.left * scale, 2),
+                    round(w.top * scale, 2),
+                    round((w.left + w.width) * scale, 2),
+                    round((w.top + w.height) * scale, 2),
+                ),
+                confidence=w.confidence,
+                line=w.line,
+            )
+            for w in result.ocr.words
+        ],
+        diagnostics=result.diagnostics,
+    )
+
+
+def _text_page_record(index: int, page: TextPage) -> OcrPageRecord:
+    return OcrPageRecord(
+        page=index + 1,
+        width=round(page.width, 2),
+        height=round(page.height, 2),
+        text=page.text,
+        words=[
+            OcrWordRecord(text=t, bbox=(round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)),
+                          confidence=100.0, line=-1)
+            for t, x0, top, x1, bottom in page.words
+        ],
+        diagnostics=PageDiagnostics(page=index + 1, words=len(page.words), notes=["text layer read"]),
+    )
+
+
+_TITLE_SKIP = re.compile(r"CỘNG HÒA|CỘNG HOÀ|ĐỘC LẬP|ỦY BAN|UỶ BAN|SỐ:", re.IGNORECASE)
+
+
+def _title_of(text: str) -> str | None:
+    """The first line in capitals that is not the national heading or the issuing body."""
+    for line in text.splitlines()[:40]:
+        letters = [c for c in line if c.isalpha()]
+        if len(letters) >= 6 and sum(c.isupper() for c in letters) / len(letters) > 0.9:
+            if not _TITLE_SKIP.search(line):
+                return line.strip()
+    return None
+
+
+def _rounded(seconds: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 3) for k, v in seconds.items()}
+
+
+def _describe(line: IngestReportLine) -> str:
+    if line.status == "failed":
+        return f"{line.source}: {line.error}"
+    if line.status == "duplicate":
+        return f"{line.source}: duplicate, {line.error}"
+    return f"{line.source}: stored as {line.document_id} ({line.pages} pages)"

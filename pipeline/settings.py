@@ -1,0 +1,55 @@
+"""Configuration, read once from SOHOA_* environment variables and passed down as values.
+
+Stages never read the environment themselves; the CLI (or a worker) calls `load_settings()` once.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", frozen=True, extra="ignore")
+
+    home: Path = Field(default=Path(".sohoa"), description="Holds the embedded index and objects")
+    storage_url: str | None = Field(
+        default=None, description="file:///path (default: $SOHOA_HOME/objects)"
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL (default: sqlite:///$SOHOA_HOME/index.sqlite3)"
+    )
+    ocr_languages: str = "vie+eng"
+    ocr_timeout_seconds: float = 180.0
+    image_dpi: int = Field(default=200, ge=100, le=600, description="Resolution of stored pages")
+    max_image_pixels: int = Field(default=200_000_000, description="Larger images are refused")
+    orientation_min_confidence: float | None = None
+    jobs: int = Field(default=0, ge=0, description="Page processes; 0 = one per core")
+
+    @cached_property
+    def resolved_home(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def objects_url(self) -> str:
+        return self.storage_url or (self.resolved_home / "objects").as_uri()
+
+    @property
+    def index_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.resolved_home / 'index.sqlite3'}"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.resolved_home / "quarantine"
+
+    def effective_jobs(self, requested: int | None = None) -> int:
+        jobs = requested if requested else self.jobs
+        return jobs if jobs > 0 else max(1, os.cpu_count() or 1)
+
+
+def load_settings(**overrides) -> Settings:
+    return Settings(**overrides)
