@@ -361,7 +361,7 @@ def _rasterise_pdf_page(path: Path, index: int, max_image_pixels: int) -> Loaded
             page = pdf.pages[index]
             box = [float(v) for v in page.mediabox]
             width_pt, height_pt = abs(box[2] - box[0]), abs(box[3] - box[1])
-            images = list(page.images.values())
+            images = list(page.get_images().values())
             rotate = int(page.obj.get("/Rotate", 0)) % 360
             native_dpi = 300.0
             if images:
