@@ -75,3 +75,9 @@ class OcrDocumentRecord(BaseModel):
     sha256: str
     source_kind: str
     pages: list[OcrPageRecord]
+
+
+EXPORTED_MODELS: dict[str, type[BaseModel]] = {
+    "ingest_report_line": IngestReportLine,
+    "ocr_document": OcrDocumentRecord,
+}
