@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL (default: sqlite:///$SOHOA_HOME/index.sqlite3)"
     )
-    ocr_languages: str = "vie+eng"
+    ocr_languages: str = "vie"
     ocr_timeout_seconds: float = 180.0
     image_dpi: int = Field(default=200, ge=100, le=600, description="Resolution of stored pages")
     max_image_pixels: int = Field(default=200_000_000, description="Larger images are refused")
