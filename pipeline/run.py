@@ -14,7 +14,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -69,8 +69,6 @@ class PipelineSettings:
     def from_settings(cls, settings: Settings) -> PipelineSettings:
         preprocess_settings = PreprocessSettings()
         if settings.orientation_min_confidence is not None:
-            from dataclasses import replace
-
             preprocess_settings = replace(
                 preprocess_settings, orientation_min_confidence=settings.orientation_min_confidence
             )
