@@ -77,6 +77,11 @@ class PreprocessSettings:
     flatten_background: bool = True
     # Fraction of the page's ink that must be clearly coloured for the page to be kept in colour.
     colour_min_fraction: float = 0.002
+    # Coloured marks left out of the OCR copy: chroma above this (red seal ~150, blue ink ~130,
+    # scanner fringes around black text < 40), grouped, and both wider and taller than this
+    # (a line of 13-16 pt text is ~6 mm tall; seals are 30-40 mm, signatures 10-20 mm tall).
+    mark_min_chroma: int = 50
+    mark_min_size_mm: float = 9.0
 
 
 @dataclass(frozen=True)
@@ -551,6 +556,48 @@ def _is_colour(rgb_small: np.ndarray, ink: np.ndarray, settings: PreprocessSetti
     return coloured >= 20 and fraction >= settings.colour_min_fraction, fraction
 
 
+def _without_seals_and_signatures(
+    rgb: np.ndarray, settings: PreprocessSettings
+) -> tuple[np.ndarray, int]:
+    """Grey copy for OCR with large coloured marks (seals, signatures) whitened.
+
+    Seals are stamped over the signer's position and name: left in, Tesseract loses those lines.
+    Coloured ink is grouped into marks by closing gaps of ~1.5 mm, so a seal's ring, star and
+    lettering become one mark; a mark taller and wider than a line of text is a seal or a
+    signature, while a coloured title or filled-in text line stays (it is not that tall).
+    Measured on 5 generated colour scans: CER 2.45 % with the marks, 0.10 % without.
+    """
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    red, green, blue = cv2.split(rgb)
+    chroma = cv2.subtract(cv2.max(cv2.max(red, green), blue), cv2.min(cv2.min(red, green), blue))
+    coloured = (chroma > settings.mark_min_chroma).astype(np.uint8)
+    if not coloured.any():
+        return grey, 0
+    # Pixels per mm from the page's long side taken as A4 (297 mm): no dpi reaches this stage.
+    factor = 4
+    px_per_mm = max(rgb.shape[:2]) / 297.0 / factor
+    small = cv2.resize(coloured, (coloured.shape[1] // factor, coloured.shape[0] // factor),
+                       interpolation=cv2.INTER_AREA)
+    gap = max(1, round(1.5 * px_per_mm))
+    grouped = cv2.dilate((small > 0).astype(np.uint8), np.ones((gap, gap), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
+    min_size = settings.mark_min_size_mm * px_per_mm
+    marks = [
+        i for i in range(1, count)
+        if stats[i, cv2.CC_STAT_WIDTH] > min_size and stats[i, cv2.CC_STAT_HEIGHT] > min_size
+    ]
+    if not marks:
+        return grey, 0
+    lookup = np.zeros(count, np.uint8)
+    lookup[marks] = 1
+    region = cv2.resize(lookup[labels], (coloured.shape[1], coloured.shape[0]),
+                        interpolation=cv2.INTER_NEAREST)
+    # The antialiased rim of a stroke is less saturated than its core: take it too.
+    mask = cv2.dilate(coloured & region, np.ones((3, 3), np.uint8))
+    grey[mask > 0] = 255
+    return grey, len(marks)
+
+
 # Levels: the flattened paper sits near 245-255; map 235 and above to pure white and stretch the
 # rest, so the background is clean (and JPEG-cheap) while strokes keep their antialiased greys.
 _WHITE_POINT = 235
@@ -684,7 +731,12 @@ def preprocess(image: np.ndarray, settings: PreprocessSettings) -> PreprocessedP
     # CER 4.97 % in 2.77 s/page; this grey page 0.55 % in 1.37 s; Otsu-binarised 0.61 % in 1.20 s.
     # Binarising saves ~12 % of OCR time but loses accuracy (thin tone marks break up), and
     # Tesseract thresholds a flat white background just as well itself.
-    ocr_image = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
+    if page.ndim == 2:
+        ocr_image = page
+    else:
+        ocr_image, removed = _without_seals_and_signatures(page, settings)
+        if removed:
+            notes.append(f"OCR copy: {removed} seal/signature mark(s) in colour left out")
     seconds = time.perf_counter() - started
     for note in notes:
         log.debug("preprocess: %s", note)

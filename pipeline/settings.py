@@ -9,7 +9,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL (default: sqlite:///$SOHOA_HOME/index.sqlite3)"
     )
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+    retention_days: int = Field(default=3650, ge=0, description="Object lock on signed results")
+    lock_mode: str = Field(default="GOVERNANCE", pattern="^(GOVERNANCE|COMPLIANCE)$")
+    classifier_path: Path | None = Field(
+        default=None, description="Trained type classifier (default: $SOHOA_HOME/models/)"
+    )
+    type_min_confidence: float | None = Field(default=None, ge=0, le=1)
     ocr_languages: str = "vie"
     ocr_timeout_seconds: float = 180.0
     image_dpi: int = Field(default=200, ge=100, le=600, description="Resolution of stored pages")
@@ -41,6 +49,10 @@ class Settings(BaseSettings):
     @property
     def index_url(self) -> str:
         return self.database_url or f"sqlite:///{self.resolved_home / 'index.sqlite3'}"
+
+    @property
+    def classifier_model_path(self) -> Path:
+        return self.classifier_path or self.resolved_home / "models" / "type-classifier.pkl"
 
     @property
     def quarantine_dir(self) -> Path:

@@ -239,3 +239,39 @@ def test_ocr_reads_the_preprocessed_page_at_least_as_well_as_the_raw_scan():
     cer = character_error_rate(scan.text, pytesseract.image_to_string(page.ocr_image, lang="vie", config=config))
 
     assert cer <= raw_cer + 0.002
+
+
+def _seal_page_with_red_title(seed: int) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A colour scan with a seal and signature, plus a red printed line where the page is blank."""
+    from PIL import ImageDraw, ImageFont
+
+    scan = make_scan(seed, doc_type="quyet_dinh", skew=0.0, rotation=0, colour=True, severity="light")
+    page = scan.image.convert("RGB")
+    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf", 66)
+    width, height = page.size
+    box = (int(width * 0.25), int(height * 0.955), int(width * 0.75), int(height * 0.985))
+    draw = ImageDraw.Draw(page)
+    draw.rectangle(box, fill=(255, 255, 255))
+    draw.text((box[0] + 10, box[1]), "GIẤY CHỨNG NHẬN", font=font, fill=(200, 20, 30))
+    return np.asarray(page), box
+
+
+def test_ocr_copy_of_a_colour_scan_leaves_out_seal_and_signature_but_keeps_red_text():
+    """GIVEN a colour scan whose signer block carries a red seal and a blue signature, and a line
+    of text printed in red
+    WHEN it is preprocessed
+    THEN the OCR copy has the seal and signature whitened, the red text line still dark, and the
+    stored image keeps them all in colour"""
+    pixels, (left, top, right, bottom) = _seal_page_with_red_title(31)
+
+    page = preprocess(pixels, PreprocessSettings(crop_borders=False))
+
+    assert page.colour
+    assert any("seal/signature" in note for note in page.notes), page.notes
+    red_line = page.ocr_image[top:bottom, left:right]
+    assert np.count_nonzero(red_line < 128) > 2000, "the red printed line must stay for OCR"
+    rgb = page.image.astype(np.int16)
+    coloured = (rgb.max(axis=2) - rgb.min(axis=2)) > 80
+    coloured[top:bottom, left:right] = False
+    assert coloured.sum() > 5000, "the stored page keeps the seal and signature"
+    assert np.count_nonzero(page.ocr_image[coloured] < 128) < 0.02 * coloured.sum()
