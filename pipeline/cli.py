@@ -26,7 +26,7 @@ from pipeline.index import Index
 from pipeline.ingest import discover
 from pipeline.run import BatchPlanned, DocumentDone, Ingestor, PagesDone, PipelineSettings
 from pipeline.settings import Settings, load_settings
-from pipeline.store import open_store
+from pipeline.store import open_store_from_settings
 
 console = Console(stderr=True)
 # Piped output (reports, CI logs) gets room for the whole summary table instead of 80 columns.
@@ -48,7 +48,7 @@ class _Context:
     @property
     def store(self):
         if self._store is None:
-            self._store = open_store(self.settings.objects_url)
+            self._store = open_store_from_settings(self.settings)
         return self._store
 
 

@@ -416,8 +416,8 @@ class Ingestor:
             "searchable": document_key(document_id, 1, "searchable.pdf"),
             "ocr": document_key(document_id, 1, "ocr.json"),
         }
-        if not self.store.exists(keys["original"]):
-            self.store.put(keys["original"], data, {**object_metadata, "variant": "original"})
+        # The bytes received never change; writing the same original again is a no-op.
+        self.store.put_immutable(keys["original"], data, {**object_metadata, "variant": "original"})
         self.store.put(keys["searchable"], pdf, {**object_metadata, "variant": "searchable"})
         self.store.put(keys["ocr"], ocr_json, {**object_metadata, "variant": "ocr"})
         seconds["store"] = time.perf_counter() - started

@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     )
     s3_access_key: SecretStr | None = None
     s3_secret_key: SecretStr | None = None
-    retention_days: int = Field(default=3650, ge=0, description="Object lock on signed results")
+    retention_days: int | None = Field(
+        default=None, ge=1, description="Object-lock retention of immutable objects (days)"
+    )
     lock_mode: str = Field(default="GOVERNANCE", pattern="^(GOVERNANCE|COMPLIANCE)$")
     classifier_path: Path | None = Field(
         default=None, description="Trained type classifier (default: $SOHOA_HOME/models/)"

@@ -28,11 +28,18 @@ class FailingStore(LocalObjectStore):
         super().__init__(root)
         self.allowed = allowed
 
-    def put(self, key, data, metadata=None):
+    def _spend(self):
         if self.allowed <= 0:
             raise StorageUnavailable("connection refused")
         self.allowed -= 1
-        super().put(key, data, metadata)
+
+    def put(self, key, data, metadata=None):
+        self._spend()
+        return super().put(key, data, metadata)
+
+    def put_immutable(self, key, data, metadata=None, retain_until=None):
+        self._spend()
+        return super().put_immutable(key, data, metadata, retain_until)
 
 
 @pytest.fixture(scope="module")
