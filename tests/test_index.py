@@ -1,0 +1,409 @@
+"""The metadata index, on the embedded SQLite and on a real PostgreSQL.
+
+PostgreSQL tests use a throw-away database `sohoa_test_<random>` on the server named by
+SOHOA_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres), dropped
+at the end of the session; if the server cannot be reached they are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from pipeline.errors import DocumentNotFound, StorageUnavailable
+from pipeline.index import (
+    NEEDS_REVIEW,
+    DocumentRow,
+    DuplicateDocument,
+    Index,
+    SchemaNotCurrent,
+    fold_text,
+    schema_revision,
+    upgrade,
+    utcnow,
+)
+
+POSTGRES_URL = os.environ.get(
+    "SOHOA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+# --- PostgreSQL: one throw-away database per session ------------------------------------------
+
+def create_database(prefix: str = "sohoa_test") -> str:
+    """Create an empty database on the test server; returns its URL. Skips if unreachable."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the server means skip
+        pytest.skip(f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string()} unreachable: "
+                    f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+    finally:
+        admin.dispose()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    url = create_database()
+    upgrade(url)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def index_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'index.sqlite3'}"
+    url = request.getfixturevalue("postgres_database")
+    engine = create_engine(url)
+    with engine.begin() as conn:  # each test starts from empty tables
+        conn.execute(text("TRUNCATE documents, corrections, document_versions"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def index(index_url) -> Iterator[Index]:
+    opened = Index(index_url)
+    yield opened
+    opened.close()
+
+
+def make_row(n: int, **overrides) -> DocumentRow:
+    sha = hashlib.sha256(f"document {n}".encode()).hexdigest()
+    values = dict(
+        id=sha[:32], sha256=sha, source=f"/scans/{n}.png", filename=f"{n}.png",
+        media_type="image/png", input_kind="image", dossier_code="HS-001", owner_id="001090000001",
+        procedure_code=None, title=f"Tài liệu {n}", pages=1, ocr_confidence=91.5,
+        status="stored", version=1, original_key=f"originals/sha256/{sha[:2]}/{sha[2:4]}/{sha}",
+        searchable_key=f"documents/{sha[:32]}/v1/searchable.pdf",
+        ocr_key=f"documents/{sha[:32]}/v1/ocr.json", searchable_sha256="a" * 64,
+        ocr_sha256="b" * 64, text="", stage_seconds={"ocr": 1.25}, created_at=utcnow(),
+    )
+    values.update(overrides)
+    return DocumentRow(**values)
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+def test_a_stored_document_reads_back_the_same(index):
+    """GIVEN a document row as ingest writes it (no classification yet)
+    WHEN it is added and read back by id, by id prefix, by sha256 and in the dossier list
+    THEN every field is as written, with the classification fields empty"""
+    row = make_row(1, text="Giấy khai sinh\nHọ và tên: Nguyễn Thị Hoa")
+    index.add(row)
+    assert index.get(row.id) == row
+    assert index.get(row.id[:8]) == row
+    assert index.find_by_sha256(row.sha256) == row.id
+    assert index.list(dossier_code="HS-001") == [row]
+    assert index.list(dossier_code="HS-404") == []
+    stored = index.get(row.id)
+    assert stored.doc_type is None and stored.fields == {} and stored.valid_until is None
+    assert stored.public()["created_at"] == row.created_at.isoformat()
+    with pytest.raises(DocumentNotFound):
+        index.get("f" * 32)
+
+
+def test_the_same_content_twice_is_a_duplicate(index):
+    """GIVEN a stored document
+    WHEN a row with the same sha256 is added again under another id
+    THEN DuplicateDocument names the existing id and nothing else is written"""
+    first = make_row(1)
+    index.add(first)
+    with pytest.raises(DuplicateDocument) as raised:
+        index.add(make_row(1, id="0" * 32))
+    assert raised.value.existing_id == first.id
+    assert [r.id for r in index.list()] == [first.id]
+
+
+# --- schema and migrations -----------------------------------------------------------------------
+
+def test_embedded_sqlite_is_migrated_to_head_when_opened(tmp_path):
+    """GIVEN no index file
+    WHEN the index is opened
+    THEN the file holds the whole schema at the head revision"""
+    url = f"sqlite:///{tmp_path / 'home' / 'index.sqlite3'}"
+    Index(url).close()
+    current, head = schema_revision(url)
+    assert current == head
+    engine = create_engine(url)
+    assert {"documents", "corrections", "document_versions", "documents_fts"} <= set(
+        inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_an_index_made_before_migrations_is_upgraded_in_place(tmp_path):
+    """GIVEN an SQLite index written by the old create_all() schema, holding one document
+    WHEN this version opens it
+    THEN it is upgraded, the document is kept and can be found by full-text search"""
+    import sqlite3
+
+    path = tmp_path / "index.sqlite3"
+    row = make_row(7, title="Quyết định cấp phép", text="QUYẾT ĐỊNH về việc cấp giấy phép xây dựng")
+    with sqlite3.connect(path) as db:
+        db.execute("""CREATE TABLE documents (id VARCHAR(32) PRIMARY KEY, sha256 VARCHAR(64) NOT
+            NULL UNIQUE, source TEXT NOT NULL, filename TEXT NOT NULL, media_type VARCHAR(64) NOT
+            NULL, input_kind VARCHAR(32) NOT NULL, dossier_code VARCHAR(128), owner_id VARCHAR(32),
+            procedure_code VARCHAR(64), title TEXT, pages INTEGER NOT NULL, ocr_confidence FLOAT,
+            status VARCHAR(32) NOT NULL, version INTEGER NOT NULL, original_key TEXT NOT NULL,
+            searchable_key TEXT NOT NULL, ocr_key TEXT NOT NULL, searchable_sha256 VARCHAR(64) NOT
+            NULL, ocr_sha256 VARCHAR(64) NOT NULL, text TEXT NOT NULL, stage_seconds TEXT NOT NULL,
+            created_at DATETIME NOT NULL)""")
+        db.execute("CREATE INDEX ix_documents_dossier_code ON documents (dossier_code)")
+        db.execute("CREATE INDEX ix_documents_owner_id ON documents (owner_id)")
+        old_columns = list(row.__dict__)[:22]  # id … created_at, before classification
+        values = {**{k: row.__dict__[k] for k in old_columns}, "stage_seconds": '{"ocr": 1.25}',
+                  "created_at": row.created_at.replace(tzinfo=None).isoformat(sep=" ")}
+        db.execute(f"INSERT INTO documents ({', '.join(values)}) VALUES "
+                   f"({', '.join('?' * len(values))})", list(values.values()))
+    index = Index(f"sqlite:///{path}")
+    assert index.get(row.id).text == row.text
+    assert [h.document_id for h in index.search("giay phep xay dung")] == [row.id]
+    assert {r.variant for r in index.object_refs()} == {"original", "searchable", "ocr"}
+    index.close()
+
+
+def test_postgresql_is_migrated_to_head_from_an_empty_database():
+    """GIVEN an empty PostgreSQL database
+    WHEN the index is opened without upgrading
+    THEN it refuses with a message to run `sohoa db upgrade`, and after upgrade() it opens"""
+    url = create_database("sohoa_test_migrate")
+    try:
+        with pytest.raises(SchemaNotCurrent, match="sohoa db upgrade") as raised:
+            Index(url)
+        assert isinstance(raised.value, StorageUnavailable)
+        head = upgrade(url)
+        assert schema_revision(url) == (head, head)
+        index = Index(url)
+        index.add(make_row(1))
+        assert len(index.list()) == 1
+        index.close()
+        assert upgrade(url) == head  # a second upgrade is a no-op
+    finally:
+        drop_database(url)
+
+
+def test_postgresql_can_be_upgraded_when_opened_on_request():
+    """GIVEN an empty PostgreSQL database
+    WHEN the index is opened with upgrade=True (as a test or a one-off admin tool may)
+    THEN the schema is brought to head"""
+    url = create_database("sohoa_test_migrate")
+    try:
+        Index(url, upgrade=True).close()
+        current, head = schema_revision(url)
+        assert current == head
+    finally:
+        drop_database(url)
+
+
+def test_an_unreachable_database_is_storage_unavailable():
+    """GIVEN a PostgreSQL URL where nothing listens
+    WHEN the index is opened
+    THEN StorageUnavailable says which index (without its password)"""
+    with pytest.raises(StorageUnavailable) as raised:
+        Index("postgresql+psycopg://sohoa:secret@127.0.0.1:1/sohoa?connect_timeout=2")
+    assert "secret" not in raised.value.message
+    assert "127.0.0.1:1" in raised.value.message
+
+
+# --- search -------------------------------------------------------------------------------------
+
+QUYET_DINH = (
+    "ỦY BAN NHÂN DÂN QUẬN BA ĐÌNH\nSố: 125/QĐ-UBND\n"
+    "QUYẾT ĐỊNH\nVề việc cấp giấy phép xây dựng nhà ở riêng lẻ\n"
+    "Cấp cho ông Trần Văn Đức, địa chỉ số 12 phố Đội Cấn, được phép xây dựng công trình "
+    "nhà ở riêng lẻ 5 tầng."
+)
+THONG_BAO = (
+    "ỦY BAN NHÂN DÂN PHƯỜNG ĐỘI CẤN\nTHÔNG BÁO\nVề việc tạm dừng thi công\n"
+    "Công trình xây dựng tại số 40 phố Liễu Giai chưa có giấy phép. Theo quyết định của "
+    "Chủ tịch, đề nghị chủ đầu tư dừng thi công ngay."
+)
+KHAI_SINH = (
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nGIẤY KHAI SINH\nHọ, chữ đệm, tên: Đặng Thị Hồng Nhung\n"
+    "Ngày, tháng, năm sinh: 02/09/2019\nNơi sinh: Bệnh viện Phụ sản Hà Nội"
+)
+
+
+@pytest.fixture
+def papers(index) -> dict[str, DocumentRow]:
+    rows = {
+        "quyet_dinh": make_row(1, title="Quyết định cấp giấy phép xây dựng", text=QUYET_DINH,
+                               owner_id="001080000111", dossier_code="HS-2024-0001"),
+        "thong_bao": make_row(2, title="Thông báo tạm dừng thi công", text=THONG_BAO,
+                              owner_id="001080000222", dossier_code="HS-2024-0002"),
+        "khai_sinh": make_row(3, title="Giấy khai sinh", text=KHAI_SINH,
+                              owner_id="001080000111", dossier_code="HS-2024-0003"),
+    }
+    for row in rows.values():
+        index.add(row)
+    index.set_classification(rows["quyet_dinh"].id, "quyet_dinh_hanh_chinh", 0.93, "title",
+                             {}, "stored", issue_date=date(2024, 3, 15))
+    index.set_classification(rows["thong_bao"].id, "thong_bao", 0.88, "title",
+                             {}, "stored", issue_date=date(2024, 6, 1))
+    index.set_classification(rows["khai_sinh"].id, "giay_khai_sinh", 0.97, "title",
+                             {}, "stored", issue_date=date(2019, 9, 5))
+    return rows
+
+
+def test_search_ignores_accents_and_case(index, papers):
+    """GIVEN a building permit decision, a notice that mentions a decision and building, and a
+    birth certificate
+    WHEN a user types "quyet dinh xay dung" without accents
+    THEN both papers holding all four words are found, the decision first, with a snippet in the
+    original Vietnamese around the match"""
+    hits = index.search("quyet dinh xay dung")
+    assert [h.document_id for h in hits] == [papers["quyet_dinh"].id, papers["thong_bao"].id]
+    assert hits[0].rank > hits[1].rank
+    assert hits[0].title == "Quyết định cấp giấy phép xây dựng"
+    assert "[QUYẾT] [ĐỊNH]" in hits[0].snippet and "[xây] [dựng]" in hits[0].snippet
+    assert hits[0].doc_type == "quyet_dinh_hanh_chinh"
+    assert hits[0].issue_date == date(2024, 3, 15)
+
+
+def test_search_folds_d_with_stroke_and_accepts_accented_queries(index, papers):
+    """GIVEN the same papers
+    WHEN a user searches "dang thi hong nhung", "ĐẶNG Thị Hồng NHUNG" or "doi can"
+    THEN đ/Đ match d, accented and unaccented queries find the same documents"""
+    assert [h.document_id for h in index.search("dang thi hong nhung")] == [papers["khai_sinh"].id]
+    assert [h.document_id for h in index.search("ĐẶNG Thị Hồng NHUNG")] == [papers["khai_sinh"].id]
+    # decomposed (NFD) input, as some keyboards and PDFs produce, is the same query
+    import unicodedata
+    nfd = unicodedata.normalize("NFD", "Đội Cấn")
+    assert {h.document_id for h in index.search(nfd)} == {
+        papers["quyet_dinh"].id, papers["thong_bao"].id}
+    assert "[Đặng] [Thị] [Hồng] [Nhung]" in index.search("dang thi hong nhung")[0].snippet
+
+
+def test_search_filters(index, papers):
+    """GIVEN the same papers
+    WHEN a search is narrowed by type, owner, dossier or issue date
+    THEN only the documents that match the filter are returned"""
+    ids = lambda hits: [h.document_id for h in hits]  # noqa: E731
+    assert ids(index.search("xay dung", doc_type="thong_bao")) == [papers["thong_bao"].id]
+    assert ids(index.search("xay dung", owner_id="001080000111")) == [papers["quyet_dinh"].id]
+    assert ids(index.search("uy ban", dossier_code="HS-2024-0002")) == [papers["thong_bao"].id]
+    assert ids(index.search("xay dung", date_from=date(2024, 5, 1))) == [papers["thong_bao"].id]
+    assert ids(index.search("xay dung", date_to=date(2024, 3, 15))) == [papers["quyet_dinh"].id]
+    assert ids(index.search("xay dung", limit=1)) == [papers["quyet_dinh"].id]
+    assert index.search("giấy khai sinh", doc_type="thong_bao") == []
+    assert index.search("  ...  ") == []
+    assert index.search("khong co tu nay") == []
+
+
+def test_search_ranks_title_matches_first(index, papers):
+    """GIVEN a birth certificate titled so, and a notice whose text mentions no birth
+    WHEN searching "giay"
+    THEN the paper with the word in its title ranks above those with it only in the text"""
+    hits = index.search("giay khai sinh")
+    assert hits[0].document_id == papers["khai_sinh"].id
+
+
+# --- classification, review and corrections ---------------------------------------------------
+
+def test_classification_review_and_corrections(index):
+    """GIVEN an ingested paper the classifier is unsure of
+    WHEN it is classified with status needs_review, then a reviewer corrects its type and a field
+    THEN it is listed for review until accepted, the corrections are recorded with the old values,
+    and the document carries the corrected values"""
+    row = make_row(1, text="GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT")
+    index.add(row)
+    index.add(make_row(2))
+    fields = {"so_giay": {"value": "CS 01234", "confidence": 0.61, "page": 1,
+                          "bbox": [120, 80, 420, 110]}}
+    index.set_classification(row.id, "giay_phep_xay_dung", 0.42, "keywords: giấy, chứng nhận",
+                             fields, NEEDS_REVIEW, owner_id="001090012345",
+                             valid_until=None, issue_date=date(2020, 1, 2))
+    assert [r.id for r in index.list_needing_review()] == [row.id]
+    stored = index.get(row.id)
+    assert (stored.doc_type, stored.type_confidence, stored.owner_id) == (
+        "giay_phep_xay_dung", 0.42, "001090012345")
+    assert stored.fields == fields and stored.issue_date == date(2020, 1, 2)
+
+    index.record_correction(row.id, "type", "doc_type", "giay_chung_nhan_qsdd", "reviewer.lan")
+    index.record_correction(row.id, "field", "so_giay", "CS 01235", "reviewer.lan")
+    index.set_status(row.id, "stored", "đã kiểm tra")
+
+    stored = index.get(row.id)
+    assert stored.doc_type == "giay_chung_nhan_qsdd" and stored.type_confidence == 1.0
+    assert stored.fields["so_giay"] == {"value": "CS 01235", "confidence": 1.0, "page": 1,
+                                        "bbox": [120, 80, 420, 110]}
+    assert stored.review_note == "đã kiểm tra"
+    assert [(c.kind, c.name, c.old_value, c.new_value) for c in index.corrections(row.id)] == [
+        ("type", "doc_type", "giay_phep_xay_dung", "giay_chung_nhan_qsdd"),
+        ("field", "so_giay", "CS 01234", "CS 01235"),
+    ]
+    assert index.list_needing_review() == []
+    with pytest.raises(DocumentNotFound):
+        index.set_classification("f" * 32, "x", 1.0, "", {}, "stored")
+    with pytest.raises(ValueError):
+        index.record_correction(row.id, "title", "title", "x", "reviewer.lan")
+
+
+def test_documents_of_an_owner_valid_today(index):
+    """GIVEN one citizen's ID card (valid), an expired passport, a birth certificate (no expiry)
+    and another citizen's ID card
+    WHEN a procedure asks for this citizen's ID card or passport valid today
+    THEN only the valid ID card is returned; without types, the birth certificate too"""
+    today = date.today()
+    owner, other = "001090000001", "001090000002"
+    papers = [
+        (make_row(1, owner_id=owner), "can_cuoc_cong_dan", today + timedelta(days=365)),
+        (make_row(2, owner_id=owner), "ho_chieu", today - timedelta(days=1)),
+        (make_row(3, owner_id=owner), "giay_khai_sinh", None),
+        (make_row(4, owner_id=other), "can_cuoc_cong_dan", today + timedelta(days=30)),
+        (make_row(5, owner_id=owner), "can_cuoc_cong_dan", today),  # last valid day
+    ]
+    for row, doc_type, valid_until in papers:
+        index.add(row)
+        index.set_classification(row.id, doc_type, 0.9, "", {}, "stored", valid_until=valid_until)
+    found = index.find_for_owner(owner, ["can_cuoc_cong_dan", "ho_chieu"])
+    assert {r.id for r in found} == {papers[0][0].id, papers[4][0].id}
+    assert {r.id for r in index.find_for_owner(owner)} == {
+        papers[0][0].id, papers[2][0].id, papers[4][0].id}
+    later = index.find_for_owner(owner, ["can_cuoc_cong_dan"], valid_on=today + timedelta(days=2))
+    assert [r.id for r in later] == [papers[0][0].id]
+
+
+def test_a_new_version_keeps_the_old_objects_listed(index):
+    """GIVEN a stored document
+    WHEN a signed PDF is recorded as version 2
+    THEN the row points at the signed PDF and both versions' objects are listed"""
+    row = make_row(1)
+    index.add(row)
+    version = index.add_version(row.id, {"searchable": (
+        f"documents/{row.id}/v2/searchable.pdf", "c" * 64)})
+    assert version == 2
+    stored = index.get(row.id)
+    assert (stored.version, stored.searchable_key, stored.searchable_sha256) == (
+        2, f"documents/{row.id}/v2/searchable.pdf", "c" * 64)
+    keys = {r.key for r in index.object_refs([row.id])}
+    assert keys == {row.original_key, row.searchable_key, row.ocr_key,
+                    f"documents/{row.id}/v2/searchable.pdf"}
+
+
+# --- folding ----------------------------------------------------------------------------------
+
+def test_folding_keeps_positions_and_drops_every_vietnamese_mark():
+    """Each character folds to one character, so a match in the folded text marks the original."""
+    source = "Đường Nguyễn Trãi, QUẬN THANH XUÂN — ưởng ỳ ạ"
+    assert fold_text(source) == "duong nguyen trai, quan thanh xuan — uong y a"
+    assert len(fold_text(source)) == len(source)
