@@ -21,7 +21,7 @@ from rich.progress import (
 from rich.table import Table
 
 from pipeline import __version__
-from pipeline.errors import EXIT_INPUT_FAILED, EXIT_OK, SohoaError
+from pipeline.errors import EXIT_INPUT_FAILED, EXIT_OK, EXIT_VERIFY_FINDINGS, SohoaError
 from pipeline.index import Index
 from pipeline.ingest import discover
 from pipeline.run import BatchPlanned, DocumentDone, Ingestor, PagesDone, PipelineSettings
@@ -240,6 +240,88 @@ def list_documents(ctx: _Context, dossier_code: str | None, as_json: bool) -> No
             f"{row.ocr_confidence:.0f}" if row.ocr_confidence is not None else "", row.status,
         )
     stdout.print(table)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--type", "doc_type", help="Only this document type.")
+@click.option("--owner", "owner_id", help="Only this owner's documents.")
+@click.option("--dossier", "dossier_code", help="Only this dossier.")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Issued on or after.")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Issued on or before.")
+@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_context
+def search(ctx: _Context, query, doc_type, owner_id, dossier_code, date_from, date_to, limit, as_json):
+    """Full-text search, accents and case ignored: `sohoa search "quyet dinh xay dung"`."""
+    hits = ctx.index.search(
+        query, doc_type=doc_type, owner_id=owner_id, dossier_code=dossier_code,
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None, limit=limit,
+    )
+    if as_json:
+        for hit in hits:
+            record = dict(hit.__dict__)
+            record["issue_date"] = hit.issue_date.isoformat() if hit.issue_date else None
+            click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    table = Table(show_header=True)
+    for column in ("id", "type", "dossier", "title", "snippet"):
+        table.add_column(column)
+    for hit in hits:
+        table.add_row(hit.document_id[:12], hit.doc_type or "", hit.dossier_code or "",
+                      hit.title or "", hit.snippet)
+    stdout.print(table)
+    if not hits:
+        console.print("no documents match")
+
+
+@cli.command()
+@click.argument("document_ids", nargs=-1)
+@click.option("--all", "check_all", is_flag=True, help="Every document, and objects nothing points at.")
+@click.option("--json", "as_json", is_flag=True, help="The findings as JSON.")
+@pass_context
+def verify(ctx: _Context, document_ids, check_all, as_json):
+    """Re-hash stored objects against the index; exit 6 if any is missing or altered."""
+    from pipeline.verify import verify as verify_objects
+
+    if not document_ids and not check_all:
+        raise click.UsageError("name document ids or use --all")
+    report = verify_objects(ctx.index, ctx.store, list(document_ids) or None)
+    if as_json:
+        click.echo(json.dumps({
+            "checked": report.checked,
+            "objects_checked": report.objects_checked,
+            "ok": report.ok,
+            "findings": [dict(f.__dict__, severity=f.severity) for f in report.findings],
+        }, ensure_ascii=False))
+    else:
+        for finding in report.findings:
+            style = "red" if finding.severity == "error" else "yellow"
+            stdout.print(
+                f"[{style}]{finding.problem}[/{style}] {finding.key} "
+                f"({finding.document_id or 'no document'}) {finding.detail}", highlight=False,
+            )
+        stdout.print(
+            f"{report.checked} documents, {report.objects_checked} objects checked: "
+            f"{len(report.errors)} problem(s)"
+        )
+    sys.exit(EXIT_OK if report.ok else EXIT_VERIFY_FINDINGS)
+
+
+@cli.group()
+def db() -> None:
+    """Index database maintenance."""
+
+
+@db.command()
+@pass_context
+def upgrade(ctx: _Context) -> None:
+    """Apply schema migrations to the index (SOHOA_DATABASE_URL)."""
+    from pipeline.index import upgrade as upgrade_index
+
+    head = upgrade_index(ctx.settings.index_url)
+    stdout.print(f"index at schema {head}")
 
 
 if __name__ == "__main__":

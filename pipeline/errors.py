@@ -10,6 +10,7 @@ EXIT_OK = 0
 EXIT_INPUT_FAILED = 3  # one or more inputs failed and were quarantined; the rest were stored
 EXIT_STORAGE = 4  # the object store or index could not be reached
 EXIT_NOT_FOUND = 5  # a document id that the index does not know
+EXIT_VERIFY_FINDINGS = 6  # `sohoa verify` found missing or altered objects
 EXIT_INTERRUPTED = 130
 
 
