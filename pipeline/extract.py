@@ -1,0 +1,637 @@
+"""Fields per document type (owner ID, name, dates, số/ký hiệu, issuer, validity) from OCR pages,
+each with a confidence, the page and the union of the word boxes that carried it.
+
+Labels are matched on accent-folded text of the same length as the OCR text, so values are cut
+from what was read (NFC) while lost or wrong diacritics in labels do not matter. IDs, dates and
+document numbers have their own public parsers (property-tested); extraction only proposes
+candidates and lets the parsers decide.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from pipeline.textnorm import digits_from_ocr, fold_aligned, fold_upper, nfc, squash, title_case_vi, upper_ratio
+from schemas.catalog import UNKNOWN_TYPE, Catalog, FieldValue, default_catalog
+from schemas.models import OcrPageRecord, OcrWordRecord, PageDiagnostics
+
+log = logging.getLogger(__name__)
+
+# Province codes of the personal identification number (Circular 07/2016/TT-BCA; DOMAIN.md).
+PROVINCE_CODES: frozenset[str] = frozenset("""
+001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 034 035 036 037 038
+040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 070 072 074 075 077 079 080 082
+083 084 086 087 089 091 092 093 094 095 096
+""".split())
+# Digit 4: 0/1 born 1900-1999 (male/female), 2/3 2000-2099. Later centuries cannot be alive yet.
+CENTURY_DIGITS = {"0": 1900, "1": 1900, "2": 2000, "3": 2000}
+
+
+# --------------------------------------------------------------------------------------------
+# Parsers
+
+
+def personal_id_problems(number: str, date_of_birth: date | None = None, *, today: date | None = None) -> list[str]:
+    """Why ``number`` is not a valid 12-digit personal identification number (empty = valid)."""
+    if len(number) != 12 or not number.isdigit():
+        return [f"{number!r} is not 12 digits"]
+    problems = []
+    if number[:3] not in PROVINCE_CODES:
+        problems.append(f"unknown province code {number[:3]}")
+    century = CENTURY_DIGITS.get(number[3])
+    if century is None:
+        problems.append(f"century/sex digit {number[3]} is not 0-3")
+    else:
+        year = century + int(number[4:6])
+        if year > (today or date.today()).year:
+            problems.append(f"birth year {year} is in the future")
+        if date_of_birth is not None and date_of_birth.year != year:
+            problems.append(f"birth year {number[4:6]} (century digit {number[3]}) disagrees with "
+                            f"date_of_birth {date_of_birth.isoformat()}")
+    return problems
+
+
+def parse_personal_id(text: str, date_of_birth: date | None = None) -> str | None:
+    """The 12-digit personal ID in ``text`` (spaces, dots and O-for-0 tolerated), or None when it
+    does not validate (province list, century digit, birth year when given)."""
+    digits = digits_from_ocr(text.strip())
+    if personal_id_problems(digits, date_of_birth):
+        return None
+    return digits
+
+
+def birth_year_of_id(number: str) -> int | None:
+    century = CENTURY_DIGITS.get(number[3]) if len(number) == 12 else None
+    return None if century is None else century + int(number[4:6])
+
+
+_DATE_LONG = re.compile(r"ngay\s*([0-9OolI]{1,2})\s*thang\s*([0-9OolI]{1,2})\s*nam\s*([0-9OolI]{4})", re.I)
+_DATE_SHORT = re.compile(r"(?<![0-9])([0-9OolI]{1,2})\s?[/.\-]\s?([0-9OolI]{1,2})\s?[/.\-]\s?([0-9OolI]{4})(?![0-9])")
+
+
+def _make_date(day: str, month: str, year: str) -> date | None:
+    try:
+        d, m, y = (int(digits_from_ocr(x)) for x in (day, month, year))
+        if not 1800 <= y <= 2200:
+            return None
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def find_dates(text: str) -> list[tuple[int, int, date]]:
+    """Every date in ``text`` ("ngày 05 tháng 8 năm 2019", "05/8/2019"), as (start, end, date)."""
+    folded = fold_aligned(text)
+    found = []
+    for pattern in (_DATE_LONG, _DATE_SHORT):
+        for m in pattern.finditer(folded):
+            d = _make_date(*m.groups())
+            if d is not None:
+                found.append((m.start(), m.end(), d))
+    return sorted(found)
+
+
+def parse_date(text: str) -> date | None:
+    """The first valid date in ``text``; None for none or impossible ones (31/02/2020)."""
+    dates = find_dates(text)
+    return dates[0][2] if dates else None
+
+
+_DOC_NUMBER = re.compile(
+    r"^(\d{1,5})(?:\s*/\s*(\d{4}))?(?:\s*/\s*([A-ZĐ][A-ZĐ0-9]*(?:\s*-\s*[A-ZĐ0-9]+)*))?$"
+)
+_SUFFIX_FIXES = {"QD": "QĐ", "ND": "NĐ", "TTLT": "TTLT", "UBNO": "UBND", "UBN0": "UBND"}
+
+
+def parse_doc_number(text: str) -> str | None:
+    """Số/ký hiệu: "Số: 123 / 2024 / QĐ-UBND" -> "123/2024/QĐ-UBND", "45/QĐ-UBND", "780"; None when
+    it is not one (no leading number, impossible year, lower-case code)."""
+    text = nfc(text).strip().rstrip(".,;").replace("Ð", "Đ")  # Icelandic eth read for Đ
+    text = re.sub(r"Đ{2,}", "Đ", re.sub(r"^s[ốoóồ]\s*:?\s*", "", text, flags=re.I))
+    text = re.sub(r"^(\d{1,5})(?=[A-ZĐ]{2})", r"\1/", text)  # "75UBND-XNTTHN": the slash was lost
+    m = _DOC_NUMBER.match(text)
+    if not m:
+        return None
+    number, year, code = m.groups()
+    if year and not 1945 <= int(year) <= 2100:
+        return None
+    parts = [str(int(number)) if number.lstrip("0") else number]
+    if year:
+        parts.append(year)
+    if code:
+        code = re.sub(r"\s+", "", code)
+        code = "-".join(_SUFFIX_FIXES.get(p, p) for p in code.split("-"))
+        parts.append(code)
+    return "/".join(parts)
+
+
+def parse_tax_code(text: str) -> str | None:
+    """10-digit tax code, or 13 written "0101234567-001" for a branch; None otherwise."""
+    cleaned = re.sub(r"[\s.]", "", nfc(text).strip()).translate(str.maketrans("OoIl", "0011"))
+    m = re.fullmatch(r"(\d{10})(?:-(\d{3}))?", cleaned)
+    if not m:
+        return None
+    return m.group(1) + (f"-{m.group(2)}" if m.group(2) else "")
+
+
+def add_months(d: date, months: int) -> date:
+    month = d.month - 1 + months
+    year, month = d.year + month // 12, month % 12 + 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise ValueError(d)
+
+
+# --------------------------------------------------------------------------------------------
+# The document as one string with word boxes
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    page: int
+    bbox: tuple[float, float, float, float] | None
+    confidence: float
+
+
+@dataclass
+class _Text:
+    text: str  # NFC, lines joined by "\n", pages by "\n\f\n"
+    folded: str  # same length, accent-folded
+    spans: list[_Span]
+    line_starts: list[tuple[int, int]]  # (offset, page)
+
+    @classmethod
+    def of(cls, pages: Sequence[OcrPageRecord]) -> _Text:
+        parts: list[str] = []
+        spans: list[_Span] = []
+        line_starts: list[tuple[int, int]] = []
+        offset = 0
+
+        def add(chunk: str) -> None:
+            nonlocal offset
+            parts.append(chunk)
+            offset += len(chunk)
+
+        for index, page in enumerate(pages):
+            number = page.page or index + 1
+            if index:
+                add("\n\f\n")
+            if page.words:
+                by_line: dict[int, list[OcrWordRecord]] = {}
+                for word in page.words:
+                    by_line.setdefault(word.line, []).append(word)
+                for n, line in enumerate(sorted(by_line)):
+                    if n:
+                        add("\n")
+                    line_starts.append((offset, number))
+                    for w_index, word in enumerate(by_line[line]):
+                        if w_index:
+                            add(" ")
+                        text = nfc(word.text)
+                        spans.append(_Span(offset, offset + len(text), number, word.bbox, word.confidence))
+                        add(text)
+            else:
+                for n, line in enumerate(nfc(page.text).split("\n")):
+                    if n:
+                        add("\n")
+                    line_starts.append((offset, number))
+                    add(line)
+        text = "".join(parts)
+        return cls(text, fold_aligned(text), spans, line_starts)
+
+    def page_at(self, offset: int) -> int | None:
+        page = None
+        for start, number in self.line_starts:
+            if start > offset:
+                break
+            page = number
+        return page
+
+    def value(self, value: str, start: int, end: int, confidence: float, source: str = "ocr") -> FieldValue:
+        covered = [s for s in self.spans if s.start < end and s.end > start]
+        bbox = None
+        boxes = [s.bbox for s in covered if s.bbox is not None]
+        if boxes:
+            bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                    max(b[3] for b in boxes))
+        ocr_conf = [s.confidence for s in covered if s.confidence >= 0]
+        if ocr_conf:
+            confidence *= 0.6 + 0.4 * min(1.0, sum(ocr_conf) / len(ocr_conf) / 100.0)
+        page = covered[0].page if covered else self.page_at(start)
+        return FieldValue(value=value, confidence=round(min(1.0, max(0.0, confidence)), 3), page=page,
+                          bbox=bbox, source=source)
+
+
+# --------------------------------------------------------------------------------------------
+# Field finders
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    header_lines: int = 10  # the issuing body is looked for in this many first lines
+    today: date | None = None  # for "birth year in the future" checks; None = date.today()
+
+
+@dataclass(frozen=True)
+class Extraction:
+    fields: dict[str, FieldValue]
+    problems: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def value(self, name: str) -> str | None:
+        f = self.fields.get(name)
+        return f.value if f else None
+
+
+_ID_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9OoDlI|](?:[ .]?[0-9OoDlI|]){8,13}(?![0-9A-Za-z])")
+_ID_LABEL = re.compile(r"(dinh danh|can cuoc|cccd|identification|cmnd|chung minh)[^\n]{0,40}$", re.I)
+
+
+def _id_candidates(doc: _Text) -> list[tuple[int, int, str, bool]]:
+    """(start, end, digits, labelled) for every 12-digit run that validates structurally."""
+    out = []
+    for m in _ID_RUN.finditer(doc.text):
+        digits = digits_from_ocr(m.group())
+        if len(digits) != 12 or sum(ch.isdigit() for ch in m.group()) < 9:
+            continue
+        before = doc.folded[max(0, m.start() - 60): m.start()]
+        out.append((m.start(), m.end(), digits, bool(_ID_LABEL.search(before.replace("\n", " ")))))
+    return out
+
+
+_NAME_WORD = r"[^\W\d_]+"
+_NAME_LABELS = [
+    r"ho,? chu dem,? (?:va )?ten(?: khai sinh)?(?: chong| vo| nguoi yeu cau)?\s*(?:/\s*full name)?\s*:",
+    r"ho va ten\s*:",
+    r"ten chu dau tu \(ten chu ho\)\s*:",
+    r"cap cho\s*:\s*(?:ong|ba)\s+",
+    r"(?:^|\n)\s*(?:ong|ba)\s*:\s*",
+    r"\b(?:cho|thuong|nhan|cua) (?:ong|ba)\s+",  # a decision about someone: "cho ông X", "của bà X"
+]
+
+
+# The commonest Vietnamese surnames; OCR often misreads their stacked accents in caps
+# ("NGUYỄN" -> "NGUYÊN"), and a surname is read back from its accent-folded form when that is
+# unambiguous.
+SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ",
+            "Ngô", "Dương", "Lý", "Đinh", "Trương", "Lâm", "Mai", "Tạ", "Quách", "Lương", "Châu", "Đoàn",
+            "Trịnh", "Cao", "Tô", "Hà", "Lưu", "Kiều", "Thái", "Triệu", "Văn", "Đào", "Lại", "Mạc", "Tăng")
+_SURNAME_BY_FOLD = {}
+for _s in SURNAMES:
+    _SURNAME_BY_FOLD.setdefault(fold_upper(_s), []).append(_s)
+
+
+_VOWELS = set("AEIOUY")
+
+
+def _collapse_doubled_vowels(name: str) -> str:
+    """OCR sometimes reads one accented vowel as two ("Hiêền"): keep the one with more marks."""
+    out: list[str] = []
+    for ch in name:
+        if out and not ch.isascii() and not out[-1].isascii() and fold_upper(ch) in _VOWELS \
+                and fold_upper(ch) == fold_upper(out[-1]) and ch.lower() != out[-1].lower():
+            if len(unicodedata.normalize("NFD", ch)) > len(unicodedata.normalize("NFD", out[-1])):
+                out[-1] = ch
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def _fix_surname(name: str) -> str:
+    name = _collapse_doubled_vowels(name)
+    first, _, rest = name.partition(" ")
+    known = _SURNAME_BY_FOLD.get(fold_upper(first), [])
+    if len(known) == 1 and known[0] != first and rest:
+        return f"{known[0]} {rest}"
+    return name
+
+
+def _name_after(doc: _Text, pos: int, *, wrap: bool = False) -> tuple[int, int, str] | None:
+    """The capitalised words starting at ``pos`` on its line (the next line when the rest of the
+    line is empty; with ``wrap`` a name broken over two lines is followed)."""
+    text = doc.text
+    line_end = text.find("\n", pos)
+    line_end = len(text) if line_end < 0 else line_end
+    if not text[pos:line_end].strip():
+        pos = line_end + 1
+    words: list[tuple[int, int]] = []
+    for m in re.finditer(r"\S+", text[pos: pos + 120]):
+        raw = m.group()
+        word = raw.rstrip(",;.")
+        gap = text[pos + (words[-1][1] if words else 0): pos + m.start()]
+        if words and ("\f" in gap or ("\n" in gap and not wrap)):
+            break
+        if not re.fullmatch(_NAME_WORD, word) or not word[0].isupper() or squash(word) == "CCCD":
+            break
+        if words and len(word) > 1 and word.isupper() != text[pos + words[0][0]: pos + words[0][1]].isupper():
+            break  # "Phan Công Thắng" then the next line's "CHỦ TỊCH"
+        words.append((m.start(), m.start() + len(word)))
+        if word != raw or len(words) == 6:
+            break
+    if len(words) < 2:
+        return None
+    start, end = pos + words[0][0], pos + words[-1][1]
+    value = " ".join(text[start:end].split())
+    return start, end, _fix_surname(title_case_vi(value) if upper_ratio(value) > 0.6 else nfc(value))
+
+
+def _labelled_date(doc: _Text, label: str, *, last: bool = False, within: int = 40) -> tuple[int, int, date] | None:
+    dates = find_dates(doc.text)
+    hits = []
+    for m in re.finditer(label, doc.folded, re.I):
+        for start, end, d in dates:
+            if m.end() <= start <= m.end() + within and "\n" not in doc.text[m.end(): start].strip(" :"):
+                hits.append((start, end, d))
+                break
+    if not hits:
+        return None
+    return hits[-1] if last else hits[0]
+
+
+_PLACE_DATE = re.compile(r"(?:^|\n)[^\n,]{2,45},\s*(?=ngay\s*[0-9OolI]{1,2}\s*thang)", re.I)
+
+
+def _place_date(doc: _Text) -> tuple[int, int, date] | None:
+    dates = find_dates(doc.text)
+    for m in _PLACE_DATE.finditer(doc.folded):
+        for start, end, d in dates:
+            if start == m.end():
+                return start, end, d
+    return None
+
+
+_BODY_PREFIXES = [  # folded, upper -> canonical
+    ("UY BAN NHAN DAN", "ỦY BAN NHÂN DÂN"), ("UBND", "ỦY BAN NHÂN DÂN"), ("CONG AN", "CÔNG AN"),
+    ("SO ", "SỞ "), ("PHONG ", "PHÒNG "), ("BAO HIEM XA HOI", "BẢO HIỂM XÃ HỘI"), ("BO ", "BỘ "),
+    ("CHI CUC", "CHI CỤC"), ("CUC ", "CỤC "), ("VAN PHONG", "VĂN PHÒNG"),
+]
+# Short prefixes that are also common words once accents are gone ("PHONG ĐIỀN", "SỞ HỮU"): they
+# must be read with their accents and followed by what such a body is called.
+_STRICT_PREFIXES = {"SO ": r"SỞ (?!HỮU)", "PHONG ": "PHÒNG ", "BO ": "BỘ ", "CUC ": "CỤC "}
+_NATIONAL_WORDS = re.compile(r"\b(CONG\s*HOA\s*XA\s*HOI|CONG\s*HOA|DOC\s*LAP|SOCIALIST)\b.*$")
+
+
+def _issuer(doc: _Text, settings: ExtractSettings, title_keys: Sequence[str]) -> FieldValue | None:
+    """The issuing body: the last body named in the top-left header (left of the national heading
+    when OCR merged the two columns into one line)."""
+    from pipeline.classify import title_similarity
+
+    text, folded = doc.text, doc.folded
+    fragments: list[tuple[int, int]] = []
+    for index, (start, _) in enumerate(doc.line_starts[: settings.header_lines]):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line_folded = folded[start:end].upper()
+        key = squash(text[start:end])
+        if not key:
+            continue
+        if re.match(r"^\s*SO\s*[:.]", line_folded) or re.search(r"NGAY\s*\d{1,2}\s*THANG", line_folded):
+            break
+        if any(title_similarity(k, key) >= 0.85 for k in title_keys):
+            break
+        cut = _NATIONAL_WORDS.search(line_folded)
+        piece_end = start + (cut.start() if cut else len(line_folded))
+        piece = text[start:piece_end].strip()
+        if not piece:
+            continue
+        if upper_ratio(piece) < 0.7:
+            if fragments:
+                break
+            continue
+        lead = len(text[start:piece_end]) - len(text[start:piece_end].lstrip())
+        fragments.append((start + lead, start + lead + len(piece)))
+    if not fragments:
+        return None
+    # Split the fragments' words into bodies at each known prefix; the last body issued the paper.
+    words: list[tuple[int, int]] = []
+    for a, b in fragments:
+        words += [(a + m.start(), a + m.end()) for m in re.finditer(r"\S+", text[a:b])]
+    starts = []
+    for i, (a, _) in enumerate(words):
+        rest = fold_upper(" ".join(text[x:y] for x, y in words[i: i + 4])) + " "
+        exact = nfc(" ".join(text[x:y] for x, y in words[i: i + 2])).upper() + " "
+        for prefix, _canonical in _BODY_PREFIXES:
+            if rest.startswith(prefix):
+                if prefix in _STRICT_PREFIXES and not re.match(_STRICT_PREFIXES[prefix], exact):
+                    continue
+                starts.append(i)
+                break
+    if not starts:
+        return None
+    first = starts[-1]
+    a, b = words[first][0], words[-1][1]
+    value = " ".join(text[x:y] for x, y in words[first:])
+    value_folded = fold_upper(value) + " "
+    for prefix, canonical in _BODY_PREFIXES:
+        if value_folded.startswith(prefix):
+            n = len(prefix.split())
+            value = " ".join([canonical.strip(), *value.split()[n:]])
+            break
+    # OCR speckle after the name ("ĐIỀN A ˆ", "TRƯỜNG —"), digits glued to a word ("PHƯỜNG10").
+    tokens = [t for t in re.sub(r"(?<=[^\W\d_])(?=\d)", " ", value).split()
+              if t in ("-", "–") or any(ch.isalnum() and unicodedata.category(ch) != "Lm" for ch in t)]
+    value = re.sub(r"[\s\-–—.,;:]+$", "", " ".join(tokens))
+    if len(value.split()) < 2:
+        return None
+    return doc.value(nfc(value), a, b, 0.85)
+
+
+def _first(pattern: str, doc: _Text, flags: int = re.I) -> re.Match | None:
+    return re.search(pattern, doc.folded, flags)
+
+
+def extract_fields(
+    doc_type: str,
+    pages: Sequence[OcrPageRecord],
+    catalog: Catalog | None = None,
+    settings: ExtractSettings = ExtractSettings(),
+) -> Extraction:
+    """The catalog's fields for ``doc_type`` read from ``pages``, and what is missing or invalid."""
+    catalog = catalog or default_catalog()
+    spec = catalog.document_types.get(doc_type) or catalog.document_types[UNKNOWN_TYPE]
+    wanted = set(spec.field_names) | {"sex", "tax_code", "insurance_code", "spouse_id", "old_id_number", "date_of_death"}
+    doc = _Text.of(pages)
+    fields: dict[str, FieldValue] = {}
+    problems: list[str] = []
+    notes: list[str] = []
+    if doc_type == UNKNOWN_TYPE:  # still offer the reviewer what any paper may carry
+        wanted |= {"owner_id", "full_name", "date_of_birth", "doc_number", "issue_date", "issuer"}
+        notes.append("type unknown: generic fields only")
+
+    # Dates of birth first: they decide between ID candidates.
+    dob = _labelled_date(doc, r"(ngay,? thang,? nam sinh|ngay sinh|sinh ngay|date of birth)[^\n:0-9]{0,20}:?")
+    # A form's requester comes first; a person the form is *for* (the child to register) is not its owner.
+    subject = _first(r"(cho nguoi duoi day|nguoi duoc khai sinh\s*:)", doc) if doc_type == "to_khai" else None
+    cutoff = subject.start() if subject else len(doc.text)
+    if dob and dob[0] > cutoff:
+        dob = None
+    if dob:
+        fields["date_of_birth"] = doc.value(dob[2].isoformat(), dob[0], dob[1], 0.9)
+    birth = dob[2] if dob else None
+
+    # Personal IDs.
+    candidates = _id_candidates(doc)
+    valid = [(s, e, d, lab) for s, e, d, lab in candidates if not personal_id_problems(d, today=settings.today)]
+    invalid = [(s, e, d, lab) for s, e, d, lab in candidates if lab and personal_id_problems(d, today=settings.today)]
+    owner = None
+    if valid:
+        agreeing = [c for c in valid if birth is None or birth_year_of_id(c[2]) == birth.year]
+        owner = agreeing[0] if agreeing and doc_type != "giay_chung_nhan_ket_hon" else valid[0]
+        s, e, digits, labelled = owner
+        repaired = not re.fullmatch(r"\d{12}", doc.text[s:e])
+        conf = (0.95 if labelled else 0.8) - (0.1 if repaired else 0.0)
+        fields["owner_id"] = doc.value(digits, s, e, conf)
+        if birth is not None and birth_year_of_id(digits) != birth.year and doc_type != "giay_chung_nhan_ket_hon":
+            problems.append(f"owner_id {digits}: " + "; ".join(personal_id_problems(digits, birth, today=settings.today)))
+        if doc_type == "giay_chung_nhan_ket_hon":
+            others = [c for c in valid if c[2] != digits]
+            if others:
+                fields["spouse_id"] = doc.value(others[0][2], others[0][0], others[0][1], 0.85)
+    elif invalid:
+        s, e, digits, _ = invalid[0]
+        problems.append(f"owner_id {digits}: {'; '.join(personal_id_problems(digits, today=settings.today))}")
+    cmnd = _first(r"(?:cmnd|chung minh nhan dan)[^\n0-9]{0,15}([0-9]{9})(?![0-9])", doc)
+    if cmnd:
+        fields["old_id_number"] = doc.value(cmnd.group(1), cmnd.start(1), cmnd.end(1), 0.8)
+
+    # Full name: the first labelled name.
+    best = None
+    for label in _NAME_LABELS:
+        for m in re.finditer(label, doc.folded, re.I):
+            found = _name_after(doc, m.end(), wrap=label.startswith(r"\b(?:cho"))
+            if found and (best is None or found[0] < best[0]):
+                best = found
+            if found:
+                break
+    if best:
+        fields["full_name"] = doc.value(best[2], best[0], best[1], 0.85)
+
+    sex = _first(r"gioi tinh(?:\s*/\s*sex)?\s*:?\s*(nam|nu)\b", doc)
+    if sex and sex.start() < cutoff:
+        fields["sex"] = doc.value("Nam" if sex.group(1).lower() == "nam" else "Nữ", sex.start(1), sex.end(1), 0.9)
+
+    # Số/ký hiệu.
+    number = None
+    if doc_type == "giay_chung_nhan_quyen_su_dung_dat":
+        m = re.search(r"(?<![A-Z0-9])([A-Z]{2}) ?([0-9]{6})(?![0-9])", doc.text)
+        if m:
+            number = (m.start(), m.end(), f"{m.group(1)} {m.group(2)}")
+    else:
+        for m in re.finditer(r"(?:^|\n)\s*(?:so|ma so ho kinh doanh)\s*[:.]\s*([^\s]+(?:\s*/\s*[^\s]+)*)", doc.folded, re.I):
+            raw = doc.text[m.start(1): m.end(1)]
+            parsed = parse_doc_number(raw)
+            if parsed is None and doc_type == "giay_chung_nhan_dang_ky_ho_kinh_doanh" and re.fullmatch(r"[0-9A-Z]{8,13}", raw):
+                parsed = raw
+            if parsed:
+                number = (m.start(1), m.end(1), parsed)
+                break
+    if number:
+        fields["doc_number"] = doc.value(number[2], number[0], number[1], 0.85)
+
+    tax = _first(r"ma so thue\s*:?\s*([0-9OoIl]{10}(?:\s*-\s*[0-9]{3})?)", doc)
+    if tax and parse_tax_code(doc.text[tax.start(1): tax.end(1)]):
+        fields["tax_code"] = doc.value(parse_tax_code(doc.text[tax.start(1): tax.end(1)]), tax.start(1), tax.end(1), 0.85)
+
+    if "tax_code" not in fields and doc_type == "giay_chung_nhan_dang_ky_ho_kinh_doanh" and number:
+        if parse_tax_code(number[2]):
+            fields["tax_code"] = doc.value(number[2], number[0], number[1], 0.7)
+
+    death = _labelled_date(doc, r"(da ch\w{1,3} vao luc|ngay chet)[^\n]{0,25}?", within=30)
+    if death:
+        fields["date_of_death"] = doc.value(death[2].isoformat(), death[0], death[1], 0.85)
+
+    ins = _first(r"(?:ma the bhyt|ma so)\s*:\s*([A-Z]{2}[^\s0-9]?[0-9OoIl]{13}|[0-9]{10})(?![0-9A-Z])", doc)
+    if ins:
+        raw = doc.text[ins.start(1): ins.end(1)]
+        code = fold_upper(raw[:2]) + digits_from_ocr(raw[-13:]) if raw[:2].isalpha() else raw
+        fields["insurance_code"] = doc.value(code, ins.start(1), ins.end(1), 0.85)
+
+    # Issue date: the type's own label, then the place-and-date line.
+    issued = None
+    if doc_type == "giay_chung_nhan_dang_ky_ho_kinh_doanh":  # dated, else its latest registration
+        issued = _place_date(doc) or _labelled_date(doc, r"dang ky (?:thay doi lan thu \w+|lan dau)\s*:?", last=True)
+    elif doc_type == "the_bao_hiem_y_te":
+        issued = _labelled_date(doc, r"\btu(?: ngay)?\s*:?", within=5)
+    elif doc_type == "can_cuoc":
+        issued = _labelled_date(doc, r"(ngay,? thang,? nam cap|date of issue|ngay,? thang,? nam\s*:)[^\n:0-9]{0,20}:?")
+    else:
+        issued = _labelled_date(doc, r"ngay,? thang,? nam dang ky\s*:?")
+    issued = issued or _place_date(doc)
+    if issued:
+        fields["issue_date"] = doc.value(issued[2].isoformat(), issued[0], issued[1], 0.85)
+
+    if "issuer" in wanted:
+        if doc_type == "can_cuoc":
+            m = _first(r"(bo cong an|cuc canh sat)", doc)
+            if m:
+                fields["issuer"] = doc.value("BỘ CÔNG AN", m.start(), m.end(), 0.8)
+        else:
+            keys = [squash(c) for t in catalog.document_types.values() for c in t.cues]
+            issuer = _issuer(doc, settings, keys)
+            if issuer:
+                fields["issuer"] = issuer
+
+    # Validity: printed, else computed from the catalog's rule.
+    if "valid_until" in wanted:
+        printed = _labelled_date(
+            doc, r"(co gia tri den|date of expiry|den het ngay|han the\s*:\s*tu[^\n]{0,25}den"
+                 r"|gia tri su dung\s*:?\s*tu[^\n]{0,25}den)\s*(?:ngay)?\s*:?", within=25)
+        rule = spec.validity
+        if printed:
+            fields["valid_until"] = doc.value(printed[2].isoformat(), printed[0], printed[1], 0.85)
+        elif issued and rule.kind in ("months_from_issue", "days_from_issue"):
+            until = (add_months(issued[2], rule.months) if rule.kind == "months_from_issue"
+                     else issued[2] + timedelta(days=rule.days))
+            fields["valid_until"] = FieldValue(value=until.isoformat(), confidence=fields["issue_date"].confidence,
+                                               page=None, bbox=None, source="computed")
+            notes.append(f"valid_until computed: {rule.kind} from issue_date")
+        elif re.search(r"khong thoi han", doc.folded, re.I):
+            notes.append("valid_until: printed as no expiry")
+
+    fields = {k: v for k, v in fields.items() if k in wanted}
+    for name in spec.required_fields:
+        if name not in fields:
+            problems.append(f"required field {name} not found")
+    return Extraction(fields, tuple(problems), tuple(notes))
+
+
+def needs_review(classification, extraction: Extraction | None) -> tuple[bool, str]:
+    """A document needs a person when the type is uncertain or a required field is missing or
+    invalid; the reason says which."""
+    reasons = []
+    if classification is not None and (classification.needs_review or classification.doc_type == UNKNOWN_TYPE):
+        reasons.append(f"type uncertain ({classification.reason})")
+    if extraction is not None and extraction.problems:
+        reasons.append("; ".join(extraction.problems))
+    return (bool(reasons), " | ".join(reasons) if reasons else "type and required fields found")
+
+
+def pages_from_texts(texts: Sequence[str], *, with_boxes: bool = True, confidence: float = 95.0,
+                     width: float = 595.0, height: float = 842.0) -> list[OcrPageRecord]:
+    """OCR-like page records from plain text (one per page): words on a 12-pt grid, or no words
+    (a text-layer page without boxes). For tests and born-digital text."""
+    pages = []
+    for number, text in enumerate(texts, 1):
+        words = []
+        if with_boxes:
+            for line_no, line in enumerate(text.split("\n")):
+                x = 40.0
+                top = 40.0 + 14.0 * line_no
+                for word in line.split():
+                    w = 6.0 * len(word)
+                    words.append(OcrWordRecord(text=word, bbox=(x, top, x + w, top + 12.0), confidence=confidence,
+                                               line=line_no))
+                    x += w + 4.0
+        pages.append(OcrPageRecord(page=number, width=width, height=height, text=text, words=words,
+                                   diagnostics=PageDiagnostics(page=number)))
+    return pages
