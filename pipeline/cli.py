@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -44,6 +45,14 @@ class _Context:
         if self._index is None:
             self._index = Index(self.settings.index_url)
         return self._index
+
+    def classifier(self):
+        from pipeline.classify import load_classifier, load_or_train
+
+        path = self.settings.classifier_model_path
+        if load_classifier(path) is None:
+            console.print(f"training the document-type classifier once, into {path} …")
+        return load_or_train(path, corrections=self.index.correction_labels())
 
     @property
     def store(self):
@@ -107,6 +116,7 @@ def ingest(ctx: _Context, paths, jobs, report, dossier_code, owner_id, procedure
         ctx.index,
         PipelineSettings.from_settings(settings),
         quarantine_dir=settings.quarantine_dir,
+        classifier=ctx.classifier(),
     )
     jobs = settings.effective_jobs(jobs)
     started = time.perf_counter()
@@ -307,6 +317,54 @@ def verify(ctx: _Context, document_ids, check_all, as_json):
             f"{len(report.errors)} problem(s)"
         )
     sys.exit(EXIT_OK if report.ok else EXIT_VERIFY_FINDINGS)
+
+
+@cli.group()
+def review() -> None:
+    """Documents whose type or fields a person must check, and their corrections."""
+
+
+@review.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_context
+def review_list(ctx: _Context, as_json: bool) -> None:
+    """Documents waiting for review, oldest first, with the reason."""
+    rows = ctx.index.list_needing_review()
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row.public(), ensure_ascii=False))
+        return
+    table = Table(show_header=True)
+    for column in ("id", "file", "type", "conf.", "why"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row.id[:12], row.filename, row.doc_type or "",
+                      f"{row.type_confidence:.2f}" if row.type_confidence is not None else "",
+                      row.review_note or "")
+    stdout.print(table)
+
+
+@review.command(name="set")
+@click.argument("document_id")
+@click.option("--type", "doc_type", help="The right document type code (see schemas/document_types.yaml).")
+@click.option("--field", "field_values", multiple=True, metavar="NAME=VALUE",
+              help="A corrected field; dates as YYYY-MM-DD. Repeatable.")
+@click.option("--by", "corrected_by", default=lambda: os.environ.get("USER") or "unknown",
+              show_default="$USER", help="Who corrects it.")
+@pass_context
+def review_set(ctx: _Context, document_id: str, doc_type, field_values, corrected_by: str) -> None:
+    """Correct a document's type and fields; it is then marked reviewed. Corrections are kept
+    (who, when, old and new value) and become training labels for the classifier."""
+    from pipeline.review import ReviewError, apply_review
+
+    if not doc_type and not field_values:
+        raise click.UsageError("give --type and/or --field NAME=VALUE")
+    try:
+        row = apply_review(ctx.index, document_id, doc_type=doc_type, field_values=field_values,
+                           corrected_by=corrected_by)
+    except ReviewError as exc:
+        raise click.UsageError(str(exc)) from exc
+    stdout.print(f"{row.id}: {row.doc_type}, status {row.status} ({row.review_note})")
 
 
 @cli.group()

@@ -429,6 +429,11 @@ class Index:
                     entry.update(value=new_value, confidence=1.0)
                     fields[name] = entry
                     changes = {"fields": _dump_fields(fields)}
+                    # Fields the index also keeps as columns (owner lookups, validity) follow.
+                    if name == "owner_id":
+                        changes["owner_id"] = new_value
+                    elif name in ("valid_until", "issue_date"):
+                        changes[name] = date.fromisoformat(new_value) if new_value else None
                 if old_value is None and previous is not None:
                     old_value = str(previous)
                 conn.execute(update(documents).where(documents.c.id == document_id)
@@ -441,6 +446,23 @@ class Index:
             raise StorageUnavailable(f"index unavailable: {exc.orig}") from exc
         return Correction(new_id, document_id, kind, name, old_value, new_value, corrected_by,
                           when)
+
+    def correction_labels(self) -> list[tuple[str, str]]:
+        """(document text, corrected type) for every document a person re-typed: training labels."""
+        latest: dict[str, str] = {}
+        with self._connect() as conn:
+            for document_id, value in conn.execute(
+                select(corrections.c.document_id, corrections.c.new_value)
+                .where(corrections.c.kind == "type")
+                .order_by(corrections.c.corrected_at, corrections.c.id)
+            ):
+                latest[document_id] = value
+            if not latest:
+                return []
+            texts = dict(conn.execute(
+                select(documents.c.id, documents.c.text).where(documents.c.id.in_(list(latest)))
+            ).all())
+        return [(texts[i], label) for i, label in latest.items() if texts.get(i) and label]
 
     def corrections(self, document_id: str) -> list[Correction]:
         with self._connect() as conn:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from pipeline import __version__
@@ -28,8 +28,10 @@ from pipeline.assemble import (
     assemble_pdf,
     encode_page_image,
 )
+from pipeline.classify import Classification, ClassifySettings, TypeClassifier
 from pipeline.errors import InputError, SohoaError, StorageUnavailable
-from pipeline.index import DocumentRow, DuplicateDocument, Index, utcnow
+from pipeline.extract import Extraction, ExtractSettings, extract_fields, needs_review
+from pipeline.index import NEEDS_REVIEW, DocumentRow, DuplicateDocument, Index, utcnow
 from pipeline.ingest import (
     InputFile,
     InputKind,
@@ -63,6 +65,8 @@ class PipelineSettings:
     ocr: OcrSettings = field(default_factory=OcrSettings)
     image: ImageSettings = field(default_factory=ImageSettings)
     assemble: AssembleSettings = field(default_factory=AssembleSettings)
+    classify: ClassifySettings = field(default_factory=ClassifySettings)
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
     max_image_pixels: int = 200_000_000
 
     @classmethod
@@ -72,8 +76,12 @@ class PipelineSettings:
             preprocess_settings = replace(
                 preprocess_settings, orientation_min_confidence=settings.orientation_min_confidence
             )
+        classify_settings = ClassifySettings()
+        if settings.type_min_confidence is not None:
+            classify_settings = replace(classify_settings, min_confidence=settings.type_min_confidence)
         return cls(
             preprocess=preprocess_settings,
+            classify=classify_settings,
             ocr=OcrSettings(
                 languages=settings.ocr_languages, timeout_seconds=settings.ocr_timeout_seconds
             ),
@@ -185,11 +193,14 @@ class Ingestor:
         settings: PipelineSettings,
         *,
         quarantine_dir: Path,
+        classifier: TypeClassifier | None = None,
     ):
         self.store = store
         self.index = index
         self.settings = settings
         self.quarantine_dir = quarantine_dir
+        # Without a classifier documents are stored untyped (status needs_review).
+        self.classifier = classifier
 
     # -- planning ---------------------------------------------------------------------------------
 
@@ -375,6 +386,12 @@ class Ingestor:
             ocr_pages = [_ocr_page_record(entry.results[i]) for i in range(opened.page_count)]
         text = "\f".join(page.text for page in ocr_pages)
         title = _title_of(text) or opened.path.stem
+        seconds["assemble"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        understood = self._understand(ocr_pages, entry.input)
+        seconds["classify"] = time.perf_counter() - started
+        started = time.perf_counter()
 
         if opened.kind in (InputKind.IMAGE, InputKind.SCANNED_PDF):
             pdf = assemble_pdf(
@@ -398,7 +415,7 @@ class Ingestor:
         else:
             # Text PDFs are already searchable; signed ones must never be re-saved.
             pdf = data
-        seconds["assemble"] = time.perf_counter() - started
+        seconds["assemble"] += time.perf_counter() - started
 
         ocr_json = OcrDocumentRecord(
             document_id=document_id, sha256=opened.sha256, source_kind=opened.kind.value,
@@ -431,12 +448,12 @@ class Ingestor:
             media_type=opened.media_type,
             input_kind=opened.kind.value,
             dossier_code=entry.input.dossier_code,
-            owner_id=entry.input.owner_id,
+            owner_id=understood.owner_id,
             procedure_code=entry.input.procedure_code,
             title=title,
             pages=opened.page_count,
             ocr_confidence=ocr_confidence,
-            status="stored",
+            status=understood.status,
             version=1,
             original_key=keys["original"],
             searchable_key=keys["searchable"],
@@ -446,6 +463,13 @@ class Ingestor:
             text=text,
             stage_seconds=_rounded(seconds),
             created_at=utcnow(),
+            doc_type=understood.doc_type,
+            type_confidence=understood.type_confidence,
+            type_reason=understood.type_reason,
+            fields=understood.fields,
+            valid_until=understood.valid_until,
+            issue_date=understood.issue_date,
+            review_note=understood.review_note,
         )
         try:
             self.index.add(row)
@@ -464,6 +488,43 @@ class Ingestor:
             seconds=_rounded(seconds),
         )
 
+    def _understand(self, pages: list[OcrPageRecord], item: InputFile) -> Understanding:
+        """Type, fields and owner of a document; whether a person must review it, and why."""
+        if self.classifier is None:
+            return Understanding(
+                doc_type=None, type_confidence=None, type_reason="not classified",
+                status=NEEDS_REVIEW, review_note="no type classifier configured",
+                owner_id=item.owner_id, fields={}, valid_until=None, issue_date=None,
+            )
+        classification: Classification = self.classifier.classify_pages(
+            [page.text for page in pages], self.settings.classify
+        )
+        extraction: Extraction = extract_fields(
+            classification.doc_type, pages, settings=self.settings.extract
+        )
+        review, why = needs_review(classification, extraction)
+        printed_owner = extraction.value("owner_id")
+        owner_id = printed_owner or item.owner_id
+        if item.owner_id and printed_owner and item.owner_id != printed_owner:
+            # The paper is the evidence: keep what it says, and have a person look.
+            review = True
+            why = f"{why} | the manifest's owner ID differs from the one printed on the document"
+        log.info(
+            "%s: %s (confidence %.2f): %s",
+            item.path, classification.doc_type, classification.confidence, classification.reason,
+        )
+        return Understanding(
+            doc_type=classification.doc_type,
+            type_confidence=round(classification.confidence, 4),
+            type_reason=classification.reason,
+            status=NEEDS_REVIEW if review else "stored",
+            review_note=why,
+            owner_id=owner_id,
+            fields={name: value.model_dump(mode="json") for name, value in extraction.fields.items()},
+            valid_until=_iso_date(extraction.value("valid_until")),
+            issue_date=_iso_date(extraction.value("issue_date")),
+        )
+
     def _quarantine(self, path: Path, error: SohoaError) -> Path | None:
         """Copy a failed input aside with its reason; the original stays where it was."""
         self.quarantine_dir.mkdir(parents=True, exist_ok=True)
@@ -479,6 +540,26 @@ class Ingestor:
         except OSError:
             return target.with_name(target.name + ".reason.txt")
         return target
+
+
+@dataclass(frozen=True)
+class Understanding:
+    doc_type: str | None
+    type_confidence: float | None
+    type_reason: str
+    status: str
+    review_note: str
+    owner_id: str | None
+    fields: dict[str, dict]
+    valid_until: date | None
+    issue_date: date | None
+
+
+def _iso_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _guarded_process_page(task: PageTask) -> PageResult | SohoaError:

@@ -77,7 +77,14 @@ class OcrDocumentRecord(BaseModel):
     pages: list[OcrPageRecord]
 
 
-EXPORTED_MODELS: dict[str, type[BaseModel]] = {
-    "ingest_report_line": IngestReportLine,
-    "ocr_document": OcrDocumentRecord,
-}
+def _exported_models() -> dict[str, type[BaseModel]]:
+    from schemas.catalog import CATALOG_MODELS
+
+    return {
+        "ingest_report_line": IngestReportLine,
+        "ocr_document": OcrDocumentRecord,
+        **CATALOG_MODELS,
+    }
+
+
+EXPORTED_MODELS: dict[str, type[BaseModel]] = _exported_models()

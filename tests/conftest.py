@@ -14,6 +14,24 @@ from pipeline.settings import Settings
 from pipeline.store import open_store
 
 REPO = Path(__file__).resolve().parent.parent
+# Trained once and reused by every test (in-process and through the CLI); retrained when the
+# classifier's version stamp changes.
+CLASSIFIER_PATH = REPO / "build" / "test-models" / "type-classifier.pkl"
+
+
+@pytest.fixture(scope="session")
+def classifier():
+    from pipeline.classify import load_or_train
+
+    return load_or_train(CLASSIFIER_PATH)
+
+
+def cli_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `sohoa` subprocess: this test's SOHOA_HOME and the shared model."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env["SOHOA_HOME"] = str(home)
+    env["SOHOA_CLASSIFIER_PATH"] = str(CLASSIFIER_PATH)
+    return env | extra
 
 
 @pytest.fixture
@@ -22,12 +40,13 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def ingestor(settings: Settings) -> Ingestor:
+def ingestor(settings: Settings, classifier) -> Ingestor:
     return Ingestor(
         open_store(settings.objects_url),
         Index(settings.index_url),
         PipelineSettings.from_settings(settings),
         quarantine_dir=settings.quarantine_dir,
+        classifier=classifier,
     )
 
 
@@ -42,12 +61,11 @@ class CliResult:
 
 
 @pytest.fixture
-def run_sohoa(settings: Settings):
+def run_sohoa(settings: Settings, classifier):
     """Run the real `sohoa` command line in a subprocess against this test's SOHOA_HOME."""
 
     def run(*args: str | Path, timeout: float = 600) -> CliResult:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
-        env["SOHOA_HOME"] = str(settings.home)
+        env = cli_env(settings.home)
         completed = subprocess.run(
             [sys.executable, "-m", "pipeline.cli", *map(str, args)],
             capture_output=True,

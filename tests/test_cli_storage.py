@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import cli_env
 from pipeline.samples import write_sample_batch
 
 
@@ -87,8 +88,7 @@ def test_db_upgrade_brings_a_new_postgresql_database_to_the_current_schema(run_s
         admin.execute(f'CREATE DATABASE "{name}"')
     url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
-        env |= {"SOHOA_HOME": str(settings.home), "SOHOA_DATABASE_URL": url}
+        env = cli_env(settings.home, SOHOA_DATABASE_URL=url)
 
         def sohoa(*args):
             return subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)],

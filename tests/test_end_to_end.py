@@ -12,6 +12,7 @@ import pdfplumber
 import pytest
 from rapidfuzz.distance import Levenshtein
 
+from conftest import cli_env
 from pipeline.samples import character_error_rate, write_sample_batch
 
 
@@ -23,7 +24,7 @@ def batch(tmp_path_factory) -> tuple[Path, list[Path]]:
 
 
 @pytest.fixture(scope="module")
-def ingested(batch, tmp_path_factory):
+def ingested(batch, tmp_path_factory, classifier):
     """The batch ingested once, with two page processes, through the command line."""
     import os
     import sys
@@ -31,7 +32,7 @@ def ingested(batch, tmp_path_factory):
     root, files = batch
     home = tmp_path_factory.mktemp("home")
     report = home / "report.jsonl"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")} | {"SOHOA_HOME": str(home)}
+    env = cli_env(home)
     completed = subprocess.run(
         [sys.executable, "-m", "pipeline.cli", "ingest", str(root), "--jobs", "2", "--report", str(report)],
         capture_output=True, text=True, env=env, timeout=900,

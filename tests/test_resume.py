@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import cli_env
 from pipeline.errors import StorageUnavailable
 from pipeline.index import Index
 from pipeline.ingest import discover
@@ -57,7 +58,7 @@ def assert_every_row_points_at_intact_objects(index: Index, store: LocalObjectSt
 
 
 def test_storage_failure_mid_batch_records_nothing_half_and_a_rerun_completes(
-    small_batch: Path, settings
+    small_batch: Path, settings, classifier
 ):
     """GIVEN a batch whose object store goes away after the first document's objects
     WHEN the batch is ingested, then ingested again once the store is back
@@ -69,7 +70,7 @@ def test_storage_failure_mid_batch_records_nothing_half_and_a_rerun_completes(
     pipeline_settings = PipelineSettings.from_settings(settings)
 
     flaky = Ingestor(FailingStore(objects, allowed=3), index, pipeline_settings,
-                     quarantine_dir=settings.quarantine_dir)
+                     quarantine_dir=settings.quarantine_dir, classifier=classifier)
     first = list(flaky.ingest(inputs))
 
     assert sum(line.status == "stored" for line in first) == 1
@@ -79,7 +80,7 @@ def test_storage_failure_mid_batch_records_nothing_half_and_a_rerun_completes(
     assert len(index.list()) == 1
 
     healthy = Ingestor(LocalObjectStore(objects), index, pipeline_settings,
-                       quarantine_dir=settings.quarantine_dir)
+                       quarantine_dir=settings.quarantine_dir, classifier=classifier)
     second = list(healthy.ingest(inputs))
 
     assert sorted(line.status for line in second) == ["duplicate"] + ["stored"] * len(failed)
@@ -87,12 +88,11 @@ def test_storage_failure_mid_batch_records_nothing_half_and_a_rerun_completes(
     assert_every_row_points_at_intact_objects(index, LocalObjectStore(objects))
 
 
-def test_killed_ingest_resumes_without_doubles(small_batch: Path, settings):
+def test_killed_ingest_resumes_without_doubles(small_batch: Path, settings, classifier):
     """GIVEN `sohoa ingest` killed with SIGKILL after it stored its first document
     WHEN the same command runs again
     THEN every file is stored exactly once and every index row points at intact objects"""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
-    env["SOHOA_HOME"] = str(settings.home)
+    env = cli_env(settings.home)
     command = [sys.executable, "-m", "pipeline.cli", "ingest", str(small_batch), "--jobs", "1"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     database = settings.resolved_home / "index.sqlite3"
