@@ -52,6 +52,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.pool import StaticPool
 
 from pipeline.errors import DocumentNotFound, StorageUnavailable
+from pipeline.textnorm import fold_aligned
 
 #: The status a classifier gives a document a person must look at.
 NEEDS_REVIEW = "needs_review"
@@ -636,21 +637,14 @@ class Index:
 _WORD = re.compile(r"[^\W_]+")
 
 
-def _fold_char(char: str) -> str:
-    if char in "đĐ":
-        return "d"
-    base = "".join(c for c in unicodedata.normalize("NFD", char)
-                   if not unicodedata.combining(c)).lower()
-    return base if len(base) == 1 else char.lower() if len(char.lower()) == 1 else char
-
-
 def fold_text(value: str) -> str:
     """NFC text to its search form: lower case, no tone or vowel marks, đ→d.
 
     Each character of the NFC text folds to exactly one character, so a position in the folded
     text is the same position in ``unicodedata.normalize("NFC", value)``.
     """
-    return "".join(_fold_char(c) for c in unicodedata.normalize("NFC", value))
+    folded = fold_aligned(unicodedata.normalize("NFC", value))
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in folded)
 
 
 def search_words(value: str) -> str:
