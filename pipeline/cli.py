@@ -172,11 +172,13 @@ def _print_summary(lines, elapsed: float, settings: Settings) -> None:
     table.add_column("stored", justify="right")
     table.add_column("duplicates", justify="right")
     table.add_column("failed", justify="right")
+    table.add_column("needs review", justify="right")
     table.add_column("pages", justify="right")
     table.add_column("seconds/page", justify="right")
     table.add_column("wall seconds", justify="right")
     table.add_row(
-        str(len(lines)), str(len(stored)), str(len(duplicates)), str(len(failed)), str(pages),
+        str(len(lines)), str(len(stored)), str(len(duplicates)), str(len(failed)),
+        str(sum(1 for line in stored if line.needs_review)), str(pages),
         f"{elapsed / pages:.2f}" if pages else "–", f"{elapsed:.1f}",
     )
     stdout.print(table)

@@ -485,6 +485,8 @@ class Ingestor:
             document_id=document_id,
             status="stored",
             ocr_confidence=ocr_confidence,
+            doc_type=understood.doc_type,
+            needs_review=understood.status == NEEDS_REVIEW,
             seconds=_rounded(seconds),
         )
 
@@ -636,4 +638,5 @@ def _describe(line: IngestReportLine) -> str:
         return f"{line.source}: {line.error}"
     if line.status == "duplicate":
         return f"{line.source}: duplicate, {line.error}"
-    return f"{line.source}: stored as {line.document_id} ({line.pages} pages)"
+    review = ", needs review" if line.needs_review else ""
+    return f"{line.source}: stored as {line.document_id} ({line.doc_type}, {line.pages} pages{review})"

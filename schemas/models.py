@@ -28,6 +28,10 @@ class IngestReportLine(BaseModel):
         default=None, description="image | scanned_pdf | born_digital_pdf | signed_pdf"
     )
     quarantined_as: str | None = Field(default=None, description="Copy of a failed input")
+    doc_type: str | None = Field(default=None, description="Document type code; khac when unsure")
+    needs_review: bool | None = Field(
+        default=None, description="A person must check the type or fields (see `sohoa review list`)"
+    )
     seconds: dict[str, float] = Field(default_factory=dict, description="Seconds per stage")
 
 

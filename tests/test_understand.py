@@ -81,6 +81,9 @@ def test_mixed_dossier_gets_the_right_types_and_owners(ingested, sohoa):
             assert record["doc_type"] == want, (path.name, record["type_reason"])
             assert record["type_confidence"] >= 0.6
         assert record["type_reason"]
+        line = lines[path.name]
+        assert line["doc_type"] == record["doc_type"]
+        assert line["needs_review"] == (record["status"] == "needs_review")
         assert record["owner_id"] == owners[path.name], path.name
         for value in record["fields"].values():
             assert set(value) >= {"value", "confidence", "page", "bbox"}
