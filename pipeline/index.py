@@ -44,6 +44,7 @@ from sqlalchemy import (
     insert,
     literal_column,
     or_,
+    text as sql_text,
     select,
     update,
 )
@@ -136,7 +137,8 @@ _documents_fts = Table("documents_fts", MetaData(), Column("document_id", String
 _INTERNAL_COLUMNS = ("search_title", "search_text")
 
 
-SEARCH_RANK_CANDIDATES = 2000
+SEARCH_RANK_CANDIDATES = 1000
+SEARCH_FUZZY_LIMIT = 20000
 
 
 class DuplicateDocument(Exception):
@@ -598,6 +600,11 @@ class Index:
             )
         try:
             with self._connect() as conn:
+                if self.dialect == "postgresql" and not filters:
+                    # An unfiltered search for very common words would build a bitmap of a third of
+                    # the table before ranking; GIN may instead return a sample of that many
+                    # matches (PostgreSQL's documented remedy). Filtered searches stay exact.
+                    conn.execute(sql_text(f"SET LOCAL gin_fuzzy_search_limit = {SEARCH_FUZZY_LIMIT}"))
                 rows = conn.execute(stmt).all()
         except OperationalError as exc:
             raise StorageUnavailable(f"index unavailable: {exc.orig}") from exc
