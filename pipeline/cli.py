@@ -50,9 +50,11 @@ class _Context:
         from pipeline.classify import load_classifier, load_or_train
 
         path = self.settings.classifier_model_path
-        if load_classifier(path) is None:
+        classifier = load_classifier(path)
+        if classifier is None:
             console.print(f"training the document-type classifier once, into {path} …")
-        return load_or_train(path, corrections=self.index.correction_labels())
+            classifier = load_or_train(path, corrections=self.index.correction_labels())
+        return classifier
 
     @property
     def store(self):

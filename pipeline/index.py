@@ -600,12 +600,18 @@ class Index:
             )
         try:
             with self._connect() as conn:
-                if self.dialect == "postgresql" and not filters:
-                    # An unfiltered search for very common words would build a bitmap of a third of
-                    # the table before ranking; GIN may instead return a sample of that many
-                    # matches (PostgreSQL's documented remedy). Filtered searches stay exact.
+                if self.dialect == "postgresql":
+                    # A search for very common words would build a bitmap of a third of the table
+                    # before ranking; GIN may instead return a sample of that many matches
+                    # (PostgreSQL's documented remedy). A sample can miss the few matches a filter
+                    # keeps, so a short answer is asked again without it.
                     conn.execute(sql_text(f"SET LOCAL gin_fuzzy_search_limit = {SEARCH_FUZZY_LIMIT}"))
-                rows = conn.execute(stmt).all()
+                    rows = conn.execute(stmt).all()
+                    if len(rows) < limit:
+                        conn.execute(sql_text("SET LOCAL gin_fuzzy_search_limit = 0"))
+                        rows = conn.execute(stmt).all()
+                else:
+                    rows = conn.execute(stmt).all()
         except OperationalError as exc:
             raise StorageUnavailable(f"index unavailable: {exc.orig}") from exc
         return [
