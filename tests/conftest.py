@@ -77,3 +77,14 @@ def run_sohoa(settings: Settings, classifier):
         return CliResult(completed)
 
     return run
+
+
+@pytest.fixture
+def own_moto():
+    """A moto S3 server on loopback that only this test stops and restarts."""
+    pytest.importorskip("moto.server", reason="moto[server] is not installed: no S3 endpoint")
+    from s3server import MotoS3
+
+    server = MotoS3().start()
+    yield server
+    server.stop()

@@ -17,19 +17,11 @@ from pipeline.ingest import discover
 from pipeline.run import DocumentDone, Ingestor, PipelineSettings
 from pipeline.samples import write_sample_batch
 from pipeline.store import RetryPolicy, open_store
-from s3server import MotoS3, S3Endpoint
+from s3server import S3Endpoint
 
 ACCESS_KEY, SECRET_KEY = "sohoa-test", "sohoa-test-secret"
 QUICK_RETRY = RetryPolicy(attempts=3, base_delay_seconds=0.05, max_delay_seconds=0.1,
                           connect_timeout_seconds=1, read_timeout_seconds=5)
-
-
-@pytest.fixture
-def moto_s3():
-    pytest.importorskip("moto.server", reason="moto[server] is not installed: no S3 endpoint")
-    server = MotoS3().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -53,7 +45,7 @@ def batch(tmp_path_factory) -> tuple[Path, list[Path]]:
     return root, write_sample_batch(root, seed=3131, dossiers=1, documents_per_dossier=3, dpi=200)
 
 
-def test_ingest_runs_unchanged_on_s3_and_postgresql(batch, moto_s3, postgres_url, tmp_path, classifier):
+def test_ingest_runs_unchanged_on_s3_and_postgresql(batch, own_moto, postgres_url, tmp_path, classifier):
     """GIVEN an S3 endpoint over HTTP and an empty PostgreSQL database
     WHEN the two URLs and the S3 keys are set and `sohoa db upgrade`, `ingest`, `export` and
     `verify --all` run as on the embedded defaults
@@ -63,7 +55,7 @@ def test_ingest_runs_unchanged_on_s3_and_postgresql(batch, moto_s3, postgres_url
     bucket = f"sohoa-{uuid.uuid4().hex[:10]}"
     env = cli_env(
         tmp_path / "home",
-        SOHOA_STORAGE_URL=f"s3://{bucket}?endpoint={moto_s3.endpoint}&secure=false",
+        SOHOA_STORAGE_URL=f"s3://{bucket}?endpoint={own_moto.endpoint}&secure=false",
         SOHOA_S3_ACCESS_KEY=ACCESS_KEY,
         SOHOA_S3_SECRET_KEY=SECRET_KEY,
         SOHOA_DATABASE_URL=postgres_url,
@@ -89,7 +81,7 @@ def test_ingest_runs_unchanged_on_s3_and_postgresql(batch, moto_s3, postgres_url
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
     client = S3Endpoint(
-        moto_s3.endpoint, False, ACCESS_KEY, SECRET_KEY, "unused"
+        own_moto.endpoint, False, ACCESS_KEY, SECRET_KEY, "unused"
     ).boto3_client()
     for record in listed:
         head = client.head_object(Bucket=bucket, Key=record["original_key"])
@@ -100,14 +92,14 @@ def test_ingest_runs_unchanged_on_s3_and_postgresql(batch, moto_s3, postgres_url
             assert record["owner_id"] not in metadata_text, "no personal data in object metadata"
 
 
-def test_s3_endpoint_down_mid_batch_loses_nothing_and_doubles_nothing(batch, moto_s3, tmp_path, classifier):
+def test_s3_endpoint_down_mid_batch_loses_nothing_and_doubles_nothing(batch, own_moto, tmp_path, classifier):
     """GIVEN a batch being ingested into S3
     WHEN the endpoint stops after the first document is stored, and comes back before a rerun
     THEN the other documents fail with `storage_unavailable` (nothing in the index for them), and
     the rerun stores exactly those, so every file is stored once with intact objects"""
     root, files = batch
     bucket = f"sohoa-{uuid.uuid4().hex[:10]}"
-    url = f"s3://{bucket}?endpoint={moto_s3.endpoint}&secure=false"
+    url = f"s3://{bucket}?endpoint={own_moto.endpoint}&secure=false"
     store = open_store(url, access_key=ACCESS_KEY, secret_key=SECRET_KEY, retry=QUICK_RETRY)
     index = Index(f"sqlite:///{tmp_path / 'index.sqlite3'}")
     ingestor = Ingestor(store, index, PipelineSettings(), quarantine_dir=tmp_path / "quarantine",
@@ -116,7 +108,7 @@ def test_s3_endpoint_down_mid_batch_loses_nothing_and_doubles_nothing(batch, mot
 
     def stop_after_first_document(event):
         if isinstance(event, DocumentDone) and event.line.status == "stored":
-            moto_s3.stop()
+            own_moto.stop()
 
     first = list(ingestor.ingest(inputs, jobs=1, progress=stop_after_first_document))
 
@@ -126,7 +118,7 @@ def test_s3_endpoint_down_mid_batch_loses_nothing_and_doubles_nothing(batch, mot
     assert {line.error_code for line in failed} == {"storage_unavailable"}
     assert len(index.list()) == 1
 
-    moto_s3.start()
+    own_moto.start()
     second = list(ingestor.ingest(inputs, jobs=1))
 
     assert sorted(line.status for line in second) == ["duplicate"] + ["stored"] * len(failed)

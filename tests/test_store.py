@@ -287,13 +287,6 @@ def test_s3_object_is_read_back_by_an_independent_client(s3_endpoint: S3Endpoint
 # --- the endpoint goes away ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def own_moto():
-    """A moto server only this test stops and restarts."""
-    pytest.importorskip("moto.server", reason="moto[server] is not installed")
-    server = MotoS3().start()
-    yield server
-    server.stop()
 
 
 def test_endpoint_down_raises_storage_unavailable_after_bounded_retries(own_moto: MotoS3, caplog):
