@@ -319,9 +319,7 @@ def _load_image_page(path: Path, index: int, max_image_pixels: int) -> LoadedPag
         raise
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge(str(exc)) from exc
-    except OSError as exc:
-        raise CorruptFile(f"cannot decode page {index + 1}: {exc}") from exc
-    except Exception as exc:
+    except Exception as exc:  # Pillow raises many types for broken files
         raise CorruptFile(f"cannot decode page {index + 1}: {exc}") from exc
     return LoadedPage(pixels=pixels, dpi=dpi)
 

@@ -386,13 +386,6 @@ class Ingestor:
             ocr_pages = [_ocr_page_record(entry.results[i]) for i in range(opened.page_count)]
         text = "\f".join(page.text for page in ocr_pages)
         title = _title_of(text) or opened.path.stem
-        seconds["assemble"] = time.perf_counter() - started
-
-        started = time.perf_counter()
-        understood = self._understand(ocr_pages, entry.input)
-        seconds["classify"] = time.perf_counter() - started
-        started = time.perf_counter()
-
         if opened.kind in (InputKind.IMAGE, InputKind.SCANNED_PDF):
             pdf = assemble_pdf(
                 [
@@ -415,7 +408,11 @@ class Ingestor:
         else:
             # Text PDFs are already searchable; signed ones must never be re-saved.
             pdf = data
-        seconds["assemble"] += time.perf_counter() - started
+        seconds["assemble"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        understood = self._understand(ocr_pages, entry.input)
+        seconds["classify"] = time.perf_counter() - started
 
         ocr_json = OcrDocumentRecord(
             document_id=document_id, sha256=opened.sha256, source_kind=opened.kind.value,
