@@ -26,6 +26,14 @@ def classifier():
     return load_or_train(CLASSIFIER_PATH)
 
 
+def run_cli(env: dict[str, str], *args: str | Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """The real `sohoa` command line in a subprocess, with `env` (see `cli_env`)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *map(str, args)],
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout,
+    )
+
+
 def cli_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment of a `sohoa` subprocess: this test's SOHOA_HOME and the shared model."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
@@ -65,16 +73,7 @@ def run_sohoa(settings: Settings, classifier):
     """Run the real `sohoa` command line in a subprocess against this test's SOHOA_HOME."""
 
     def run(*args: str | Path, timeout: float = 600) -> CliResult:
-        env = cli_env(settings.home)
-        completed = subprocess.run(
-            [sys.executable, "-m", "pipeline.cli", *map(str, args)],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=REPO,
-            timeout=timeout,
-        )
-        return CliResult(completed)
+        return CliResult(run_cli(cli_env(settings.home), *args, timeout=timeout))
 
     return run
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import unicodedata
 import uuid
 from pathlib import Path
 
 import pytest
 
-from conftest import cli_env
+from conftest import cli_env, run_cli
 from pipeline.samples import write_sample_batch
 
 
@@ -91,8 +88,7 @@ def test_db_upgrade_brings_a_new_postgresql_database_to_the_current_schema(run_s
         env = cli_env(settings.home, SOHOA_DATABASE_URL=url)
 
         def sohoa(*args):
-            return subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)],
-                                  capture_output=True, text=True, env=env, timeout=300)
+            return run_cli(env, *args)
 
         before = sohoa("list")
         assert before.returncode == 4 and "sohoa db upgrade" in before.stderr, before.stderr

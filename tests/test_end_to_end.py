@@ -12,7 +12,7 @@ import pdfplumber
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from conftest import cli_env
+from conftest import cli_env, run_cli
 from pipeline.samples import character_error_rate, write_sample_batch
 
 
@@ -26,28 +26,13 @@ def batch(tmp_path_factory) -> tuple[Path, list[Path]]:
 @pytest.fixture(scope="module")
 def ingested(batch, tmp_path_factory, classifier):
     """The batch ingested once, with two page processes, through the command line."""
-    import os
-    import sys
-
     root, files = batch
     home = tmp_path_factory.mktemp("home")
     report = home / "report.jsonl"
     env = cli_env(home)
-    completed = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "ingest", str(root), "--jobs", "2", "--report", str(report)],
-        capture_output=True, text=True, env=env, timeout=900,
-    )
+    completed = run_cli(env, "ingest", root, "--jobs", "2", "--report", report, timeout=900)
     lines = [json.loads(line) for line in report.read_text().splitlines()]
     return completed, lines, home, env
-
-
-def cli(env, *args) -> subprocess.CompletedProcess[str]:
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *map(str, args)],
-        capture_output=True, text=True, env=env, timeout=120,
-    )
 
 
 def ground_truth_pages(source: Path) -> list[str]:
@@ -88,7 +73,7 @@ def test_ocr_text_matches_the_source_documents(batch, ingested):
     errors, characters, worst = 0.0, 0, (0.0, "")
     for source in files:
         line = by_source[source.resolve()]
-        stored_pages = cli(env, "text", line["document_id"]).stdout.rstrip("\n").split("\f")
+        stored_pages = run_cli(env, "text", line["document_id"]).stdout.rstrip("\n").split("\f")
         truth_pages = ground_truth_pages(source)
         assert len(stored_pages) == len(truth_pages), source
         for page_number, (truth, stored) in enumerate(zip(truth_pages, stored_pages), 1):
@@ -112,10 +97,10 @@ def test_stored_pdfs_are_valid_searchable_and_compact(ingested):
     sizes_per_page = []
     for line in lines:
         out = home / f"{line['document_id']}.pdf"
-        assert cli(env, "export", line["document_id"], "-o", out).returncode == 0
+        assert run_cli(env, "export", line["document_id"], "-o", out).returncode == 0
         check = subprocess.run(["qpdf", "--check", str(out)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
-        stored_text = cli(env, "text", line["document_id"]).stdout.rstrip("\n").split("\f")
+        stored_text = run_cli(env, "text", line["document_id"]).stdout.rstrip("\n").split("\f")
         with pdfplumber.open(out) as pdf:
             for page, ocr_text in zip(pdf.pages, stored_text):
                 read_back = unicodedata.normalize("NFC", page.extract_text() or "").split()
@@ -136,17 +121,17 @@ def test_show_list_and_export_the_original(batch, ingested):
     _root, files = batch
     _completed, lines, home, env = ingested
     line = lines[0]
-    record = json.loads(cli(env, "show", line["document_id"], "--json").stdout)
+    record = json.loads(run_cli(env, "show", line["document_id"], "--json").stdout)
     assert record["id"] == line["document_id"]
     assert record["pages"] == line["pages"]
     assert record["status"] == "stored"
-    listed = [json.loads(x) for x in cli(env, "list", "--dossier", line["dossier_code"], "--json").stdout.splitlines()]
+    listed = [json.loads(x) for x in run_cli(env, "list", "--dossier", line["dossier_code"], "--json").stdout.splitlines()]
     assert {r["dossier_code"] for r in listed} == {line["dossier_code"]}
     assert line["document_id"] in {r["id"] for r in listed}
     out = home / "original.bin"
-    assert cli(env, "export", line["document_id"], "--variant", "original", "-o", out).returncode == 0
+    assert run_cli(env, "export", line["document_id"], "--variant", "original", "-o", out).returncode == 0
     assert out.read_bytes() == Path(line["source"]).read_bytes()
-    missing = cli(env, "show", "ffffffffffffffff")
+    missing = run_cli(env, "show", "ffffffffffffffff")
     assert missing.returncode == 5 and "no document" in missing.stderr
 
 
@@ -157,24 +142,15 @@ def test_ingesting_the_same_folder_again_skips_what_is_stored(batch, ingested):
     root, files = batch
     _completed, lines, home, env = ingested
     report = home / "again.jsonl"
-    again = subprocess.run(
-        [*cli_prefix(), "ingest", str(root), "--jobs", "1", "--report", str(report)],
-        capture_output=True, text=True, env=env, timeout=300,
-    )
+    again = run_cli(env, "ingest", root, "--jobs", "1", "--report", report)
     assert again.returncode == 0, again.stderr
     second = [json.loads(x) for x in report.read_text().splitlines()]
     first_ids = {line["source"]: line["document_id"] for line in lines}
     assert {line["status"] for line in second} == {"duplicate"}
     assert {line["source"]: line["document_id"] for line in second} == first_ids
     assert "duplicate" in again.stderr
-    listed = cli(env, "list", "--json").stdout.splitlines()
+    listed = run_cli(env, "list", "--json").stdout.splitlines()
     assert len(listed) == len(files)
-
-
-def cli_prefix() -> list[str]:
-    import sys
-
-    return [sys.executable, "-m", "pipeline.cli"]
 
 
 def test_stored_pdf_text_layer_is_aligned_with_the_words(ingested):
@@ -183,7 +159,7 @@ def test_stored_pdf_text_layer_is_aligned_with_the_words(ingested):
     THEN each sits within 3 points of the box OCR found for it"""
     _completed, lines, home, env = ingested
     line = next(x for x in lines if x["input_kind"] == "image")
-    record = json.loads(cli(env, "show", line["document_id"], "--json").stdout)
+    record = json.loads(run_cli(env, "show", line["document_id"], "--json").stdout)
     from pipeline.store import open_store
 
     store = open_store((home / "objects").as_uri())

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
-from conftest import cli_env
+from conftest import cli_env, run_cli
 from pipeline.index import Index
 from pipeline.ingest import discover
 from pipeline.run import DocumentDone, Ingestor, PipelineSettings
@@ -62,8 +60,7 @@ def test_ingest_runs_unchanged_on_s3_and_postgresql(batch, own_moto, postgres_ur
     )
 
     def sohoa(*args):
-        return subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)],
-                              capture_output=True, text=True, env=env, timeout=600)
+        return run_cli(env, *args)
 
     assert sohoa("db", "upgrade").returncode == 0
     report = tmp_path / "report.jsonl"

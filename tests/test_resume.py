@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli_env
+from conftest import cli_env, run_cli
 from pipeline.errors import StorageUnavailable
 from pipeline.index import Index
 from pipeline.ingest import discover
@@ -93,7 +93,8 @@ def test_killed_ingest_resumes_without_doubles(small_batch: Path, settings, clas
     WHEN the same command runs again
     THEN every file is stored exactly once and every index row points at intact objects"""
     env = cli_env(settings.home)
-    command = [sys.executable, "-m", "pipeline.cli", "ingest", str(small_batch), "--jobs", "1"]
+    args = ["ingest", str(small_batch), "--jobs", "1"]
+    command = [sys.executable, "-m", "pipeline.cli", *args]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     database = settings.resolved_home / "index.sqlite3"
     deadline = time.monotonic() + 300
@@ -115,7 +116,7 @@ def test_killed_ingest_resumes_without_doubles(small_batch: Path, settings, clas
     stored_before = len(index.list())
     assert 1 <= stored_before < len(discover([small_batch])), "the kill came mid-batch"
 
-    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    rerun = run_cli(env, *args)
 
     assert rerun.returncode == 0, rerun.stderr
     inputs = discover([small_batch])

@@ -6,12 +6,11 @@ import csv
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import cli_env
+from conftest import cli_env, run_cli
 from pipeline.index import Index
 from pipeline.samples import write_sample_batch
 
@@ -38,8 +37,7 @@ def sohoa(home, classifier):
     """The real CLI against this module's SOHOA_HOME, where the dossier is ingested once."""
 
     def run(*args) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)],
-                              capture_output=True, text=True, env=cli_env(home), timeout=600)
+        return run_cli(cli_env(home), *args)
 
     return run
 
