@@ -386,5 +386,5 @@ def upgrade(ctx: _Context) -> None:
     stdout.print(f"index at schema {head}")
 
 
-if __name__ == "__main__":
-    main()
+# Each feature keeps its commands in its own module; importing one registers them on `cli`.
+from pipeline import cli_api, cli_jobs, cli_sign  # noqa: E402,F401

@@ -40,6 +40,26 @@ class Settings(BaseSettings):
     orientation_min_confidence: float | None = None
     jobs: int = Field(default=0, ge=0, description="Page processes; 0 = one per core")
 
+    # --- signing (pipeline/sign.py) ---
+    sign_key: str | None = Field(
+        default=None, description="Signing key: a PKCS#12 file path, or a pkcs11: URI"
+    )
+    key_passphrase: SecretStr | None = Field(
+        default=None, description="PKCS#12 passphrase or token PIN (SOHOA_KEY_PASSPHRASE)"
+    )
+    sign_level: str = Field(default="B-B", pattern="^B-(B|T|LT|LTA)$")
+    tsa_url: str | None = Field(default=None, description="RFC 3161 timestamp authority URL")
+    trust_roots: Path | None = Field(default=None, description="PEM file of trusted root certificates")
+
+    # --- reuse API (pipeline/api.py) ---
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    presign_seconds: int = Field(default=300, ge=1, le=604800)
+    rate_limit_per_minute: int = Field(default=600, ge=1, description="Requests per API key")
+
+    # --- workers (workers/) ---
+    broker_url: str | None = Field(default=None, description="redis://… or amqp://…")
+
     @cached_property
     def resolved_home(self) -> Path:
         return self.home.expanduser().resolve()

@@ -82,12 +82,16 @@ class OcrDocumentRecord(BaseModel):
 
 
 def _exported_models() -> dict[str, type[BaseModel]]:
+    from schemas import api, jobs, signature
     from schemas.catalog import CATALOG_MODELS
 
     return {
         "ingest_report_line": IngestReportLine,
         "ocr_document": OcrDocumentRecord,
         **CATALOG_MODELS,
+        **signature.MODELS,
+        **api.MODELS,
+        **jobs.MODELS,
     }
 
 

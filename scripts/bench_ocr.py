@@ -102,7 +102,7 @@ def bench_sohoa(pages, work: Path) -> dict:
     env["SOHOA_HOME"] = str(home)
     started = time.perf_counter()
     subprocess.run(
-        one_core([sys.executable, "-m", "pipeline.cli", "ingest", str(folder), "--jobs", "1"]),
+        one_core([sys.executable, "-m", "pipeline", "ingest", str(folder), "--jobs", "1"]),
         capture_output=True, text=True, env=env, check=True, cwd=REPO,
     )
     elapsed = time.perf_counter() - started

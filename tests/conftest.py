@@ -29,7 +29,7 @@ def classifier():
 def run_cli(env: dict[str, str], *args: str | Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """The real `sohoa` command line in a subprocess, with `env` (see `cli_env`)."""
     return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *map(str, args)],
+        [sys.executable, "-m", "pipeline", *map(str, args)],
         capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout,
     )
 

@@ -94,7 +94,7 @@ def test_killed_ingest_resumes_without_doubles(small_batch: Path, settings, clas
     THEN every file is stored exactly once and every index row points at intact objects"""
     env = cli_env(settings.home)
     args = ["ingest", str(small_batch), "--jobs", "1"]
-    command = [sys.executable, "-m", "pipeline.cli", *args]
+    command = [sys.executable, "-m", "pipeline", *args]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     database = settings.resolved_home / "index.sqlite3"
     deadline = time.monotonic() + 300

@@ -1,0 +1,8 @@
+"""The signature validation report (`sohoa verify-signature --json`, GET /v1/documents/{id}/signatures)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+# name -> model; each is exported to schemas/json/<name>.schema.json by scripts/export_schemas.py
+MODELS: dict[str, type[BaseModel]] = {}
