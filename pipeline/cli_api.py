@@ -2,4 +2,108 @@
 
 from __future__ import annotations
 
-from pipeline.cli import cli, pass_context, stdout, console  # noqa: F401
+import json
+from datetime import datetime
+
+import click
+from rich.table import Table
+
+from pipeline.access import SCOPES, AccessError, AccessStore, mask_owner_id
+from pipeline.cli import _Context, cli, console, pass_context, stdout
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on (default: SOHOA_API_HOST, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default: SOHOA_API_PORT, 8000).")
+@click.option("--workers", type=int, default=1, show_default=True, help="Server processes.")
+@pass_context
+def serve(ctx: _Context, host: str | None, port: int | None, workers: int) -> None:
+    """Run the reuse API (OpenAPI at /openapi.json, docs at /docs)."""
+    import uvicorn
+
+    ctx.index  # fail here, with the CLI's error, when the index is unreachable or outdated
+    uvicorn.run("pipeline.api:app_from_environment", factory=True, host=host or ctx.settings.api_host,
+                port=port or ctx.settings.api_port, workers=workers, log_level="info",
+                access_log=False)
+
+
+@cli.group()
+def keys() -> None:
+    """API keys of client services."""
+
+
+@keys.command(name="create")
+@click.option("--name", required=True, help="The client service, e.g. 'cong-dich-vu-cong'.")
+@click.option("--scopes", required=True, help=f"Comma-separated: {', '.join(SCOPES)}.")
+@click.option("--types", "doc_types", default=None,
+              help="Comma-separated document types this key may read (default: all).")
+@pass_context
+def keys_create(ctx: _Context, name: str, scopes: str, doc_types: str | None) -> None:
+    """Create a key; it is printed once and only its hash is kept."""
+    from schemas.catalog import default_catalog
+
+    types = [t.strip() for t in doc_types.split(",") if t.strip()] if doc_types else None
+    unknown = sorted(set(types or ()) - set(default_catalog().document_types))
+    if unknown:
+        raise click.UsageError(f"unknown document types: {', '.join(unknown)}")
+    try:
+        created = AccessStore(ctx.index).create_key(
+            name, [s.strip() for s in scopes.split(",") if s.strip()], types)
+    except AccessError as exc:
+        raise click.UsageError(exc.message) from exc
+    console.print(f"key for {created.client.name} ({', '.join(sorted(created.client.scopes))}); "
+                  "store it now, it is not shown again:")
+    click.echo(created.key)
+
+
+@keys.command(name="list")
+@pass_context
+def keys_list(ctx: _Context) -> None:
+    """Keys by name, with scopes and whether revoked (never the keys themselves)."""
+    table = Table(show_header=True)
+    for column in ("name", "prefix", "scopes", "types", "created", "revoked"):
+        table.add_column(column)
+    for key in AccessStore(ctx.index).list_keys():
+        table.add_row(key["name"], key["key_prefix"] + "…", ",".join(key["scopes"]),
+                      ",".join(key["doc_types"] or ["all"]), str(key["created_at"])[:19],
+                      str(key["revoked_at"])[:19] if key["revoked_at"] else "")
+    stdout.print(table)
+
+
+@keys.command(name="revoke")
+@click.argument("name")
+@pass_context
+def keys_revoke(ctx: _Context, name: str) -> None:
+    """Revoke a client's key at once."""
+    if not AccessStore(ctx.index).revoke_key(name):
+        raise click.UsageError(f"no active key named {name!r}")
+    console.print(f"revoked {name}")
+
+
+@cli.command()
+@click.option("--owner", "owner_id", help="Reads of this owner's data.")
+@click.option("--client", help="Reads by this client service.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), help="On or after.")
+@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_context
+def audit(ctx: _Context, owner_id, client, since: datetime | None, limit: int, as_json: bool) -> None:
+    """Who read which document or owner's papers, when, and for what purpose (newest first)."""
+    from datetime import UTC
+
+    entries = AccessStore(ctx.index).audit_entries(
+        owner_id=owner_id, client=client, since=since.replace(tzinfo=UTC) if since else None, limit=limit)
+    if as_json:
+        for entry in entries:
+            record = dict(entry.__dict__, at=entry.at.isoformat())
+            click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    table = Table(show_header=True)
+    for column in ("time", "client", "action", "target", "owner", "purpose", "status"):
+        table.add_column(column)
+    for e in entries:
+        table.add_row(str(e.at)[:19], e.client, e.action, e.target,
+                      e.owner_id if owner_id else mask_owner_id(e.owner_id), e.purpose or "", str(e.outcome))
+    stdout.print(table)
+    if not entries:
+        console.print("no audit entries match")

@@ -50,12 +50,18 @@ class Settings(BaseSettings):
     sign_level: str = Field(default="B-B", pattern="^B-(B|T|LT|LTA)$")
     tsa_url: str | None = Field(default=None, description="RFC 3161 timestamp authority URL")
     trust_roots: Path | None = Field(default=None, description="PEM file of trusted root certificates")
+    signature_fetching: bool = Field(
+        default=False, description="Fetch OCSP/CRL/certificates over the network when validating"
+    )
 
     # --- reuse API (pipeline/api.py) ---
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     presign_seconds: int = Field(default=300, ge=1, le=604800)
     rate_limit_per_minute: int = Field(default=600, ge=1, description="Requests per API key")
+    agency_code: str = Field(
+        default="000.00.00.H00", description="Agency code that starts dossier codes: <agency>-<yymmdd>-<n>"
+    )
 
     # --- workers (workers/) ---
     broker_url: str | None = Field(default=None, description="redis://… or amqp://…")

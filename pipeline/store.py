@@ -642,6 +642,17 @@ class S3ObjectStore:
                 return
             last = names[-1]
 
+    def presigned_get_url(self, key: str, expires_seconds: int, *, filename: str | None = None) -> str:
+        """A URL that lets anyone holding it GET this object until it expires (signed locally,
+        no request to the server). ``filename`` sets the Content-Disposition of the download."""
+        from datetime import timedelta
+
+        _check_key(key)
+        headers = {"response-content-disposition": f'attachment; filename="{filename}"'} if filename else None
+        return self._client.presigned_get_object(
+            self.bucket, key, expires=timedelta(seconds=expires_seconds), response_headers=headers
+        )
+
     def delete(self, key: str) -> None:
         """Remove the key (in a versioned bucket: a delete marker; earlier versions remain)."""
         _check_key(key)

@@ -1,0 +1,246 @@
+"""Who may call the reuse API, and who read what: API keys, scopes, rate limits and the audit log.
+
+Keys are 256-bit random tokens shown once at creation; the index keeps only their SHA-256, which
+is enough for tokens that cannot be guessed (the same choice GitHub makes for its tokens). Every
+read of personal data writes an audit row with the purpose the client gave (Decree 13/2023 on
+personal data asks that access have a purpose and be logged).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from pipeline.errors import SohoaError
+from pipeline.index import Index, utcnow
+
+SCOPES = ("documents:read", "documents:write", "documents:sign", "admin")
+KEY_PREFIX = "sohoa_"
+
+metadata = MetaData()
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("key_prefix", String(16), nullable=False),
+    Column("scopes", Text, nullable=False),  # JSON list
+    Column("doc_types", Text),  # JSON list; None = every type
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("client", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("owner_id", String(32)),
+    Column("purpose", Text),
+    Column("outcome", Integer, nullable=False),  # the HTTP status answered
+)
+
+
+class AccessError(SohoaError):
+    code = "bad_key_request"
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class ApiClient:
+    """An authenticated client service: its name, scopes and the document types it may read."""
+
+    name: str
+    scopes: frozenset[str]
+    doc_types: frozenset[str] | None = None  # None: every type
+
+    def has_scope(self, scope: str) -> bool:
+        return "admin" in self.scopes or scope in self.scopes
+
+    def may_read_type(self, doc_type: str | None) -> bool:
+        if self.doc_types is None or "admin" in self.scopes:
+            return True
+        return doc_type in self.doc_types
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    client: ApiClient
+    key: str  # shown once; only its hash is stored
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    client: str
+    action: str
+    target: str
+    owner_id: str | None
+    purpose: str | None
+    outcome: int
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class AccessStore:
+    """API keys and the audit log, in the index database (tables of migration 0005)."""
+
+    def __init__(self, index: Index):
+        self.engine = index.engine
+
+    # --- keys ----------------------------------------------------------------------------------
+
+    def create_key(
+        self, name: str, scopes: Sequence[str], doc_types: Sequence[str] | None = None
+    ) -> CreatedKey:
+        unknown = sorted(set(scopes) - set(SCOPES))
+        if unknown or not scopes:
+            raise AccessError(f"scopes must be some of {', '.join(SCOPES)}; got {', '.join(unknown) or 'none'}")
+        if not name.strip():
+            raise AccessError("a key needs a name (the client service it is for)")
+        key = KEY_PREFIX + secrets.token_urlsafe(32)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(api_keys).values(
+                    name=name.strip(), key_hash=hash_key(key), key_prefix=key[:12],
+                    scopes=json.dumps(sorted(set(scopes))),
+                    doc_types=json.dumps(sorted(set(doc_types))) if doc_types else None,
+                    created_at=utcnow(),
+                ))
+        except IntegrityError as exc:
+            raise AccessError(f"a key named {name!r} exists already; revoke it first") from exc
+        client = ApiClient(name.strip(), frozenset(scopes),
+                           frozenset(doc_types) if doc_types else None)
+        return CreatedKey(client, key)
+
+    def revoke_key(self, name: str) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(api_keys).where(api_keys.c.name == name, api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+        return result.rowcount > 0
+
+    def authenticate(self, key: str) -> ApiClient | None:
+        """The client a presented key belongs to, or None for an unknown or revoked key."""
+        if not key.startswith(KEY_PREFIX):
+            return None
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(api_keys.c.name, api_keys.c.scopes, api_keys.c.doc_types)
+                .where(api_keys.c.key_hash == hash_key(key), api_keys.c.revoked_at.is_(None))
+            ).first()
+        if found is None:
+            return None
+        doc_types = json.loads(found.doc_types) if found.doc_types else None
+        return ApiClient(found.name, frozenset(json.loads(found.scopes)),
+                         frozenset(doc_types) if doc_types else None)
+
+    def list_keys(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(
+                api_keys.c.name, api_keys.c.key_prefix, api_keys.c.scopes, api_keys.c.doc_types,
+                api_keys.c.created_at, api_keys.c.revoked_at,
+            ).order_by(api_keys.c.name)).mappings().all()
+        return [
+            {**row, "scopes": json.loads(row["scopes"]),
+             "doc_types": json.loads(row["doc_types"]) if row["doc_types"] else None}
+            for row in rows
+        ]
+
+    # --- audit ---------------------------------------------------------------------------------
+
+    def audit(
+        self, client: str, action: str, target: str, *, owner_id: str | None = None,
+        purpose: str | None = None, outcome: int = 200,
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(audit_log).values(
+                at=utcnow(), client=client, action=action, target=target, owner_id=owner_id,
+                purpose=(purpose or "")[:500] or None, outcome=outcome,
+            ))
+
+    def audit_entries(
+        self, *, owner_id: str | None = None, client: str | None = None,
+        since: datetime | None = None, limit: int = 1000,
+    ) -> list[AuditEntry]:
+        query = select(audit_log).order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit)
+        if owner_id:
+            query = query.where(audit_log.c.owner_id == owner_id)
+        if client:
+            query = query.where(audit_log.c.client == client)
+        if since:
+            query = query.where(audit_log.c.at >= since)
+        with self.engine.connect() as conn:
+            return [AuditEntry(**row) for row in conn.execute(query).mappings()]
+
+
+class RateLimiter:
+    """At most ``per_minute`` requests per client in any sliding 60 s window, in this process.
+
+    Each API process counts on its own: N processes allow up to N × the limit, which is the
+    documented behaviour (a shared counter in Redis would cost a round trip per request).
+    """
+
+    def __init__(self, per_minute: int, *, clock=time.monotonic):
+        self.per_minute = per_minute
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, client: str) -> tuple[bool, float]:
+        """(allowed, seconds until the next request would be allowed)."""
+        now = self._clock()
+        with self._lock:
+            hits = self._hits.setdefault(client, deque())
+            while hits and hits[0] <= now - 60.0:
+                hits.popleft()
+            if len(hits) >= self.per_minute:
+                return False, max(0.0, hits[0] + 60.0 - now)
+            hits.append(now)
+            return True, 0.0
+
+
+_PERSONAL_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
+
+
+def mask_personal_ids(text: str) -> str:
+    """Any 12-digit number in a log line (a URL, a message) masked like `mask_owner_id`."""
+    return _PERSONAL_ID.sub(lambda m: mask_owner_id(m.group()), text)
+
+
+def mask_owner_id(owner_id: str | None) -> str:
+    """A personal ID as it may appear in logs: the last three digits only."""
+    if not owner_id:
+        return "-"
+    return "*" * max(0, len(owner_id) - 3) + owner_id[-3:]

@@ -1,0 +1,399 @@
+"""Reuse: which of a procedure's papers a citizen already has on file, dossiers built from them,
+and the figures offices report (digitisation, reuse and signing rates).
+
+A stored document satisfies a dossier component when it belongs to the owner, is of the
+component's type, that type is reusable (a form filled for one procedure is not), it is valid on
+the day asked, and no person still has to check it (status ``needs_review``). Among several, a
+validly signed one wins, then the most recently issued.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    func,
+    insert,
+    or_,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+
+from pipeline.access import mask_owner_id
+from pipeline.errors import DocumentNotFound, SohoaError
+from pipeline.index import NEEDS_REVIEW, Index, _as_date, _aware, documents, utcnow
+from schemas.catalog import Catalog, Procedure
+
+log = logging.getLogger(__name__)
+
+metadata = MetaData()
+
+dossiers = Table(
+    "dossiers",
+    metadata,
+    Column("code", String(128), primary_key=True),
+    Column("procedure_code", String(64), nullable=False),
+    Column("owner_id", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+dossier_components = Table(
+    "dossier_components",
+    metadata,
+    Column("dossier_code", String(128), ForeignKey("dossiers.code", ondelete="CASCADE"),
+           nullable=False),
+    Column("doc_type", String(64), nullable=False),
+    Column("position", Integer, nullable=False),  # the component's place in the procedure
+    Column("required", Boolean, nullable=False),
+    Column("source", String(16), nullable=False),  # reused | uploaded | missing
+    Column("document_id", String(32)),
+    Column("job_id", String(32)),
+    PrimaryKeyConstraint("dossier_code", "doc_type"),
+)
+
+REUSED, UPLOADED, MISSING = "reused", "uploaded", "missing"
+VIETNAM = timezone(timedelta(hours=7))
+
+
+class UnknownProcedure(DocumentNotFound):
+    code = "unknown_procedure"
+
+
+class DossierNotFound(DocumentNotFound):
+    code = "dossier_not_found"
+
+
+class DossierConflict(SohoaError):
+    code = "dossier_conflict"
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class OnFile:
+    """A stored document that can stand in for a paper."""
+
+    id: str
+    doc_type: str
+    signed: bool
+    signature_status: str  # signed | unsigned | invalid
+    valid_until: date | None
+    issue_date: date | None
+
+
+@dataclass(frozen=True)
+class ComponentCheck:
+    doc_type: str
+    required: bool
+    document: OnFile | None  # None: the citizen must bring it
+
+    @property
+    def satisfied(self) -> bool:
+        return self.document is not None
+
+
+@dataclass(frozen=True)
+class ProcedureCheck:
+    procedure: Procedure
+    owner_id: str
+    valid_on: date
+    components: tuple[ComponentCheck, ...]
+
+    @property
+    def missing(self) -> list[str]:
+        """Required papers the citizen must still bring."""
+        return [c.doc_type for c in self.components if c.required and not c.satisfied]
+
+
+def procedure_or_error(catalog: Catalog, code: str) -> Procedure:
+    try:
+        return catalog.procedures[code]
+    except KeyError:
+        raise UnknownProcedure(f"no procedure {code} in the catalog") from None
+
+
+def on_file(
+    index: Index, catalog: Catalog, owner_id: str, doc_types: Iterable[str], *, valid_on: date
+) -> dict[str, list[OnFile]]:
+    """An owner's reusable documents of these types valid on a day, best first, by type.
+
+    One query on the (owner_id, doc_type, valid_until) index reading only the columns needed
+    (not the text), plus one for signature states.
+    """
+    wanted = [t for t in dict.fromkeys(doc_types)
+              if t in catalog.document_types and catalog.type(t).reusable]
+    if not wanted:
+        return {}
+    query = (
+        select(documents.c.id, documents.c.doc_type, documents.c.valid_until,
+               documents.c.issue_date, documents.c.created_at)
+        .where(documents.c.owner_id == owner_id)
+        .where(documents.c.doc_type.in_(wanted))
+        .where(or_(documents.c.valid_until.is_(None), documents.c.valid_until >= valid_on))
+        .where(documents.c.status != NEEDS_REVIEW)
+    )
+    with index.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    states = signature_states(index, [r.id for r in rows])
+    found: dict[str, list[OnFile]] = defaultdict(list)
+    for r in rows:
+        state = states.get(r.id, "unsigned")
+        if state == "invalid":
+            continue  # a paper whose signature fails validation cannot stand in for the original
+        found[r.doc_type].append(OnFile(r.id, r.doc_type, state == "signed", state,
+                                        _as_date(r.valid_until), _as_date(r.issue_date)))
+    for items in found.values():
+        items.sort(key=lambda d: (d.signed, d.issue_date or date.min), reverse=True)
+    return dict(found)
+
+
+def signature_states(index: Index, ids: Sequence[str]) -> dict[str, str]:
+    """document id -> signed | invalid for documents with a recorded signature check."""
+    lookup = getattr(index, "signature_statuses", None)
+    if lookup is None or not ids:
+        return {}
+    return lookup(list(ids))
+
+
+def check_procedure(
+    index: Index, catalog: Catalog, procedure_code: str, owner_id: str,
+    *, valid_on: date | None = None,
+) -> ProcedureCheck:
+    """For every component of the procedure: the document on file that satisfies it, or none."""
+    procedure = procedure_or_error(catalog, procedure_code)
+    day = valid_on or date.today()
+    found = on_file(index, catalog, owner_id, (c.doc_type for c in procedure.components),
+                    valid_on=day)
+    components = tuple(
+        ComponentCheck(c.doc_type, c.required, (found.get(c.doc_type) or [None])[0])
+        for c in procedure.components
+    )
+    check = ProcedureCheck(procedure, owner_id, day, components)
+    log.info("procedure %s for owner %s: %d of %d required papers on file", procedure.code,
+             mask_owner_id(owner_id), sum(c.satisfied for c in components if c.required),
+             sum(c.required for c in components))
+    return check
+
+
+# --- dossiers ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DossierComponent:
+    doc_type: str
+    required: bool
+    source: str  # reused | uploaded | missing
+    document_id: str | None = None
+    job_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DossierRecord:
+    code: str
+    procedure_code: str
+    owner_id: str
+    status: str  # complete | incomplete
+    created_by: str
+    created_at: datetime
+    components: tuple[DossierComponent, ...] = field(default=())
+
+    @property
+    def missing(self) -> list[str]:
+        return [c.doc_type for c in self.components if c.required and c.source == MISSING]
+
+
+def open_dossier(
+    index: Index,
+    catalog: Catalog,
+    *,
+    procedure_code: str,
+    owner_id: str,
+    created_by: str,
+    agency_code: str,
+    code: str | None = None,
+    attach: Mapping[str, str] | None = None,
+    uploads: Mapping[str, str] | None = None,
+    reuse: bool = True,
+    now: datetime | None = None,
+) -> DossierRecord:
+    """Open a dossier: each component is an attached document (``attach``: type -> document id,
+    by reference, no re-upload), a new upload (``uploads``: type -> upload job id), a document on
+    file found by the reuse check (``reuse``), or missing.
+
+    An attached document must exist, belong to the owner and be of the component's type.
+    """
+    procedure = procedure_or_error(catalog, procedure_code)
+    attach = dict(attach or {})
+    uploads = dict(uploads or {})
+    known = {c.doc_type for c in procedure.components}
+    for doc_type in [*attach, *uploads]:
+        if doc_type not in known:
+            raise DossierConflict(f"procedure {procedure.code} has no component {doc_type!r}")
+    for doc_type, document_id in attach.items():
+        row = index.get(document_id)
+        if row.owner_id != owner_id or row.doc_type != doc_type:
+            raise DossierConflict(
+                f"document {document_id} is not a {doc_type} of this owner and cannot be attached")
+    found = (on_file(index, catalog, owner_id, known, valid_on=(now or utcnow()).date())
+             if reuse else {})
+    components = []
+    for c in procedure.components:
+        if c.doc_type in attach:
+            components.append(DossierComponent(c.doc_type, c.required, REUSED, attach[c.doc_type]))
+        elif c.doc_type in uploads:
+            components.append(DossierComponent(c.doc_type, c.required, UPLOADED,
+                                               job_id=uploads[c.doc_type]))
+        elif found.get(c.doc_type):
+            components.append(DossierComponent(c.doc_type, c.required, REUSED,
+                                               found[c.doc_type][0].id))
+        else:
+            components.append(DossierComponent(c.doc_type, c.required, MISSING))
+    created_at = now or utcnow()
+    status = "incomplete" if any(c.required and c.source == MISSING for c in components) else "complete"
+    with index.engine.begin() as conn:
+        dossier_code = code or _next_dossier_code(conn, agency_code, created_at)
+        try:
+            conn.execute(insert(dossiers).values(
+                code=dossier_code, procedure_code=procedure.code, owner_id=owner_id,
+                status=status, created_by=created_by, created_at=created_at))
+        except IntegrityError as exc:
+            raise DossierConflict(f"dossier {dossier_code} exists already") from exc
+        conn.execute(insert(dossier_components), [
+            {"dossier_code": dossier_code, "doc_type": c.doc_type, "position": position,
+             "required": c.required, "source": c.source, "document_id": c.document_id,
+             "job_id": c.job_id}
+            for position, c in enumerate(components)
+        ])
+    log.info("dossier %s opened for procedure %s, owner %s: %s", dossier_code, procedure.code,
+             mask_owner_id(owner_id), status)
+    return DossierRecord(dossier_code, procedure.code, owner_id, status, created_by, created_at,
+                         tuple(components))
+
+
+def get_dossier(index: Index, code: str) -> DossierRecord:
+    with index.engine.connect() as conn:
+        head = conn.execute(select(dossiers).where(dossiers.c.code == code)).mappings().first()
+        if head is None:
+            raise DossierNotFound(f"no dossier {code}")
+        parts = conn.execute(
+            select(dossier_components).where(dossier_components.c.dossier_code == code)
+            .order_by(dossier_components.c.position)
+        ).mappings().all()
+    components = tuple(
+        DossierComponent(p["doc_type"], p["required"], p["source"], p["document_id"], p["job_id"])
+        for p in parts
+    )
+    return DossierRecord(head["code"], head["procedure_code"], head["owner_id"], head["status"],
+                         head["created_by"], _aware(head["created_at"]), components)
+
+
+def _next_dossier_code(conn, agency_code: str, moment: datetime) -> str:
+    """``<agency code>-<yymmdd>-<sequence>``, e.g. 000.00.24.H29-240515-0001 (DOMAIN.md)."""
+    stem = f"{agency_code}-{moment.astimezone(VIETNAM).strftime('%y%m%d')}-"
+    count = conn.execute(
+        select(func.count()).select_from(dossiers).where(dossiers.c.code.startswith(stem))
+    ).scalar_one()
+    return f"{stem}{count + 1:04d}"
+
+
+
+
+# --- figures offices report --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rate:
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+
+@dataclass(frozen=True)
+class Stats:
+    #: dossiers whose every component handed in is a stored document / dossiers received
+    digitisation: Rate
+    #: required components satisfied by reuse / all required components of all dossiers
+    reuse: Rate
+    #: issued results (documents of a procedure's result type) validly signed / all results
+    results_signed: Rate
+    documents_by_type: dict[str, int]
+    documents_by_day: dict[str, int]
+    dossiers_by_day: dict[str, int]
+    reuse_by_type: dict[str, Rate]
+
+
+def compute_stats(index: Index, catalog: Catalog, *, since: date | None = None) -> Stats:
+    """The office's figures, over dossiers and documents created on or after ``since``."""
+    start = datetime.combine(since, datetime.min.time(), tzinfo=UTC) if since else None
+    with index.engine.connect() as conn:
+        dossier_query = select(dossiers.c.code, dossiers.c.created_at)
+        component_query = (
+            select(dossier_components.c.dossier_code, dossier_components.c.doc_type,
+                   dossier_components.c.required, dossier_components.c.source,
+                   dossier_components.c.document_id)
+            .join(dossiers, dossiers.c.code == dossier_components.c.dossier_code)
+        )
+        document_query = select(documents.c.id, documents.c.doc_type, documents.c.created_at)
+        if start:
+            dossier_query = dossier_query.where(dossiers.c.created_at >= start)
+            component_query = component_query.where(dossiers.c.created_at >= start)
+            document_query = document_query.where(documents.c.created_at >= start)
+        dossier_rows = conn.execute(dossier_query).all()
+        component_rows = conn.execute(component_query).all()
+        document_rows = conn.execute(document_query).all()
+
+    parts_by_dossier: dict[str, list] = defaultdict(list)
+    for part in component_rows:
+        parts_by_dossier[part.dossier_code].append(part)
+    digitised = 0
+    for dossier in dossier_rows:
+        handed_in = [p for p in parts_by_dossier[dossier.code] if p.source != MISSING]
+        # an upload counts once its job stored it (pipeline.uploads fills in document_id)
+        if handed_in and all(p.document_id for p in handed_in):
+            digitised += 1
+    required = [p for p in component_rows if p.required]
+    reuse_by_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for p in required:
+        reuse_by_type[p.doc_type][1] += 1
+        reuse_by_type[p.doc_type][0] += p.source == REUSED
+
+    result_types = {t for proc in catalog.procedures.values() for t in (proc.result, *proc.also_results)}
+    results = [d.id for d in document_rows if d.doc_type in result_types]
+    states = signature_states(index, results)
+    by_type: dict[str, int] = defaultdict(int)
+    by_day: dict[str, int] = defaultdict(int)
+    for d in document_rows:
+        by_type[d.doc_type or "unclassified"] += 1
+        by_day[_day(d.created_at)] += 1
+    dossiers_by_day: dict[str, int] = defaultdict(int)
+    for dossier in dossier_rows:
+        dossiers_by_day[_day(dossier.created_at)] += 1
+    return Stats(
+        digitisation=Rate(digitised, len(dossier_rows)),
+        reuse=Rate(sum(p.source == REUSED for p in required), len(required)),
+        results_signed=Rate(sum(states.get(i) == "signed" for i in results), len(results)),
+        documents_by_type=dict(sorted(by_type.items())),
+        documents_by_day=dict(sorted(by_day.items())),
+        dossiers_by_day=dict(sorted(dossiers_by_day.items())),
+        reuse_by_type={t: Rate(*counts) for t, counts in sorted(reuse_by_type.items())},
+    )
+
+
+def _day(moment: datetime) -> str:
+    return _aware(moment).astimezone(VIETNAM).date().isoformat()
+

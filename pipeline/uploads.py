@@ -1,0 +1,164 @@
+"""Uploads accepted by the API: each is spooled to disk, gets a job id, and is ingested by the same
+`Ingestor` as `sohoa ingest` — in a background thread of the API process (embedded defaults).
+
+The job row says what became of the upload (queued, running, stored, duplicate, failed with the
+error code); when the upload was a dossier component, the dossier learns its document id.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import shutil
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, insert, select, update
+
+from pipeline.errors import DocumentNotFound
+from pipeline.index import Index, _aware, utcnow
+from pipeline.ingest import InputFile
+from pipeline.reuse import dossier_components
+from pipeline.run import Ingestor
+
+log = logging.getLogger(__name__)
+
+metadata = MetaData()
+
+upload_jobs = Table(
+    "upload_jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("client", String(128), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # queued | running | stored | duplicate | failed
+    Column("document_id", String(32)),
+    Column("error_code", String(64)),
+    Column("error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+FINISHED = ("stored", "duplicate", "failed")
+
+
+class JobNotFound(DocumentNotFound):
+    code = "job_not_found"
+
+
+@dataclass(frozen=True)
+class UploadJob:
+    id: str
+    client: str
+    filename: str
+    status: str
+    document_id: str | None
+    error_code: str | None
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class UploadJobs:
+    """The upload_jobs table (migration 0005)."""
+
+    def __init__(self, index: Index):
+        self.engine = index.engine
+
+    def create(self, client: str, filename: str) -> UploadJob:
+        job_id = secrets.token_hex(16)
+        with self.engine.begin() as conn:
+            conn.execute(insert(upload_jobs).values(
+                id=job_id, client=client, filename=filename, status="queued", created_at=utcnow()))
+        return self.get(job_id)
+
+    def find(self, job_id: str) -> UploadJob | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(upload_jobs).where(upload_jobs.c.id == job_id)).mappings().first()
+        if row is None:
+            return None
+        return UploadJob(**{**row, "created_at": _aware(row["created_at"]),
+                            "finished_at": _aware(row["finished_at"]) if row["finished_at"] else None})
+
+    def get(self, job_id: str) -> UploadJob:
+        job = self.find(job_id)
+        if job is None:
+            raise JobNotFound(f"no job {job_id}")
+        return job
+
+    def set_running(self, job_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(upload_jobs).where(upload_jobs.c.id == job_id).values(status="running"))
+
+    def finish(self, job_id: str, status: str, *, document_id: str | None = None,
+               error_code: str | None = None, error: str | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(upload_jobs).where(upload_jobs.c.id == job_id).values(
+                status=status, document_id=document_id, error_code=error_code, error=error,
+                finished_at=utcnow()))
+            if document_id:
+                conn.execute(update(dossier_components)
+                             .where(dossier_components.c.job_id == job_id)
+                             .values(document_id=document_id))
+
+
+def safe_filename(name: str | None) -> str:
+    """The last path component of a client's file name, with only harmless characters."""
+    base = re.split(r"[\\/]", name or "")[-1].strip().lstrip(".")
+    base = re.sub(r"[^\w.\- ]", "_", base)[:120]
+    return base or "upload"
+
+
+class UploadRunner:
+    """Ingests spooled uploads one at a time in a background thread of this process."""
+
+    def __init__(self, index: Index, spool_dir: Path, ingestor: Callable[[], Ingestor]):
+        self.jobs = UploadJobs(index)
+        self.spool_dir = spool_dir
+        self._ingestor = ingestor
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sohoa-upload")
+
+    def accept(self, client: str, filename: str, data: bytes) -> UploadJob:
+        """Spool an upload and record its job (status queued); `start` ingests it."""
+        name = safe_filename(filename)
+        job = self.jobs.create(client, name)
+        folder = self.spool_dir / job.id
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+        return job
+
+    def start(self, job: UploadJob, *, dossier_code: str | None = None, owner_id: str | None = None,
+              procedure_code: str | None = None) -> Future:
+        item = InputFile(self.spool_dir / job.id / job.filename, dossier_code=dossier_code,
+                         owner_id=owner_id, procedure_code=procedure_code)
+        return self._executor.submit(self._run, job.id, item)
+
+    def discard(self, job: UploadJob, reason: str) -> None:
+        """An accepted upload that will not be ingested (its request failed after accepting it)."""
+        shutil.rmtree(self.spool_dir / job.id, ignore_errors=True)
+        self.jobs.finish(job.id, "failed", error_code="request_failed", error=reason)
+
+    def submit(self, client: str, filename: str, data: bytes, **metadata) -> tuple[UploadJob, Future]:
+        job = self.accept(client, filename, data)
+        return job, self.start(job, **metadata)
+
+    def _run(self, job_id: str, item: InputFile) -> None:
+        try:
+            self.jobs.set_running(job_id)
+            lines = list(self._ingestor().ingest([item], jobs=1))
+            line = lines[0]
+            self.jobs.finish(job_id, line.status, document_id=line.document_id,
+                             error_code=line.error_code, error=line.error)
+        except Exception as exc:  # the job must end with a state, whatever went wrong
+            log.exception("upload job %s failed", job_id)
+            code = getattr(exc, "code", "internal_error")
+            self.jobs.finish(job_id, "failed", error_code=code, error=str(exc)[:500])
+        finally:
+            shutil.rmtree(item.path.parent, ignore_errors=True)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=False)
