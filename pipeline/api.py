@@ -160,20 +160,34 @@ def create_app(services: ApiServices) -> FastAPI:
     latency = Histogram("sohoa_http_request_seconds", "HTTP request latency", ["route", "method"],
                         registry=registry, buckets=(0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10))
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next):
+    async def measured(scope, receive, send, inner):
+        """Counts, latency and the access log, as plain ASGI: Starlette's BaseHTTPMiddleware
+        costs a task and a stream copy per request."""
+        if scope["type"] != "http":
+            return await inner(scope, receive, send)
         started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        seconds = time.perf_counter() - started
-        requests_total.labels(path, request.method, str(response.status_code)).inc()
-        latency.labels(path, request.method).observe(seconds)
-        # the access log, with personal IDs in paths and queries masked (uvicorn's is off)
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        access_log.info("%s %s %d %.1fms", request.method, mask_personal_ids(target),
-                        response.status_code, seconds * 1000)
-        return response
+        status = [500]
+
+        async def send_with_status(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await inner(scope, receive, send_with_status)
+        finally:
+            seconds = time.perf_counter() - started
+            path = getattr(scope.get("route"), "path", "unmatched")
+            requests_total.labels(path, scope["method"], str(status[0])).inc()
+            latency.labels(path, scope["method"]).observe(seconds)
+            if access_log.isEnabledFor(logging.INFO):
+                query = scope.get("query_string", b"").decode("latin-1")
+                target = scope["path"] + (f"?{query}" if query else "")
+                # the access log, personal IDs in paths and queries masked (uvicorn's is off)
+                access_log.info("%s %s %d %.1fms", scope["method"], mask_personal_ids(target),
+                                status[0], seconds * 1000)
+
+    app.add_middleware(_Wrap, handler=measured)
 
     @app.exception_handler(ApiProblem)
     async def on_problem(request: Request, exc: ApiProblem):
@@ -205,6 +219,16 @@ def create_app(services: ApiServices) -> FastAPI:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+class _Wrap:
+    """An ASGI middleware made of one coroutine ``handler(scope, receive, send, inner)``."""
+
+    def __init__(self, app, handler):
+        self.app, self.handler = app, handler
+
+    async def __call__(self, scope, receive, send):
+        await self.handler(scope, receive, send, self.app)
 
 
 # --- access ------------------------------------------------------------------------------------
@@ -388,10 +412,10 @@ def _routes(app: FastAPI, s: ApiServices) -> None:  # noqa: C901 — one place l
               responses={404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Problem}})
     def sign_document(document_id: str, request_body: SignRequest,
                       client: Annotated[ApiClient, Depends(sign_scope)]) -> DocumentOut:
+        row = s.index.get(document_id)
         if s.signer is None:
             raise ApiProblem(503, "signing_not_configured", "Signing not configured",
                              "set SOHOA_SIGN_KEY (and SOHOA_KEY_PASSPHRASE) on the server")
-        row = s.index.get(document_id)
         s.signer(s, row, request_body, client)
         return _document_out(s, s.index.get(row.id))
 

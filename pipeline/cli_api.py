@@ -19,11 +19,18 @@ from pipeline.cli import _Context, cli, console, pass_context, stdout
 @pass_context
 def serve(ctx: _Context, host: str | None, port: int | None, workers: int) -> None:
     """Run the reuse API (OpenAPI at /openapi.json, docs at /docs)."""
+    import copy
+
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     ctx.index  # fail here, with the CLI's error, when the index is unreachable or outdated
+    # uvicorn's access log would print paths holding personal IDs; sohoa's masks them.
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["loggers"]["sohoa.access"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    log_config["loggers"]["pipeline"] = {"handlers": ["default"], "level": "WARNING", "propagate": False}
     uvicorn.run("pipeline.api:app_from_environment", factory=True, host=host or ctx.settings.api_host,
-                port=port or ctx.settings.api_port, workers=workers, log_level="info",
+                port=port or ctx.settings.api_port, workers=workers, log_config=log_config,
                 access_log=False)
 
 
