@@ -2,4 +2,162 @@
 
 from __future__ import annotations
 
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from rich.table import Table
+
 from pipeline.cli import cli, pass_context, stdout, console  # noqa: F401
+from pipeline.errors import EXIT_OK, EXIT_VERIFY_FINDINGS
+from pipeline.stamp import iso_time
+
+
+def _passphrase(ctx, passphrase_file: Path | None, key: str) -> str:
+    """SOHOA_KEY_PASSPHRASE, else the file's first line, else a hidden prompt."""
+    if passphrase_file is not None:
+        lines = passphrase_file.read_text(encoding="utf-8").splitlines()
+        return lines[0] if lines else ""
+    if ctx.settings.key_passphrase is not None:
+        return ctx.settings.key_passphrase.get_secret_value()
+    what = "token PIN" if key.startswith("pkcs11:") else "key passphrase"
+    return click.prompt(f"{what} for {key.split('?')[0]}", hide_input=True, err=True)
+
+
+def _validation_settings(ctx, trust: Path | None, online: bool | None):
+    from pipeline.sign import ValidationSettings
+
+    fetching = ctx.settings.signature_fetching if online is None else online
+    return ValidationSettings.from_file(trust or ctx.settings.trust_roots, allow_fetching=fetching)
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--as", "kind", type=click.Choice(["official", "digitiser", "agency"]), required=True,
+              help="Who signs: an official (issued result), the digitiser, or the agency.")
+@click.option("--key", help="PKCS#12 file or pkcs11: URI (default: SOHOA_SIGN_KEY).")
+@click.option("--level", type=click.Choice(["B-B", "B-T", "B-LT", "B-LTA"]),
+              help="PAdES level (default: SOHOA_SIGN_LEVEL).")
+@click.option("--tsa", "tsa_url", help="RFC 3161 timestamp authority URL (default: SOHOA_TSA_URL).")
+@click.option("--name", "signer_name", help="Signer's name in the stamp (default: certificate CN).")
+@click.option("--position", help="Signer's position (chức vụ), official signatures.")
+@click.option("--agency", help="Agency (cơ quan) or copying body.")
+@click.option("--copy-type", help='Copy type for agency signatures on copies, e.g. "SAO Y".')
+@click.option("--certify", is_flag=True, help="Final signature: no changes allowed after it (DocMDP).")
+@click.option("--qr", is_flag=True, help="Add the issued-result QR code (top left of page 1) first.")
+@click.option("--dossier", "dossier_code", help="QR: dossier code (default: the document's).")
+@click.option("--procedure", "procedure_code", help="QR: procedure code (default: the document's).")
+@click.option("--document-name", help="QR: document name (default: the document's title).")
+@click.option("--issuing-system", default="sohoa", show_default=True, help="QR: issuing system.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Signed file (one FILE) or directory (several); default NAME.signed.pdf.")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the passphrase or PIN from this file.")
+@pass_context
+def sign(ctx, targets, kind, key, level, tsa_url, signer_name, position, agency, copy_type, certify,
+         qr, dossier_code, procedure_code, document_name, issuing_system, output,
+         passphrase_file) -> None:
+    """Sign PDF FILEs, or stored documents by ID (each becomes a new stored version).
+
+    \b
+    sohoa sign 3f2a9c --as official --key official.p12 --position "Chủ tịch" --agency "UBND quận 1" --qr
+    sohoa sign scan.pdf --as digitiser --key 'pkcs11:token=sohoa;object=me?module-path=/usr/lib/softhsm/libsofthsm2.so'
+    """
+    from pipeline.sign import SignSpec, open_signer, sign_pdf
+    from pipeline.signed_versions import sign_stored_document
+    from pipeline.stamp import QrPayload
+
+    settings = ctx.settings
+    key = key or settings.sign_key
+    if not key:
+        raise click.UsageError("give --key FILE.p12|pkcs11:… or set SOHOA_SIGN_KEY")
+    files = [Path(t) for t in targets if Path(t).is_file()]
+    if len(files) > 1 and output is not None and not output.is_dir():
+        raise click.UsageError("several FILEs: -o must be an existing directory")
+    validation = _validation_settings(ctx, None, None)
+    now = datetime.now(UTC)
+
+    def spec_for(row=None) -> SignSpec:
+        payload = None
+        if qr:
+            payload = QrPayload(
+                dossier_code=dossier_code or (row.dossier_code if row else None) or "",
+                procedure_code=procedure_code or (row.procedure_code if row else None) or "",
+                document_name=document_name or (row.title if row else None) or "",
+                issuing_system=issuing_system, issued_at=now,
+            )
+        return SignSpec(
+            kind=kind, level=level or settings.sign_level, tsa_url=tsa_url or settings.tsa_url,
+            signer_name=signer_name, position=position, agency=agency, copy_type=copy_type,
+            qr=payload, certify=certify,
+        )
+
+    with open_signer(key, _passphrase(ctx, passphrase_file, key)) as signer:
+        for target in targets:
+            path = Path(target)
+            if path.is_file():
+                out = output if output is not None and not output.is_dir() else (
+                    (output or path.parent) / f"{path.stem}.signed.pdf")
+                out.write_bytes(sign_pdf(path.read_bytes(), spec_for(), signer))
+                console.print(f"{path}: signed into {out}")
+            else:
+                row = ctx.index.get(target)
+                done = sign_stored_document(ctx.index, ctx.store, row.id, spec_for(row), signer,
+                                            validation=validation)
+                console.print(f"{row.id}: signed as version {done.version} ({done.key}), "
+                              f"signature status {done.status}")
+
+
+@cli.command(name="verify-signature")
+@click.argument("target")
+@click.option("--trust", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM file of trusted roots (default: SOHOA_TRUST_ROOTS).")
+@click.option("--online/--offline", default=None,
+              help="Fetch OCSP/CRL over the network (default: SOHOA_SIGNATURE_FETCHING, off).")
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON (schemas/json/signature_report).")
+@pass_context
+def verify_signature(ctx, target: str, trust: Path | None, online: bool | None, as_json: bool) -> None:
+    """Validate a PDF's signatures (FILE, or a stored document's current version by ID).
+
+    Exit 0 when every signature is TOTAL_PASSED; 6 otherwise (also for an unsigned PDF).
+    """
+    from pipeline.sign import validate_pdf
+
+    path = Path(target)
+    if path.is_file():
+        data = path.read_bytes()
+    else:
+        data = ctx.store.get(ctx.index.get(target).searchable_key)
+    report = validate_pdf(data, _validation_settings(ctx, trust, online))
+    if as_json:
+        click.echo(report.model_dump_json(indent=2))
+    else:
+        _print_report(report)
+    sys.exit(EXIT_OK if report.all_passed else EXIT_VERIFY_FINDINGS)
+
+
+def _print_report(report) -> None:
+    if report.error:
+        stdout.print(f"[red]cannot examine the file[/red]: {report.error}")
+        return
+    if not report.signatures:
+        stdout.print("no signatures")
+        return
+    table = Table(show_header=True)
+    for column in ("field", "indication", "sub-indication", "signer", "signed / timestamp",
+                   "level", "whole file", "changes after"):
+        table.add_column(column)
+    style = {"TOTAL_PASSED": "green", "INDETERMINATE": "yellow", "TOTAL_FAILED": "red"}
+    for s in report.signatures:
+        when = s.timestamp_time or s.claimed_signing_time
+        table.add_row(
+            s.field_name, f"[{style[s.indication]}]{s.indication}[/]", s.sub_indication or "",
+            s.signer_common_name or s.signer or "", iso_time(when) if when else "",
+            s.pades_level or "", "yes" if s.covers_whole_document else "no",
+            s.modifications_after_signing or "",
+        )
+    stdout.print(table)
+    for s in report.signatures:
+        for message in s.messages:
+            stdout.print(f"{s.field_name}: {message}")

@@ -130,6 +130,30 @@ document_versions = Table(
     PrimaryKeyConstraint("document_id", "version", "variant"),
 )
 
+# Signature validation results per document version (0004): one row per signature or document
+# timestamp found in that version's PDF; `report` is the SignatureResult as JSON.
+signatures = Table(
+    "signatures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # No foreign key: rows are written only for indexed documents (record_signature checks), and
+    # a key would stop `TRUNCATE documents, …` lists that do not name this table.
+    Column("document_id", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("field_name", Text, nullable=False),
+    Column("indication", String(16), nullable=False),  # TOTAL_PASSED | INDETERMINATE | TOTAL_FAILED
+    Column("sub_indication", String(64)),
+    Column("signer", Text),  # subject DN of the signing certificate
+    Column("signed_at", DateTime(timezone=True)),  # timestamp time, else the claimed time
+    Column("level", String(8)),  # PAdES level reached: B-B | B-T | B-LT | B-LTA
+    Column("report", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    SqlIndex("ix_signatures_document_version", "document_id", "version"),
+)
+
+#: What `Index.signature_status` answers for a document.
+SIGNATURE_STATUSES = ("unsigned", "signed", "indeterminate", "invalid")
+
 # SQLite's FTS5 table over search_title/search_text (made by the migrations, never by create_all).
 _documents_fts = Table("documents_fts", MetaData(), Column("document_id", String(32)))
 
@@ -217,6 +241,22 @@ class Correction:
     new_value: str | None
     corrected_by: str
     corrected_at: datetime
+
+
+@dataclass(frozen=True)
+class SignatureRecord:
+    """One validated signature of one stored version."""
+
+    document_id: str
+    version: int
+    field_name: str
+    indication: str
+    sub_indication: str | None
+    signer: str | None
+    signed_at: datetime | None
+    level: str | None
+    report: dict[str, Any]
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -508,6 +548,74 @@ class Index:
             raise StorageUnavailable(f"index unavailable: {exc.orig}") from exc
         return version
 
+    # --- signatures ----------------------------------------------------------------------------
+
+    def record_signature(
+        self, document_id: str, version: int, results: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Record the validation of `version`'s signatures (each a `SignatureResult` as a dict,
+        as `model_dump(mode="json")` gives it), replacing an earlier validation of that version.
+        An empty `results` records nothing: the version is unsigned."""
+        now = utcnow()
+        rows = [
+            {
+                "document_id": document_id, "version": version,
+                "field_name": r["field_name"], "indication": r["indication"],
+                "sub_indication": r.get("sub_indication"), "signer": r.get("signer"),
+                "signed_at": _parse_time(r.get("timestamp_time") or r.get("claimed_signing_time")),
+                "level": r.get("pades_level"),
+                "report": json.dumps(r, ensure_ascii=False, default=str, sort_keys=True),
+                "created_at": now,
+            }
+            for r in results
+        ]
+        try:
+            with self.engine.begin() as conn:
+                exists = conn.execute(
+                    select(documents.c.id).where(documents.c.id == document_id)
+                ).scalar_one_or_none()
+                if exists is None:
+                    raise DocumentNotFound(f"no document {document_id}")
+                conn.execute(signatures.delete().where(
+                    (signatures.c.document_id == document_id) & (signatures.c.version == version)))
+                if rows:
+                    conn.execute(insert(signatures), rows)
+        except OperationalError as exc:
+            raise StorageUnavailable(f"index unavailable: {exc.orig}") from exc
+
+    def signatures(self, document_id: str, version: int | None = None) -> list[SignatureRecord]:
+        """Recorded signatures of a document, oldest version first (or of one version)."""
+        query = select(signatures).where(signatures.c.document_id == document_id)
+        if version is not None:
+            query = query.where(signatures.c.version == version)
+        with self._connect() as conn:
+            rows = conn.execute(
+                query.order_by(signatures.c.version, signatures.c.id)).mappings().all()
+        return [
+            SignatureRecord(
+                document_id=r["document_id"], version=r["version"], field_name=r["field_name"],
+                indication=r["indication"], sub_indication=r["sub_indication"],
+                signer=r["signer"],
+                signed_at=_aware(r["signed_at"]) if r["signed_at"] else None,
+                level=r["level"], report=json.loads(r["report"]),
+                created_at=_aware(r["created_at"]),
+            )
+            for r in rows
+        ]
+
+    def signature_status(self, document_id: str) -> str:
+        """`unsigned` (no signature recorded for the current version), `signed` (all
+        TOTAL_PASSED), `invalid` (any TOTAL_FAILED) or `indeterminate`."""
+        current = self.get(document_id)
+        indications = {s.indication for s in self.signatures(current.id, current.version)}
+        if not indications:
+            return "unsigned"
+        if "TOTAL_FAILED" in indications:
+            return "invalid"
+        if indications == {"TOTAL_PASSED"}:
+            return "signed"
+        return "indeterminate"
+
     def object_refs(self, ids: Sequence[str] | None = None) -> Iterator[ObjectRef]:
         """Every object the index points at (current keys and all recorded versions), once each."""
         current = select(documents.c.id, documents.c.version, documents.c.sha256,
@@ -745,6 +853,12 @@ def _as_date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def utcnow() -> datetime:

@@ -1,0 +1,619 @@
+"""PAdES signing and validation (pyHanko): a stage of pure functions over PDF bytes.
+
+- `open_signer(key, passphrase)` gives a pyHanko signer for a PKCS#12 file or a PKCS#11 token
+  named by an RFC 7512 `pkcs11:` URI; a token is logged in to once for the whole `with` block, so
+  a batch signs with one login.
+- `sign_pdf(pdf, spec, signer)` adds the visible marks the spec asks for (QR code, stamp) and the
+  signature in one incremental update, so the signature always covers every mark and is the last
+  change to the file. Levels: B-B, B-T (RFC 3161 signature timestamp), B-LT (chain and OCSP/CRL
+  in the DSS), B-LTA (plus a document timestamp).
+- `validate_pdf(pdf, settings)` reports every signature with a DSS-style indication. It never
+  alters the bytes, returns an empty report at once for an unsigned PDF, and reaches the network
+  only when `ValidationSettings.allow_fetching` says so.
+
+Knows nothing of stores or indexes: see `pipeline.signed_versions` for stored documents.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, unquote, unquote_to_bytes, urlparse
+
+from asn1crypto import x509
+from pyhanko.keys import load_certs_from_pemder_data
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.validation import (
+    DocumentSecurityStore,
+    KeyUsageConstraints,
+    SignatureCoverageLevel,
+    read_certification_data,
+    validate_pdf_signature,
+    validate_pdf_timestamp,
+)
+from pyhanko_certvalidator import ValidationContext
+
+from pipeline import stamp
+from pipeline.errors import EXIT_INPUT_FAILED, SohoaError
+from schemas.signature import SignatureReport, SignatureResult
+
+log = logging.getLogger(__name__)
+
+SignatureKind = Literal["official", "digitiser", "agency"]
+PadesLevel = Literal["B-B", "B-T", "B-LT", "B-LTA"]
+LEVELS: tuple[PadesLevel, ...] = ("B-B", "B-T", "B-LT", "B-LTA")
+KINDS: tuple[SignatureKind, ...] = ("official", "digitiser", "agency")
+DIGEST = "sha256"
+#: Officials' certificates carry nonRepudiation, personal ones often digitalSignature only.
+SIGNER_KEY_USAGE = KeyUsageConstraints(
+    key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False
+)
+
+
+class KeyUnavailable(SohoaError):
+    """The signing key cannot be opened: wrong passphrase or PIN, missing file, token or object."""
+
+    code = "key_unavailable"
+    exit_code = 2
+
+
+class SigningFailed(SohoaError):
+    """The PDF could not be signed as asked (e.g. TSA unreachable, document locked by DocMDP)."""
+
+    code = "signing_failed"
+    exit_code = EXIT_INPUT_FAILED
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pkcs11Uri:
+    """The parts of an RFC 7512 URI sohoa uses:
+    `pkcs11:token=LABEL;object=LABEL[;id=%01][;slot-id=N]?module-path=/path/to/module.so`."""
+
+    module_path: str
+    token: str | None = None
+    object: str | None = None
+    id: bytes | None = None
+    slot_id: int | None = None
+
+    @classmethod
+    def parse(cls, uri: str) -> Pkcs11Uri:
+        parsed = urlparse(uri)
+        if parsed.scheme != "pkcs11":
+            raise KeyUnavailable(f"not a pkcs11: URI: {uri}")
+        attributes: dict[str, str] = {}
+        for part in filter(None, parsed.path.split(";")):
+            name, _, value = part.partition("=")
+            attributes[name] = unquote(value)
+        query = {name: values[-1] for name, values in parse_qs(parsed.query).items()}
+        module = query.get("module-path")
+        if not module:
+            raise KeyUnavailable(
+                "the pkcs11: URI must name the token's module, e.g. "
+                "pkcs11:token=sohoa;object=official?module-path=/usr/lib/softhsm/libsofthsm2.so"
+            )
+        raw_id = next((part[3:] for part in parsed.path.split(";") if part.startswith("id=")), None)
+        return cls(
+            module_path=module,
+            token=attributes.get("token"),
+            object=attributes.get("object"),
+            id=unquote_to_bytes(raw_id) if raw_id else None,
+            slot_id=int(attributes["slot-id"]) if "slot-id" in attributes else None,
+        )
+
+
+def is_pkcs11(key: str) -> bool:
+    return key.startswith("pkcs11:")
+
+
+@contextlib.contextmanager
+def open_signer(key: str, passphrase: str | None) -> Iterator[signers.Signer]:
+    """A signer for a PKCS#12 file (passphrase) or a `pkcs11:` URI (PIN); the token session stays
+    open, logged in once, for the whole block."""
+    if is_pkcs11(key):
+        with _pkcs11_signer(Pkcs11Uri.parse(key), passphrase) as signer:
+            yield signer
+        return
+    path = Path(key)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KeyUnavailable(f"cannot read the key file {path}: {exc.strerror}") from exc
+    try:
+        loaded = signers.SimpleSigner.load_pkcs12_data(
+            data, other_certs=(), passphrase=passphrase.encode() if passphrase else None
+        )
+    except ValueError as exc:
+        raise KeyUnavailable(
+            f"cannot open the PKCS#12 key {path}: wrong passphrase or not a PKCS#12 file"
+        ) from exc
+    yield KeptKeySigner(signing_key=loaded.signing_key, signing_cert=loaded.signing_cert,
+                        cert_registry=loaded.cert_registry)
+
+
+class KeptKeySigner(signers.SimpleSigner):
+    """pyHanko's SimpleSigner, keeping its private key parsed.
+
+    SimpleSigner parses the key from DER for every raw signature, and pyHanko signs twice per
+    PDF signature (once as a dry run to size the placeholder): with the RSA consistency checks
+    of `cryptography` that was about 80 ms of a 130 ms signature. Here the key is parsed once,
+    and a dry run of an RSA PKCS#1 v1.5 signature returns zero bytes of the exact length.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+        self._private_key = load_der_private_key(self.signing_key.dump(), password=None)
+
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run=False) -> bytes:
+        if dry_run and self._pkcs1v15:
+            return bytes(self._private_key.key_size // 8)
+        return self.sign_raw(data, digest_algorithm)
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+        from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+        from pyhanko.sign.general import get_pyca_cryptography_hash
+
+        hash_algorithm = get_pyca_cryptography_hash(digest_algorithm)
+        if self._pkcs1v15:
+            return self._private_key.sign(data, PKCS1v15(), hash_algorithm)
+        if isinstance(self._private_key, EllipticCurvePrivateKey):
+            return self._private_key.sign(data, ECDSA(hash_algorithm))
+        return super().sign_raw(data, digest_algorithm)  # PSS, EdDSA…: pyHanko's own way
+
+    @property
+    def _pkcs1v15(self) -> bool:
+        from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
+        mechanism = self.get_signature_mechanism_for_digest(DIGEST)
+        return (isinstance(self._private_key, RSAPrivateKey)
+                and mechanism["algorithm"].native in ("rsassa_pkcs1v15", "sha256_rsa"))
+
+
+@contextlib.contextmanager
+def _pkcs11_signer(uri: Pkcs11Uri, pin: str | None) -> Iterator[signers.Signer]:
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+
+    if not (uri.object or uri.id):
+        raise KeyUnavailable("the pkcs11: URI must name the key: object=LABEL or id=%XX")
+    try:
+        session = open_pkcs11_session(
+            uri.module_path,
+            slot_no=uri.slot_id,
+            token_criteria=TokenCriteria(label=uri.token) if uri.token else None,
+            user_pin=pin,
+        )
+    except Exception as exc:  # python-pkcs11 raises many PKCS11Error kinds, and OSError
+        raise KeyUnavailable(
+            f"cannot log in to PKCS#11 token {uri.token or uri.slot_id or ''} "
+            f"({uri.module_path}): {type(exc).__name__} {exc}".rstrip()
+        ) from exc
+    try:
+        try:
+            # other_certs_to_pull=None: the token's other certificates (its CA chain) go into
+            # the signature, so verifiers can build the path without fetching it.
+            signer = PKCS11Signer(
+                session, key_label=uri.object, cert_label=uri.object, key_id=uri.id,
+                cert_id=uri.id, other_certs_to_pull=None,
+            )
+            signer.signing_cert  # noqa: B018 - fetch now: a missing object fails here, clearly
+        except Exception as exc:
+            raise KeyUnavailable(f"no key/certificate {uri.object or uri.id!r} on the token: {exc}") from exc
+        yield signer
+    finally:
+        session.close()
+
+
+def signer_chain_roots(signer: signers.Signer) -> list[x509.Certificate]:
+    """Self-signed certificates the signer carries (a PKCS#12 file's CA chain)."""
+    return [cert for cert in (signer.cert_registry or ()) if cert.self_signed]
+
+
+# --- signing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignSpec:
+    """What to sign and how it looks. `level` B-T and above need `tsa_url`."""
+
+    kind: SignatureKind
+    level: PadesLevel = "B-B"
+    tsa_url: str | None = None
+    signer_name: str | None = None  # shown in the stamp; default: the certificate's common name
+    position: str | None = None  # chức vụ (official)
+    agency: str | None = None  # cơ quan (official, agency)
+    copy_type: str | None = None  # "SAO Y", "SAO LỤC", "TRÍCH SAO" (agency signature on a copy)
+    qr: stamp.QrPayload | None = None  # issued results: drawn top left of page 1
+    certify: bool = False  # DocMDP "no changes": certification if first, else a locking signature
+    reason: str | None = None
+    location: str | None = None
+    display_offset_hours: int = 7  # stamps show ISO 8601 times at +07:00
+    # Overrides of the stamp's place: 0-based page (negative from the end) and box in points.
+    page: int | None = None
+    box: tuple[float, float, float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"signature kind must be one of {KINDS}, not {self.kind!r}")
+        if self.level not in LEVELS:
+            raise ValueError(f"PAdES level must be one of {LEVELS}, not {self.level!r}")
+        if self.level != "B-B" and not self.tsa_url:
+            raise SigningFailed(f"level {self.level} needs a timestamp authority URL (--tsa)")
+
+
+def sign_pdf(
+    pdf: bytes,
+    spec: SignSpec,
+    signer: signers.Signer,
+    *,
+    trust_roots: Sequence[x509.Certificate] = (),
+    signing_timeout: float = 30.0,
+) -> bytes:
+    """Sign `pdf` per `spec` and return the signed file (the input bytes plus one incremental
+    update; B-LT/B-LTA add the DSS and document timestamp after it).
+
+    `trust_roots` anchor the chain whose OCSP/CRL B-LT embeds (default: the roots the signer
+    carries).
+    """
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    except Exception as exc:
+        raise SigningFailed(f"not a readable PDF: {exc}") from exc
+    if writer.prev.encrypted:
+        raise SigningFailed("encrypted PDFs are not signed")
+    already_signed = bool(writer.prev.embedded_signatures)
+    if already_signed and _is_final(writer.prev):
+        raise SigningFailed("the document is final: a signature on it forbids any change (DocMDP)")
+    page_count = int(writer.root["/Pages"]["/Count"])
+
+    if spec.qr is not None:
+        if already_signed:
+            raise SigningFailed(
+                "a QR code must be added before the first signature; this PDF is already signed"
+            )
+        width, height = _page_size(writer, 0)
+        _draw_on_page(writer, 0, stamp.qr_content_stream(spec.qr, stamp.qr_box(width, height)))
+
+    page, box, style, params = _appearance(writer, spec, signer, page_count)
+    field_name = _new_field_name(writer, spec.kind)
+    lock_document = spec.certify and already_signed
+    field_spec = fields.SigFieldSpec(
+        sig_field_name=field_name,
+        on_page=page,
+        box=box,
+        # A later signer makes the document final with a locking dictionary (PDF 2.0 /P 1):
+        # certification proper is only allowed for the first signature.
+        field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.ALL) if lock_document else None,
+        doc_mdp_update_value=fields.MDPPerm.NO_CHANGES if lock_document else None,
+    )
+    long_term = spec.level in ("B-LT", "B-LTA")
+    validation_context = None
+    if long_term:
+        roots = list(trust_roots) or signer_chain_roots(signer)
+        validation_context = ValidationContext(
+            trust_roots=roots, allow_fetching=True, revocation_mode="hard-fail"
+        )
+    metadata = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm=DIGEST,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        certify=spec.certify and not already_signed,
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+        reason=spec.reason,
+        location=spec.location,
+        name=spec.signer_name,
+        embed_validation_info=long_term,
+        use_pades_lta=spec.level == "B-LTA",
+        validation_context=validation_context,
+        signer_key_usage={"digital_signature"} if long_term else {"non_repudiation"},
+    )
+    timestamper = (
+        HTTPTimeStamper(spec.tsa_url, timeout=signing_timeout) if spec.level != "B-B" else None
+    )
+    pdf_signer = signers.PdfSigner(
+        metadata, signer=signer, timestamper=timestamper, stamp_style=style,
+        new_field_spec=field_spec,
+    )
+    try:
+        out = pdf_signer.sign_pdf(writer, appearance_text_params=params)
+    except SohoaError:
+        raise
+    except Exception as exc:
+        raise SigningFailed(f"signing failed: {type(exc).__name__}: {exc}") from exc
+    log.info("signed as %s (%s) in field %s", spec.kind, spec.level, field_name)
+    return out.getvalue()
+
+
+def _is_final(reader: PdfFileReader) -> bool:
+    """A certification with no changes allowed, or a signature whose lock dictionary says so
+    (pyHanko enforces only the first when signing)."""
+    certification = read_certification_data(reader)
+    if certification is not None and certification.permission == fields.MDPPerm.NO_CHANGES:
+        return True
+    for embedded in reader.embedded_signatures:
+        lock = embedded.sig_field.get("/Lock")
+        if lock is not None and int(lock.get_object().get("/P", 0)) == 1:
+            return True
+    return False
+
+
+def _appearance(writer, spec: SignSpec, signer: signers.Signer, page_count: int):
+    """(page index, box, stamp style, text parameters) for the signature's widget."""
+    name = spec.signer_name or signer.subject_name or ""
+    params = {
+        "signer": name,
+        "position": spec.position or "",
+        "agency": spec.agency or "",
+        "copy_type": spec.copy_type or "",
+    }
+    if spec.kind == "official":
+        page = page_count - 1
+        template = stamp.OFFICIAL_TEMPLATE
+        box_of = stamp.official_box
+        border = True
+    elif spec.kind == "digitiser":
+        page = 0
+        template = stamp.DIGITISER_TEMPLATE
+        box_of = lambda w, h: stamp.digitiser_box(w, h, beside_qr=spec.qr is not None)  # noqa: E731
+        border = True
+    elif spec.copy_type:
+        page, template, box_of, border = 0, stamp.COPY_TEMPLATE, stamp.copy_box, False
+    else:
+        page, template, box_of, border = 0, stamp.AGENCY_TEMPLATE, stamp.agency_box, False
+    if spec.kind in ("official", "agency") and not spec.agency:
+        raise SigningFailed(f"a {spec.kind} signature needs the agency's name (--agency)")
+    if spec.page is not None:
+        page = spec.page % page_count
+    box = spec.box or box_of(*_page_size(writer, page))
+    style = stamp.stamp_style(template, border=border)
+    style = _with_offset(style, spec.display_offset_hours)
+    return page, tuple(round(v) for v in box), style, params
+
+
+def _with_offset(style: stamp.IsoTimeTextStampStyle, hours: int) -> stamp.IsoTimeTextStampStyle:
+    from dataclasses import replace
+
+    return replace(style, display_offset_hours=hours)
+
+
+def _page_size(writer: IncrementalPdfFileWriter, page_index: int) -> tuple[float, float]:
+    page_ref, _ = writer.find_page_for_modification(page_index)
+    x1, y1, x2, y2 = (float(v) for v in page_ref.get_object()["/MediaBox"])
+    return x2 - x1, y2 - y1
+
+
+def _draw_on_page(writer: IncrementalPdfFileWriter, page_index: int, operators: bytes) -> None:
+    """Draw over the page: its own content is wrapped in q…Q so a graphics state it leaves
+    behind (a stray cm) cannot move our marks."""
+    before = writer.add_object(generic.StreamObject(stream_data=b"q\n"))
+    after = writer.add_object(generic.StreamObject(stream_data=b"Q\n" + operators))
+    writer.add_stream_to_page(page_index, before, prepend=True)
+    writer.add_stream_to_page(page_index, after)
+
+
+def _new_field_name(writer: IncrementalPdfFileWriter, kind: str) -> str:
+    existing = {sig.field_name for sig in writer.prev.embedded_signatures}
+    number = 1
+    while f"{kind}-{number}" in existing:
+        number += 1
+    return f"{kind}-{number}"
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValidationSettings:
+    """Trust is configured explicitly (DER certificates), never taken from the system."""
+
+    trust_roots: tuple[bytes, ...] = ()
+    allow_fetching: bool = False  # fetch OCSP/CRL/missing certificates over the network
+    validation_time: datetime | None = None  # default: now
+
+    @classmethod
+    def from_pem(cls, pem_or_der: bytes, **kwargs) -> ValidationSettings:
+        return cls(trust_roots=tuple(c.dump() for c in load_certs_from_pemder_data(pem_or_der)),
+                   **kwargs)
+
+    @classmethod
+    def from_file(cls, path: Path | None, **kwargs) -> ValidationSettings:
+        if path is None:
+            return cls(**kwargs)
+        try:
+            return cls.from_pem(Path(path).read_bytes(), **kwargs)
+        except OSError as exc:
+            raise SohoaError(f"cannot read trust roots {path}: {exc.strerror}") from exc
+
+    def roots(self) -> list[x509.Certificate]:
+        return [x509.Certificate.load(der) for der in self.trust_roots]
+
+
+def validate_pdf(pdf: bytes, settings: ValidationSettings) -> SignatureReport:
+    """Validate every signature and document timestamp in `pdf`; never raises for a bad file
+    (the report's `error` says why it could not be examined)."""
+    now = settings.validation_time or datetime.now(UTC)
+    report = dict(
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        validated_at=now,
+        revocation_fetching=settings.allow_fetching,
+    )
+    if b"/ByteRange" not in pdf:  # cheap: every PDF signature dictionary has one
+        return SignatureReport(**report)
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        if reader.encrypted:
+            return SignatureReport(**report, error="encrypted PDF: signatures not examined")
+        results = _validate_all(reader, settings)
+    except Exception as exc:  # a damaged file is a finding, not a crash of the caller
+        log.info("signature validation could not read the PDF: %s", exc)
+        return SignatureReport(**report, error=f"{type(exc).__name__}: {exc}")
+    return SignatureReport(**report, signatures=results)
+
+
+def _validate_all(reader: PdfFileReader, settings: ValidationSettings) -> list[SignatureResult]:
+    dss = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
+    has_revinfo = dss is not None and bool(dss.ocsps or dss.crls)
+
+    def context() -> ValidationContext:
+        kwargs = dict(
+            trust_roots=settings.roots(),
+            allow_fetching=settings.allow_fetching,
+            # Online, missing revocation data is a failure. Offline, the OCSP/CRL embedded in the
+            # DSS (B-LT) are used and a revoked status found there still fails; data nobody
+            # embedded (e.g. the issuing CA's CRL) cannot be had, which soft-fail tolerates.
+            revocation_mode="hard-fail" if settings.allow_fetching else "soft-fail",
+            retroactive_revinfo=True,
+        )
+        if settings.validation_time is not None:
+            kwargs["moment"] = settings.validation_time
+        return dss.as_validation_context(kwargs) if dss is not None else ValidationContext(**kwargs)
+
+    timestamps = list(reader.embedded_timestamp_signatures)
+    timestamp_revisions = []
+    results: list[SignatureResult] = []
+    for embedded in reader.embedded_signatures:
+        if embedded in timestamps or embedded.sig_object.get("/Type") == "/DocTimeStamp":
+            status = validate_pdf_timestamp(embedded, validation_context=context())
+            timestamp_revisions.append(embedded.signed_revision)
+            results.append(_result(embedded, status, "document_timestamp", level=None))
+        else:
+            status = validate_pdf_signature(
+                embedded, signer_validation_context=context(), ts_validation_context=context(),
+                key_usage_settings=SIGNER_KEY_USAGE,
+            )
+            results.append(_result(embedded, status, "signature", level=_level(embedded, status)))
+    # B-LT needs revocation data in the DSS; B-LTA a valid document timestamp over it.
+    lta = any(r.kind == "document_timestamp" and r.intact and r.cryptographically_valid
+              for r in results)
+    upgraded = []
+    for result in results:
+        level = result.pades_level
+        if level == "B-T" and has_revinfo:
+            level = "B-LTA" if lta else "B-LT"
+        upgraded.append(result.model_copy(update={"pades_level": level}))
+    return upgraded
+
+
+def _level(embedded, status) -> PadesLevel | None:
+    if embedded.sig_object.get("/SubFilter") != "/ETSI.CAdES.detached":
+        return None
+    ts = status.timestamp_validity
+    if ts is not None and ts.intact and ts.valid:
+        return "B-T"
+    return "B-B"
+
+
+def _result(embedded, status, kind: str, level: PadesLevel | None) -> SignatureResult:
+    indication, sub, messages = _indication(status, kind)
+    cert = status.signing_cert
+    coverage = status.coverage
+    modification = status.modification_level
+    timestamp = getattr(status, "timestamp", None)
+    ts_status = getattr(status, "timestamp_validity", None)
+    if ts_status is not None:
+        timestamp = ts_status.timestamp
+    whole = coverage == SignatureCoverageLevel.ENTIRE_FILE
+    return SignatureResult(
+        field_name=embedded.field_name or "",
+        kind=kind,
+        indication=indication,
+        sub_indication=sub,
+        signer=cert.subject.human_friendly if cert is not None else None,
+        signer_common_name=_common_name(cert),
+        issuer=cert.issuer.human_friendly if cert is not None else None,
+        certificate_serial=format(cert.serial_number, "x") if cert is not None else None,
+        claimed_signing_time=getattr(status, "signer_reported_dt", None),
+        timestamp_time=timestamp,
+        intact=bool(status.intact),
+        cryptographically_valid=bool(status.valid),
+        trusted=bool(status.trusted),
+        revoked=bool(status.revoked),
+        certified=bool(embedded.sig_object.get("/Reference")) and kind == "signature"
+        and _is_certification(embedded),
+        covers_whole_document=whole,
+        coverage=coverage.name if coverage is not None else "UNCLEAR",
+        modifications_after_signing="NONE" if whole else modification.name if modification else None,
+        pades_level=level,
+        messages=messages,
+    )
+
+
+def _is_certification(embedded) -> bool:
+    for ref in embedded.sig_object.get("/Reference", ()):
+        if ref.get("/TransformMethod") == "/DocMDP":
+            return True
+    return False
+
+
+def _common_name(cert) -> str | None:
+    if cert is None:
+        return None
+    return cert.subject.native.get("common_name")
+
+
+def _indication(status, kind: str) -> tuple[str, str | None, list[str]]:
+    """Map pyHanko's status onto DSS: integrity first, then modifications, then trust."""
+    messages: list[str] = []
+    if not status.intact:
+        return "TOTAL_FAILED", AdESFailure.HASH_FAILURE.name, [
+            "the signed bytes were changed after signing"]
+    if not status.valid:
+        return "TOTAL_FAILED", AdESFailure.SIG_CRYPTO_FAILURE.name, [
+            "the signature value does not verify with the signer's key"]
+    if status.modification_level == ModificationLevel.OTHER or status.docmdp_ok is False:
+        return "TOTAL_FAILED", AdESFailure.FORMAT_FAILURE.name, [
+            "the document was modified after signing in a way signatures do not permit"]
+    ts = getattr(status, "timestamp_validity", None)
+    if ts is not None and not (ts.intact and ts.valid):
+        return "TOTAL_FAILED", AdESFailure.HASH_FAILURE.name, [
+            "the signature timestamp does not match the signature"]
+    problem = status.trust_problem_indic
+    if problem is not None:
+        indication = (
+            "TOTAL_FAILED" if isinstance(problem, AdESFailure)
+            else "INDETERMINATE" if isinstance(problem, AdESIndeterminate)
+            else "TOTAL_PASSED"
+        )
+        if indication != "TOTAL_PASSED":
+            messages.append(_TRUST_MESSAGES.get(problem.name, problem.name))
+            return indication, problem.name, messages
+    if not status.trusted:
+        return "INDETERMINATE", AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND.name, [
+            "no chain to a configured trust root"]
+    if ts is not None and not ts.trusted:
+        messages.append("the timestamp authority is not trusted")
+    return "TOTAL_PASSED", None, messages
+
+
+_TRUST_MESSAGES = {
+    "REVOKED": "the signer's certificate is revoked",
+    "REVOKED_NO_POE": "the signer's certificate was revoked and nothing proves the signature "
+    "existed before",
+    "OUT_OF_BOUNDS_NO_POE": "the signer's certificate was not valid (expired or not yet valid) "
+    "at validation time, and nothing proves the signature existed while it was",
+    "OUT_OF_BOUNDS_NOT_REVOKED": "the signer's certificate has expired",
+    "NO_CERTIFICATE_CHAIN_FOUND": "no chain to a configured trust root",
+    "CHAIN_CONSTRAINTS_FAILURE": "the certificate chain breaks a constraint (e.g. key usage)",
+    "SIG_CONSTRAINTS_FAILURE": "the signer's certificate may not make this signature "
+    "(key usage)",
+    "TRY_LATER": "revocation status could not be obtained",
+    "REVOCATION_OUT_OF_BOUNDS_NO_POE": "the revocation data is not fresh enough",
+}
