@@ -39,6 +39,7 @@ from pipeline.reuse import (
     signature_states,
 )
 from pipeline.settings import Settings
+from pipeline.sign import KeyUnavailable, SigningFailed
 from pipeline.store import ObjectStore
 from pipeline.uploads import UploadJob, UploadRunner
 from schemas.api import (
@@ -93,8 +94,10 @@ def _sohoa_problem(exc: SohoaError) -> ApiProblem:
     if isinstance(exc, StorageUnavailable):
         return ApiProblem(503, exc.code, "Storage unavailable", "the index or object store cannot be reached",
                           {"Retry-After": "5"})
-    if isinstance(exc, DossierConflict):
+    if isinstance(exc, DossierConflict | SigningFailed):
         return ApiProblem(409, exc.code, "Conflict", exc.message)
+    if isinstance(exc, KeyUnavailable):
+        return ApiProblem(503, exc.code, "Signing key unavailable", "the server's signing key cannot be opened")
     return ApiProblem(422, exc.code, "Unprocessable request", exc.message)
 
 
@@ -132,7 +135,56 @@ def build_services(settings: Settings, *, index: Index | None = None, store: Obj
         settings=settings, index=index, store=store, access=AccessStore(index),
         catalog=default_catalog(), limiter=RateLimiter(settings.rate_limit_per_minute),
         uploads=UploadRunner(index, settings.resolved_home / "uploads", ingestor),
+        signer=ServerSigner(settings) if settings.sign_key else None,
     )
+
+
+class ServerSigner:
+    """Signs stored documents with the key the server is configured with (SOHOA_SIGN_KEY).
+
+    The key is opened — a token logged in to — on first use and kept for the life of the
+    process; one signature at a time, as PKCS#11 sessions are not shared between threads.
+    """
+
+    def __init__(self, settings: Settings):
+        import contextlib
+        import threading
+
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._exit = contextlib.ExitStack()
+        self._signer = None
+
+    def __call__(self, services: "ApiServices", row, request: SignRequest, client: ApiClient):
+        from datetime import UTC, datetime
+
+        from pipeline.sign import SignSpec, ValidationSettings, open_signer
+        from pipeline.signed_versions import sign_stored_document
+        from pipeline.stamp import QrPayload
+
+        settings = self.settings
+        qr = None
+        if request.kind == "official":  # an issued result carries its QR code
+            qr = QrPayload(dossier_code=row.dossier_code or "", procedure_code=row.procedure_code or "",
+                           document_name=row.title or "", issuing_system="sohoa",
+                           issued_at=datetime.now(UTC))
+        spec = SignSpec(kind=request.kind, level=request.level or settings.sign_level,
+                        tsa_url=settings.tsa_url, signer_name=request.signer_name,
+                        position=request.position, agency=request.agency, qr=qr)
+        validation = ValidationSettings.from_file(settings.trust_roots,
+                                                  allow_fetching=settings.signature_fetching)
+        with self._lock:
+            if self._signer is None:
+                passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
+                self._signer = self._exit.enter_context(open_signer(settings.sign_key, passphrase))
+            done = sign_stored_document(services.index, services.store, row.id, spec, self._signer,
+                                        validation=validation)
+        log.info("%s signed document %s as %s: version %d, %s", client.name, row.id, request.kind,
+                 done.version, done.status)
+        return done
+
+    def close(self) -> None:
+        self._exit.close()
 
 
 def _load_classifier(settings: Settings, index: Index):

@@ -162,11 +162,8 @@ def on_file(
 
 
 def signature_states(index: Index, ids: Sequence[str]) -> dict[str, str]:
-    """document id -> signed | invalid for documents with a recorded signature check."""
-    lookup = getattr(index, "signature_statuses", None)
-    if lookup is None or not ids:
-        return {}
-    return lookup(list(ids))
+    """document id -> signed | indeterminate | invalid; unsigned documents are left out."""
+    return index.signature_statuses(ids)
 
 
 def check_procedure(

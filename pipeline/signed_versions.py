@@ -17,7 +17,7 @@ from asn1crypto import x509
 from pyhanko.sign.signers import Signer
 
 from pipeline.index import Index
-from pipeline.sign import SignSpec, ValidationSettings, sign_pdf, validate_pdf
+from pipeline.sign import SigningFailed, SignSpec, ValidationSettings, sign_pdf, validate_pdf
 from pipeline.store import ObjectStore, document_key, sha256_hex
 from schemas.signature import SignatureReport
 
@@ -58,8 +58,9 @@ def sign_stored_document(
     recorded = index.add_version(row.id, {SIGNED_VARIANT: (key, digest), "searchable": (key, digest)})
     if recorded != version:
         # Another signer got in between: our object holds a signature over an older version.
-        raise RuntimeError(
-            f"document {row.id} changed while signing (now version {recorded}, expected {version})"
+        raise SigningFailed(
+            f"document {row.id} changed while signing (now version {recorded}, expected {version}); "
+            "sign it again"
         )
     report = validate_pdf(signed, validation)
     record_validation(index, row.id, version, report)

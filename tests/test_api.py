@@ -20,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from test_index import create_database, drop_database, make_row
+from test_sign import pki  # noqa: F401 - fixture
 from test_store import s3_endpoint  # noqa: F401 - fixture
 
 from conftest import cli_env, run_cli
@@ -84,11 +85,11 @@ class Api:
 
     def add_document(self, n: int, *, owner_id: str, doc_type: str, status: str = "stored",
                      valid_until: date | None = None, issue_date: date | None = None,
-                     content: bytes | None = None) -> str:
+                     content: bytes | None = None, searchable: bytes | None = None) -> str:
         """A stored document: its objects in the store and its row in the index."""
         content = content or f"%PDF-1.7 document {n} {doc_type}".encode()
         sha = sha256_hex(content)
-        searchable = content + b" searchable"
+        searchable = searchable or content + b" searchable"
         row = make_row(n, id=sha[:32], sha256=sha, original_key=original_key(sha),
                        searchable_key=document_key(sha[:32], 1, "searchable.pdf"),
                        ocr_key=document_key(sha[:32], 1, "ocr.json"),
@@ -498,3 +499,36 @@ def test_health_readiness_and_metrics(api: Api):
                                               connect_args={"connect_timeout": 1})
     down = api.client.get("/readyz")
     assert down.status_code == 503 and down.json()["code"] == "index_unavailable"
+
+
+# --- signing through the API ----------------------------------------------------------------------
+
+def test_server_side_signing_makes_a_signed_reusable_result(tmp_path: Path, classifier, pki):
+    """GIVEN a server configured with an official's PKCS#12 key and the test PKI's root
+    WHEN a client with documents:sign signs an issued birth certificate
+    THEN the answer shows version 2 signed (TOTAL_PASSED, B-B); the signatures endpoint reports it;
+    the signed variant is an incremental update of the unsigned PDF; the reuse check offers it
+    as signed; and the office's figures count one signed result."""
+    from test_sign import PASSPHRASE, page_pdf
+
+    api = make_api(tmp_path, f"sqlite:///{tmp_path / 'index.sqlite3'}", classifier,
+                   sign_key=str(pki.pkcs12("official")), key_passphrase=PASSPHRASE,
+                   trust_roots=pki.root_pem, signature_fetching=True)
+    unsigned = page_pdf()
+    doc = api.add_document(1, owner_id=OWNER, doc_type="giay_khai_sinh", searchable=unsigned)
+    signed = api.post(f"/v1/documents/{doc}/sign", scope="documents:sign", json={
+        "kind": "official", "position": "Chủ tịch", "agency": "UBND phường Bến Nghé"})
+    assert signed.status_code == 200, signed.text
+    record = signed.json()
+    assert record["version"] == 2 and record["signature_status"] == "signed"
+    assert (2, "signed") in {(v["version"], v["variant"]) for v in record["versions"]}
+    signatures = api.get(f"/v1/documents/{doc}/signatures").json()
+    assert [(s["version"], s["indication"], s["level"]) for s in signatures] == [(2, "TOTAL_PASSED", "B-B")]
+    content = api.get(f"/v1/documents/{doc}/content?variant=signed").content
+    assert content.startswith(unsigned) and len(content) > len(unsigned)
+    on_file = api.get(f"/v1/owners/{OWNER}/documents").json()["documents"]
+    assert [(d["id"], d["signed"], d["signature_status"]) for d in on_file] == [(doc, True, "signed")]
+    assert api.get("/v1/stats", scope="admin").json()["results_signed"]["numerator"] == 1
+    reader = api.post(f"/v1/documents/{doc}/sign", json={"kind": "official"})
+    assert reader.status_code == 403
+    api.services.signer.close()

@@ -17,6 +17,7 @@ import pytest
 from conftest import REPO, cli_env, run_cli
 from pipeline.samples import make_document, make_person, make_scans
 from s3server import free_port
+from test_sign import pki  # noqa: F401 - fixture
 
 PURPOSE = {"X-Purpose": quote("kiểm tra hồ sơ đăng ký hộ kinh doanh")}
 
@@ -143,8 +144,8 @@ def test_another_service_finds_and_downloads_papers_and_learns_what_is_missing(s
     assert citizen.personal_id not in log  # …and masks personal IDs
 
 
-def test_openapi_fuzzing_finds_no_server_errors(tmp_path: Path, classifier):
-    """GIVEN the app with an admin key and a few documents
+def test_openapi_fuzzing_finds_no_server_errors(tmp_path: Path, classifier, pki):
+    """GIVEN the app with an admin key and a signing key configured
     WHEN schemathesis generates requests for every operation in /openapi.json
     THEN no response is a 5xx, and every response matches its documented schema and status."""
     schemathesis = pytest.importorskip("schemathesis")
@@ -154,8 +155,11 @@ def test_openapi_fuzzing_finds_no_server_errors(tmp_path: Path, classifier):
     from pipeline.api import build_services, create_app
     from pipeline.settings import Settings
 
-    services = build_services(Settings(home=tmp_path / "home", rate_limit_per_minute=100000),
-                              classifier_loader=lambda: classifier)
+    from test_sign import PASSPHRASE
+
+    configured = Settings(home=tmp_path / "home", rate_limit_per_minute=100000,
+                          sign_key=str(pki.pkcs12("official")), key_passphrase=PASSPHRASE)
+    services = build_services(configured, classifier_loader=lambda: classifier)
     key = AccessStore(services.index).create_key("fuzzer", ["admin"]).key
     app = create_app(services)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
