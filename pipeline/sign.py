@@ -333,13 +333,26 @@ def sign_pdf(
         new_field_spec=field_spec,
     )
     try:
-        out = pdf_signer.sign_pdf(writer, appearance_text_params=params)
+        out = pdf_signer.sign_pdf(writer, appearance_text_params=params,
+                                  bytes_reserved=_reserved_bytes(spec.level, signer))
     except SohoaError:
         raise
     except Exception as exc:
         raise SigningFailed(f"signing failed: {type(exc).__name__}: {exc}") from exc
     log.info("signed as %s (%s) in field %s", spec.kind, spec.level, field_name)
     return out.getvalue()
+
+
+def _reserved_bytes(level: str, signer: signers.Signer) -> int | None:
+    """Room for the CMS signature container, so pyHanko need not make a throw-away signature to
+    measure it (a third of the time of a B-B signature). B-B holds the signer's certificates and
+    the signature; B-T adds a timestamp token with the TSA's chain. Long-term levels embed
+    revocation data of unknown size and are measured."""
+    if level not in ("B-B", "B-T"):
+        return None
+    certificates = sum(len(cert.dump()) for cert in (signer.cert_registry or ()))
+    certificates += len(signer.signing_cert.dump()) if signer.signing_cert is not None else 0
+    return 2 * (certificates + 4096) + (24_576 if level == "B-T" else 0)
 
 
 def _is_final(reader: PdfFileReader) -> bool:
