@@ -100,12 +100,16 @@ def cli(verbose: int) -> None:
 @click.option("--dossier", "dossier_code", help="Dossier code for files a manifest does not name.")
 @click.option("--owner-id", help="Owner's personal ID for files a manifest does not name.")
 @click.option("--procedure", "procedure_code", help="Procedure code (mã TTHC).")
+@click.option("--queue", "queued", is_flag=True,
+              help="Queue the batch for workers (SOHOA_BROKER_URL), print its id and return.")
 @pass_context
-def ingest(ctx: _Context, paths, jobs, report, dossier_code, owner_id, procedure_code) -> None:
+def ingest(ctx: _Context, paths, jobs, report, dossier_code, owner_id, procedure_code, queued) -> None:
     """OCR scans and PDFs into searchable PDF/A documents, stored and indexed.
 
     A directory is walked recursively; each sub-directory holding files is one dossier.
     Exit code 0: every file stored or already stored; 3: some files failed (see README).
+    With --queue the files' bytes go to the object store and workers do the rest
+    (`sohoa batch status ID`).
     """
     settings = ctx.settings
     inputs = discover(
@@ -113,6 +117,16 @@ def ingest(ctx: _Context, paths, jobs, report, dossier_code, owner_id, procedure
     )
     if not inputs:
         raise click.UsageError("no input files found")
+    if queued:
+        from workers import submit
+
+        if not settings.broker_url:
+            raise click.UsageError("--queue needs SOHOA_BROKER_URL (redis://… or amqp://…)")
+        batch_id = submit(inputs, settings, store=ctx.store, index=ctx.index,
+                          description=" ".join(str(p) for p in paths)[:1000])
+        click.echo(batch_id)
+        console.print(f"{len(inputs)} file(s) queued: `sohoa batch status {batch_id}`")
+        return
     ingestor = Ingestor(
         ctx.store,
         ctx.index,

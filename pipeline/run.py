@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -211,11 +211,7 @@ class Ingestor:
             entry = _Planned(input=item)
             started = time.perf_counter()
             try:
-                data = read_bytes(item.path)
-                entry.opened = open_input(
-                    item.path, data, max_image_pixels=self.settings.max_image_pixels
-                )
-                log.info("%s: %s", item.path, entry.opened.reason)
+                entry.opened = open_document(item.path, self.settings)
             except SohoaError as exc:
                 entry.error = exc
             entry.seconds["open"] = time.perf_counter() - started
@@ -235,13 +231,7 @@ class Ingestor:
         opened = entry.opened
         if opened is None or entry.duplicate_of or entry.same_as_input is not None:
             return []
-        if opened.has_text_layer:  # born-digital, or signed with text: read, never OCR'd
-            return []
-        keep_image = opened.kind is not InputKind.SIGNED_PDF
-        return [
-            (position, PageTask(opened.path, opened.kind, i, self.settings, keep_image))
-            for i in range(opened.page_count)
-        ]
+        return [(position, task) for task in page_tasks(opened, self.settings)]
 
     # -- running ----------------------------------------------------------------------------------
 
@@ -368,177 +358,17 @@ class Ingestor:
     def _store(self, entry: _Planned, base: dict) -> IngestReportLine:
         opened = entry.opened
         assert opened is not None
-        seconds = dict(entry.seconds)
-        for result in entry.results.values():
-            for stage, value in result.seconds.items():
-                seconds[stage] = seconds.get(stage, 0.0) + value
-
         data = read_bytes(opened.path)
         if sha256_hex(data) != opened.sha256:
             raise InputError("file changed while it was being ingested")
-        document_id = opened.sha256[:32]
-
-        started = time.perf_counter()
-        if opened.has_text_layer:
-            text_pages = read_text_pages(data)
-            ocr_pages = [_text_page_record(i, page) for i, page in enumerate(text_pages)]
-        else:
-            ocr_pages = [_ocr_page_record(entry.results[i]) for i in range(opened.page_count)]
-        text = "\f".join(page.text for page in ocr_pages)
-        title = _title_of(text) or opened.path.stem
-        if opened.kind in (InputKind.IMAGE, InputKind.SCANNED_PDF):
-            pdf = assemble_pdf(
-                [
-                    PdfPage(
-                        image=entry.results[i].image,
-                        words=entry.results[i].ocr.words,
-                        source_dpi=entry.results[i].source_dpi,
-                    )
-                    for i in range(opened.page_count)
-                ],
-                PdfMetadata(
-                    title=title,
-                    dossier_code=entry.input.dossier_code,
-                    producer=f"sohoa {__version__}",
-                    created=datetime.now().astimezone(),
-                    document_id=document_id,
-                ),
-                self.settings.assemble,
-            )
-        else:
-            # Text PDFs are already searchable; signed ones must never be re-saved.
-            pdf = data
-        seconds["assemble"] = time.perf_counter() - started
-
-        started = time.perf_counter()
-        understood = self._understand(ocr_pages, entry.input)
-        seconds["classify"] = time.perf_counter() - started
-
-        ocr_json = OcrDocumentRecord(
-            document_id=document_id, sha256=opened.sha256, source_kind=opened.kind.value,
-            pages=ocr_pages,
-        ).model_dump_json().encode()
-        confidences = [
-            p.diagnostics.ocr_confidence for p in ocr_pages if p.diagnostics.ocr_confidence is not None
-        ]
-        ocr_confidence = round(sum(confidences) / len(confidences), 2) if confidences else None
-
-        started = time.perf_counter()
-        object_metadata = {"document-id": document_id, "sha256": opened.sha256}
-        keys = {
-            "original": original_key(opened.sha256),
-            "searchable": document_key(document_id, 1, "searchable.pdf"),
-            "ocr": document_key(document_id, 1, "ocr.json"),
-        }
-        # The bytes received never change; writing the same original again is a no-op.
-        self.store.put_immutable(keys["original"], data, {**object_metadata, "variant": "original"})
-        self.store.put(keys["searchable"], pdf, {**object_metadata, "variant": "searchable"})
-        self.store.put(keys["ocr"], ocr_json, {**object_metadata, "variant": "ocr"})
-        seconds["store"] = time.perf_counter() - started
-
-        started = time.perf_counter()
-        row = DocumentRow(
-            id=document_id,
-            sha256=opened.sha256,
-            source=str(opened.path),
-            filename=opened.path.name,
-            media_type=opened.media_type,
-            input_kind=opened.kind.value,
-            dossier_code=entry.input.dossier_code,
-            owner_id=understood.owner_id,
-            procedure_code=entry.input.procedure_code,
-            title=title,
-            pages=opened.page_count,
-            ocr_confidence=ocr_confidence,
-            status=understood.status,
-            version=1,
-            original_key=keys["original"],
-            searchable_key=keys["searchable"],
-            ocr_key=keys["ocr"],
-            searchable_sha256=sha256_hex(pdf),
-            ocr_sha256=sha256_hex(ocr_json),
-            text=text,
-            stage_seconds=_rounded(seconds),
-            created_at=utcnow(),
-            doc_type=understood.doc_type,
-            type_confidence=understood.type_confidence,
-            type_reason=understood.type_reason,
-            fields=understood.fields,
-            valid_until=understood.valid_until,
-            issue_date=understood.issue_date,
-            review_note=understood.review_note,
-        )
-        try:
-            self.index.add(row)
-        except DuplicateDocument as exc:
-            seconds["index"] = time.perf_counter() - started
-            return IngestReportLine(
-                **base, document_id=exc.existing_id, status="duplicate",
-                error=f"already stored as {exc.existing_id}", seconds=_rounded(seconds),
-            )
-        seconds["index"] = time.perf_counter() - started
-        return IngestReportLine(
-            **base,
-            document_id=document_id,
-            status="stored",
-            ocr_confidence=ocr_confidence,
-            doc_type=understood.doc_type,
-            needs_review=understood.status == NEEDS_REVIEW,
-            seconds=_rounded(seconds),
-        )
-
-    def _understand(self, pages: list[OcrPageRecord], item: InputFile) -> Understanding:
-        """Type, fields and owner of a document; whether a person must review it, and why."""
-        if self.classifier is None:
-            return Understanding(
-                doc_type=None, type_confidence=None, type_reason="not classified",
-                status=NEEDS_REVIEW, review_note="no type classifier configured",
-                owner_id=item.owner_id, fields={}, valid_until=None, issue_date=None,
-            )
-        classification: Classification = self.classifier.classify_pages(
-            [page.text for page in pages], self.settings.classify
-        )
-        extraction: Extraction = extract_fields(
-            classification.doc_type, pages, settings=self.settings.extract
-        )
-        review, why = needs_review(classification, extraction)
-        printed_owner = extraction.value("owner_id")
-        owner_id = printed_owner or item.owner_id
-        if item.owner_id and printed_owner and item.owner_id != printed_owner:
-            # The paper is the evidence: keep what it says, and have a person look.
-            review = True
-            why = f"{why} | the manifest's owner ID differs from the one printed on the document"
-        log.info(
-            "%s: %s (confidence %.2f): %s",
-            item.path, classification.doc_type, classification.confidence, classification.reason,
-        )
-        return Understanding(
-            doc_type=classification.doc_type,
-            type_confidence=round(classification.confidence, 4),
-            type_reason=classification.reason,
-            status=NEEDS_REVIEW if review else "stored",
-            review_note=why,
-            owner_id=owner_id,
-            fields={name: value.model_dump(mode="json") for name, value in extraction.fields.items()},
-            valid_until=_iso_date(extraction.value("valid_until")),
-            issue_date=_iso_date(extraction.value("issue_date")),
+        return store_document(
+            opened, entry.input, data, entry.results,
+            store=self.store, index=self.index, settings=self.settings,
+            classifier=self.classifier, seconds=entry.seconds,
         )
 
     def _quarantine(self, path: Path, error: SohoaError) -> Path | None:
-        """Copy a failed input aside with its reason; the original stays where it was."""
-        self.quarantine_dir.mkdir(parents=True, exist_ok=True)
-        target = self.quarantine_dir / path.name
-        counter = 1
-        while target.exists() or target.with_name(target.name + ".reason.txt").exists():
-            target = self.quarantine_dir / f"{path.stem}.{counter}{path.suffix}"
-            counter += 1
-        reason = f"{path}\n{error.code}: {error.message}\n{utcnow().isoformat()}\n"
-        target.with_name(target.name + ".reason.txt").write_text(reason, encoding="utf-8")
-        try:
-            shutil.copyfile(path, target)
-        except OSError:
-            return target.with_name(target.name + ".reason.txt")
-        return target
+        return quarantine_file(self.quarantine_dir, path, error)
 
 
 @dataclass(frozen=True)
@@ -552,6 +382,233 @@ class Understanding:
     fields: dict[str, dict]
     valid_until: date | None
     issue_date: date | None
+
+
+# --- the stages of one document, as plain functions (local Ingestor and queue workers alike) ----
+
+
+def open_document(path: Path, settings: PipelineSettings) -> OpenedInput:
+    """Read and check one input file; raises an InputError saying why it cannot be digitised."""
+    opened = open_input(path, read_bytes(path), max_image_pixels=settings.max_image_pixels)
+    log.info("%s: %s", path, opened.reason)
+    return opened
+
+
+def page_tasks(opened: OpenedInput, settings: PipelineSettings) -> list[PageTask]:
+    """The pages of a document that need processing: none when its own text layer is read."""
+    if opened.has_text_layer:  # born-digital, or signed with text: read, never OCR'd
+        return []
+    keep_image = opened.kind is not InputKind.SIGNED_PDF
+    return [PageTask(opened.path, opened.kind, i, settings, keep_image) for i in range(opened.page_count)]
+
+
+def store_document(
+    opened: OpenedInput,
+    item: InputFile,
+    data: bytes,
+    results: Mapping[int, PageResult],
+    *,
+    store: ObjectStore,
+    index: Index,
+    settings: PipelineSettings,
+    classifier: TypeClassifier | None,
+    seconds: Mapping[str, float] | None = None,
+    created: datetime | None = None,
+) -> IngestReportLine:
+    """Finalise one document whose pages are processed: assemble the searchable PDF/A, classify,
+    store the objects, then write the index row last.
+
+    ``data`` are the file's exact bytes (``opened.sha256``); ``results`` its processed pages by
+    index (empty when the text layer is read). ``item.path`` names the file as received (source,
+    filename), which may differ from ``opened.path`` (a worker's local copy). ``created`` dates
+    the PDF; the same pages and date give the same bytes, so a repeated call writes identical
+    objects. A document whose row is already in the index is reported as a duplicate, with no
+    second row or version. Raises InputError (bad content) or StorageUnavailable (retry later).
+    """
+    base = {
+        "source": str(item.path),
+        "dossier_code": item.dossier_code,
+        "input_kind": opened.kind.value,
+        "pages": opened.page_count,
+    }
+    seconds = dict(seconds or {})
+    for result in results.values():
+        for stage, value in result.seconds.items():
+            seconds[stage] = seconds.get(stage, 0.0) + value
+    document_id = opened.sha256[:32]
+
+    started = time.perf_counter()
+    if opened.has_text_layer:
+        text_pages = read_text_pages(data)
+        ocr_pages = [_text_page_record(i, page) for i, page in enumerate(text_pages)]
+    else:
+        ocr_pages = [_ocr_page_record(results[i]) for i in range(opened.page_count)]
+    text = "\f".join(page.text for page in ocr_pages)
+    title = _title_of(text) or item.path.stem
+    if opened.kind in (InputKind.IMAGE, InputKind.SCANNED_PDF):
+        pdf = assemble_pdf(
+            [
+                PdfPage(image=results[i].image, words=results[i].ocr.words,
+                        source_dpi=results[i].source_dpi)
+                for i in range(opened.page_count)
+            ],
+            PdfMetadata(
+                title=title,
+                dossier_code=item.dossier_code,
+                producer=f"sohoa {__version__}",
+                created=created or datetime.now().astimezone(),
+                document_id=document_id,
+            ),
+            settings.assemble,
+        )
+    else:
+        # Text PDFs are already searchable; signed ones must never be re-saved.
+        pdf = data
+    seconds["assemble"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    understood = understand(ocr_pages, item, classifier, settings)
+    seconds["classify"] = time.perf_counter() - started
+
+    ocr_json = OcrDocumentRecord(
+        document_id=document_id, sha256=opened.sha256, source_kind=opened.kind.value,
+        pages=ocr_pages,
+    ).model_dump_json().encode()
+    confidences = [
+        p.diagnostics.ocr_confidence for p in ocr_pages if p.diagnostics.ocr_confidence is not None
+    ]
+    ocr_confidence = round(sum(confidences) / len(confidences), 2) if confidences else None
+
+    started = time.perf_counter()
+    object_metadata = {"document-id": document_id, "sha256": opened.sha256}
+    keys = {
+        "original": original_key(opened.sha256),
+        "searchable": document_key(document_id, 1, "searchable.pdf"),
+        "ocr": document_key(document_id, 1, "ocr.json"),
+    }
+    # The bytes received never change; writing the same original again is a no-op.
+    store.put_immutable(keys["original"], data, {**object_metadata, "variant": "original"})
+    store.put(keys["searchable"], pdf, {**object_metadata, "variant": "searchable"})
+    store.put(keys["ocr"], ocr_json, {**object_metadata, "variant": "ocr"})
+    seconds["store"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    row = DocumentRow(
+        id=document_id,
+        sha256=opened.sha256,
+        source=str(item.path),
+        filename=item.path.name,
+        media_type=opened.media_type,
+        input_kind=opened.kind.value,
+        dossier_code=item.dossier_code,
+        owner_id=understood.owner_id,
+        procedure_code=item.procedure_code,
+        title=title,
+        pages=opened.page_count,
+        ocr_confidence=ocr_confidence,
+        status=understood.status,
+        version=1,
+        original_key=keys["original"],
+        searchable_key=keys["searchable"],
+        ocr_key=keys["ocr"],
+        searchable_sha256=sha256_hex(pdf),
+        ocr_sha256=sha256_hex(ocr_json),
+        text=text,
+        stage_seconds=_rounded(seconds),
+        created_at=utcnow(),
+        doc_type=understood.doc_type,
+        type_confidence=understood.type_confidence,
+        type_reason=understood.type_reason,
+        fields=understood.fields,
+        valid_until=understood.valid_until,
+        issue_date=understood.issue_date,
+        review_note=understood.review_note,
+    )
+    try:
+        index.add(row)
+    except DuplicateDocument as exc:
+        seconds["index"] = time.perf_counter() - started
+        return IngestReportLine(
+            **base, document_id=exc.existing_id, status="duplicate",
+            error=f"already stored as {exc.existing_id}", seconds=_rounded(seconds),
+        )
+    seconds["index"] = time.perf_counter() - started
+    return IngestReportLine(
+        **base,
+        document_id=document_id,
+        status="stored",
+        ocr_confidence=ocr_confidence,
+        doc_type=understood.doc_type,
+        needs_review=understood.status == NEEDS_REVIEW,
+        seconds=_rounded(seconds),
+    )
+
+
+def understand(
+    pages: list[OcrPageRecord],
+    item: InputFile,
+    classifier: TypeClassifier | None,
+    settings: PipelineSettings,
+) -> Understanding:
+    """Type, fields and owner of a document; whether a person must review it, and why."""
+    if classifier is None:
+        return Understanding(
+            doc_type=None, type_confidence=None, type_reason="not classified",
+            status=NEEDS_REVIEW, review_note="no type classifier configured",
+            owner_id=item.owner_id, fields={}, valid_until=None, issue_date=None,
+        )
+    classification: Classification = classifier.classify_pages(
+        [page.text for page in pages], settings.classify
+    )
+    extraction: Extraction = extract_fields(
+        classification.doc_type, pages, settings=settings.extract
+    )
+    review, why = needs_review(classification, extraction)
+    printed_owner = extraction.value("owner_id")
+    owner_id = printed_owner or item.owner_id
+    if item.owner_id and printed_owner and item.owner_id != printed_owner:
+        # The paper is the evidence: keep what it says, and have a person look.
+        review = True
+        why = f"{why} | the manifest's owner ID differs from the one printed on the document"
+    log.info(
+        "%s: %s (confidence %.2f): %s",
+        item.path, classification.doc_type, classification.confidence, classification.reason,
+    )
+    return Understanding(
+        doc_type=classification.doc_type,
+        type_confidence=round(classification.confidence, 4),
+        type_reason=classification.reason,
+        status=NEEDS_REVIEW if review else "stored",
+        review_note=why,
+        owner_id=owner_id,
+        fields={name: value.model_dump(mode="json") for name, value in extraction.fields.items()},
+        valid_until=_iso_date(extraction.value("valid_until")),
+        issue_date=_iso_date(extraction.value("issue_date")),
+    )
+
+
+
+def quarantine_file(
+    quarantine_dir: Path, path: Path, error: SohoaError, *, source: Path | None = None
+) -> Path | None:
+    """Copy a failed input aside with its reason; the original stays where it was.
+
+    ``path`` is the file to copy; ``source`` the name it was received under, when that differs
+    (a worker's local copy of a queued file)."""
+    source = source or path
+    quarantine_dir.mkdir(parents=True, exist_ok=True)
+    target = quarantine_dir / source.name
+    counter = 1
+    while target.exists() or target.with_name(target.name + ".reason.txt").exists():
+        target = quarantine_dir / f"{source.stem}.{counter}{source.suffix}"
+        counter += 1
+    reason = f"{source}\n{error.code}: {error.message}\n{utcnow().isoformat()}\n"
+    target.with_name(target.name + ".reason.txt").write_text(reason, encoding="utf-8")
+    try:
+        shutil.copyfile(path, target)
+    except OSError:
+        return target.with_name(target.name + ".reason.txt")
+    return target
 
 
 def _iso_date(value: str | None) -> date | None:

@@ -1,0 +1,194 @@
+"""Queued ingest: `sohoa ingest --queue` + `sohoa worker` give what a local ingest gives, and every
+message is idempotent (issue 7)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select, update
+
+from conftest import cli_env, run_cli
+from pipeline.batches import Batches, batch_items
+from pipeline.errors import StorageUnavailable
+from pipeline.index import Index, document_versions, documents
+from pipeline.ingest import discover
+from pipeline.run import PipelineSettings
+from pipeline.store import LocalObjectStore, open_store
+from workers import retry, submit
+from workers.tasks import Runtime, finalise_item, ingest_item, ocr_page, record_gave_up
+from workers_fixtures import Worker, batch_status, redis_server, wait_for_batch, write_paragraph_scans  # noqa: F401
+
+
+@pytest.fixture(scope="module")
+def mixed_batch(tmp_path_factory) -> Path:
+    """Four one-page scans, a three-page TIFF (fanned out per page), a second copy of the first
+    scan (a duplicate inside the batch) and an empty file (bad input)."""
+    root = tmp_path_factory.mktemp("queued") / "HS-2026-0001"
+    scans = write_paragraph_scans(root, 7)
+    pages = [Image.open(path) for path in scans[4:]]
+    pages[0].save(root / "ho-so-3-trang.tif", save_all=True, append_images=pages[1:], dpi=(200, 200))
+    for path in scans[4:]:
+        path.unlink()
+    (root / "ban-sao.png").write_bytes(scans[0].read_bytes())
+    (root / "rong.png").write_bytes(b"")
+    return root
+
+
+def test_a_queued_batch_gives_the_same_documents_as_a_local_ingest(mixed_batch, redis_server, tmp_path, classifier):
+    """GIVEN a batch with one-page scans, a three-page TIFF, an in-batch duplicate and an empty file
+    WHEN it is ingested locally into one home, and queued with `ingest --queue` into another and
+    processed by `sohoa worker` reading the bytes from the object store
+    THEN both hold the same documents (ids, pages, text, type), the batch status counts 5 stored,
+    1 duplicate, 1 failed, `jobs failed` names the empty file with its code and quarantined copy,
+    `verify --all` is clean, and no scratch object of a settled item is left"""
+    local_env = cli_env(tmp_path / "local")
+    report = tmp_path / "local.jsonl"
+    local = run_cli(local_env, "ingest", mixed_batch, "--jobs", "1", "--report", report)
+    assert local.returncode == 3, local.stderr  # the empty file fails
+    local_lines = {Path(line["source"]).name: line for line in map(json.loads, report.read_text().splitlines())}
+
+    env = cli_env(tmp_path / "queued", SOHOA_BROKER_URL=redis_server.url)
+    queued = run_cli(env, "ingest", "--queue", mixed_batch)
+    assert queued.returncode == 0, queued.stderr
+    batch_id = queued.stdout.strip()
+    assert batch_status(env, batch_id)["pending"] == 7  # the empty file is readable: workers judge it
+    worker = Worker(env, tmp_path / "worker.log", processes=2).start()
+    try:
+        status = wait_for_batch(env, batch_id)
+    finally:
+        worker.stop()
+
+    assert status == {"batch_id": batch_id, "total": 7, "stored": 5, "duplicate": 1, "failed": 1,
+                      "pending": 0, "done": True}
+    local_docs = {row.filename: row for row in Index(cli_env_index(tmp_path / "local")).list()}
+    queued_docs = {row.filename: row for row in Index(cli_env_index(tmp_path / "queued")).list()}
+    assert set(queued_docs) == set(local_docs) == {
+        name for name, line in local_lines.items() if line["status"] == "stored"}
+    for name, row in queued_docs.items():
+        twin = local_docs[name]
+        assert (row.id, row.pages, row.text, row.doc_type, row.dossier_code) == (
+            twin.id, twin.pages, twin.text, twin.doc_type, twin.dossier_code), name
+        assert row.source == str(mixed_batch / name)  # the path as given, not a worker's copy
+    assert queued_docs["ho-so-3-trang.tif"].pages == 3
+
+    failed = [json.loads(line) for line in run_cli(env, "jobs", "failed", "--json").stdout.splitlines()]
+    assert [(Path(job["source"]).name, job["error_code"]) for job in failed] == [("rong.png", "empty_file")]
+    assert Path(failed[0]["quarantined_as"]).exists()
+    verified = run_cli(env, "verify", "--all", "--json")
+    assert verified.returncode == 0, verified.stdout
+    store = LocalObjectStore(tmp_path / "queued" / "objects")
+    scratch = list(store.keys("scratch/"))
+    assert scratch and all(failed[0]["item_id"] in key for key in scratch)
+
+
+def cli_env_index(home: Path) -> str:
+    return f"sqlite:///{home.resolve() / 'index.sqlite3'}"
+
+
+@pytest.fixture
+def runtime(settings, classifier):
+    """A worker's runtime in this process; sent messages are collected, not delivered."""
+    index = Index(settings.index_url)
+    sent: list[tuple] = []
+    rt = Runtime(
+        pipeline=PipelineSettings.from_settings(settings),
+        store=open_store(settings.objects_url),
+        index=index,
+        batches=Batches(index),
+        classifier=classifier,
+        quarantine_dir=settings.quarantine_dir,
+        send=lambda *message: sent.append(message),
+    )
+    rt.sent = sent
+    return rt
+
+
+def deliver(rt: Runtime, message: tuple) -> None:
+    actor, *args = message
+    {"ingest_item": ingest_item, "ocr_page": ocr_page, "finalise_item": finalise_item}[actor](rt, *args)
+
+
+def deliver_all_twice(rt: Runtime) -> None:
+    """Run every message, and each one again, as a broker may after a crash."""
+    while rt.sent:
+        message = rt.sent.pop(0)
+        deliver(rt, message)
+        deliver(rt, message)
+
+
+def counts(index: Index) -> tuple[int, int]:
+    with index.engine.connect() as conn:
+        return (conn.execute(select(func.count()).select_from(documents)).scalar_one(),
+                conn.execute(select(func.count()).select_from(document_versions)).scalar_one())
+
+
+def test_every_message_delivered_twice_has_no_second_effect(mixed_batch, runtime, settings):
+    """GIVEN the mixed batch submitted to the queue
+    WHEN every message (item, page and finalise messages) is delivered twice
+    THEN each distinct content is one document with one version of three objects, items settle
+    once (5 stored, 1 duplicate, 1 failed), and the repeated finalise wrote the same bytes"""
+    inputs = discover([mixed_batch])
+    batch_id = submit(inputs, settings, store=runtime.store, index=runtime.index, send=runtime.send)
+    assert len(runtime.sent) == 6
+    deliver_all_twice(runtime)
+
+    assert counts(runtime.index) == (5, 15)
+    status = runtime.batches.counts(batch_id)
+    assert (status.stored, status.duplicate, status.failed, status.pending) == (5, 1, 1, 0)
+    for row in runtime.index.list():
+        assert hashlib.sha256(runtime.store.get(row.searchable_key)).hexdigest() == row.searchable_sha256
+
+
+def test_a_crash_between_index_row_and_settling_still_counts_the_item_as_stored(mixed_batch, runtime, settings):
+    """GIVEN a queued document whose worker wrote the index row but died before settling the item
+    WHEN its message is delivered again, and the same file is later queued in another batch
+    THEN the item is `stored` (it made that document), not `duplicate`, with no second row;
+    the other batch's item is a duplicate of it"""
+    inputs = [item for item in discover([mixed_batch]) if item.path.name == "xac-nhan-001.png"]
+    batch_id = submit(inputs, settings, store=runtime.store, index=runtime.index, send=runtime.send)
+    deliver(runtime, runtime.sent.pop(0))
+    (item,) = runtime.batches.items(batch_id)
+    with runtime.index.engine.begin() as conn:  # the settle the crash prevented
+        conn.execute(update(batch_items).where(batch_items.c.id == item.id).values(status="pending"))
+
+    deliver(runtime, ("ingest_item", item.id))
+    again = submit(inputs, settings, store=runtime.store, index=runtime.index, send=runtime.send)
+
+    assert runtime.batches.item(item.id).status == "stored"
+    assert runtime.batches.counts(again).duplicate == 1
+    assert counts(runtime.index) == (1, 3)
+
+
+class UnreachableStore(LocalObjectStore):
+    """A local store whose reads fail, like a bucket whose endpoint is down."""
+
+    def get(self, key):
+        raise StorageUnavailable("connection refused")
+
+
+def test_an_item_that_gave_up_is_listed_and_retried(mixed_batch, runtime, settings):
+    """GIVEN a queued scan whose object store is unreachable on every retry
+    WHEN the message raises, the worker gives up (the item fails with `storage_unavailable`),
+    and `jobs retry` runs once the store is back
+    THEN the failure is recorded without quarantine, the retry sends it again, and it is stored"""
+    inputs = [item for item in discover([mixed_batch]) if item.path.name == "xac-nhan-002.png"]
+    batch_id = submit(inputs, settings, store=runtime.store, index=runtime.index, send=runtime.send)
+    message = runtime.sent.pop(0)
+    healthy = runtime.store
+    runtime.store = UnreachableStore(settings.resolved_home / "objects")
+    with pytest.raises(StorageUnavailable) as raised:
+        deliver(runtime, message)
+    record_gave_up(runtime, message[1], raised.value)
+    (item,) = runtime.batches.items(batch_id, status="failed")
+    assert (item.error_code, item.quarantined_as) == ("storage_unavailable", None)
+
+    runtime.store = healthy
+    assert retry([item.id], settings, index=runtime.index, send=runtime.send) == [item.id]
+    deliver_all_twice(runtime)
+
+    assert runtime.batches.item(item.id).status == "stored"
+    assert runtime.batches.item(item.id).attempts == 2

@@ -1,0 +1,265 @@
+"""What the queue's messages do, as plain functions of a `Runtime` and an item id.
+
+The stages are `pipeline.run`'s: `open_document`/`page_tasks`, `process_page` per page, and
+`store_document` to finalise; nothing here digitises anything itself. A one-page document (or a
+text PDF) is done in one message. A longer one fans out: one `ocr_page` message per page, each
+writing its result under the item's scratch prefix in the object store, and the page that finds
+all results present sends one `finalise_item` message.
+
+Every function is idempotent, so a message delivered twice (a worker killed before it
+acknowledged, a broker restarted, `sohoa batch resume`) has no second effect: a settled item is
+skipped, a page already in scratch is not recomputed, the one item that claimed a document id is
+the only one that stores it, and a repeated finalise writes the same bytes (the PDF is dated by
+the item, not by the clock) and no second index row.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pipeline.assemble import EncodedPageImage
+from pipeline.batches import DUPLICATE, FAILED, STORED, BatchItem, Batches
+from pipeline.classify import TypeClassifier
+from pipeline.errors import InputError, SohoaError, StorageUnavailable
+from pipeline.index import Index
+from pipeline.ingest import InputFile, InputKind, OpenedInput, open_input
+from pipeline.ocr import OcrPage, OcrWord
+from pipeline.run import (
+    PageResult,
+    PageTask,
+    PipelineSettings,
+    page_tasks,
+    process_page,
+    quarantine_file,
+    store_document,
+)
+from pipeline.store import ObjectNotFound, ObjectStore
+from schemas.models import PageDiagnostics
+
+log = logging.getLogger(__name__)
+
+#: Documents with at least this many pages to OCR are fanned out, one message per page.
+FAN_OUT_MIN_PAGES = 2
+
+Send = Callable[..., None]  # send(actor_name, *args)
+
+
+class DocumentBusy(StorageUnavailable):
+    """Another item of the queue is storing the same document: try again later."""
+
+    code = "document_busy"
+
+
+@dataclass
+class Runtime:
+    """What a worker process holds open: settings, stores, classifier, and how to send."""
+
+    pipeline: PipelineSettings
+    store: ObjectStore
+    index: Index
+    batches: Batches
+    classifier: TypeClassifier | None
+    quarantine_dir: Path
+    send: Send
+
+
+def scratch_prefix(batch_id: str, item_id: str) -> str:
+    return f"scratch/batches/{batch_id}/{item_id}/"
+
+
+def staged_key(batch_id: str, item_id: str) -> str:
+    """Where `sohoa ingest --queue` puts the bytes of an input for workers on other machines."""
+    return scratch_prefix(batch_id, item_id) + "original"
+
+
+def page_key(item: BatchItem, page: int) -> str:
+    return scratch_prefix(item.batch_id, item.id) + f"page-{page + 1:04d}.json"
+
+
+# --- the three messages -------------------------------------------------------------------------
+
+
+def ingest_item(rt: Runtime, item_id: str) -> None:
+    """Open an item's file; store it at once, or fan its pages out."""
+    item = rt.batches.begin_attempt(item_id)
+    if item is None:
+        log.info("item %s: unknown or settled, nothing to do", item_id)
+        return
+    if _settled_as_existing(rt, item):
+        return
+    with _local_copy(rt, item) as (path, data):
+        try:
+            opened = open_input(path, data, max_image_pixels=rt.pipeline.max_image_pixels)
+        except InputError as exc:
+            _fail(rt, item, exc, path)
+            return
+        rt.batches.set_shape(item.id, input_kind=opened.kind.value, pages=opened.page_count)
+        tasks = page_tasks(opened, rt.pipeline)
+        if len(tasks) >= FAN_OUT_MIN_PAGES:
+            for task in tasks:
+                rt.send("ocr_page", item.id, task.index)
+            return
+        try:
+            results = {task.index: process_page(task) for task in tasks}
+        except InputError as exc:
+            _fail(rt, item, exc, path)
+            return
+        _finalise(rt, item, opened, data, results, path)
+
+
+def ocr_page(rt: Runtime, item_id: str, page: int) -> None:
+    """One page of a fanned-out document; the last page to finish sends the finalise message."""
+    item = rt.batches.item(item_id)
+    if item is None or item.settled:
+        return
+    key = page_key(item, page)
+    if not rt.store.exists(key):
+        with _local_copy(rt, item) as (path, _data):
+            kind = InputKind(item.input_kind)
+            task = PageTask(path, kind, page, rt.pipeline, keep_image=kind is not InputKind.SIGNED_PDF)
+            try:
+                result = process_page(task)
+            except InputError as exc:
+                _fail(rt, item, exc, path)
+                return
+        rt.store.put(key, encode_page_result(result))
+    if all(rt.store.exists(page_key(item, i)) for i in range(item.pages or 0)):
+        rt.send("finalise_item", item.id)
+
+
+def finalise_item(rt: Runtime, item_id: str) -> None:
+    """Assemble, store and index a fanned-out document from its pages in scratch."""
+    item = rt.batches.begin_attempt(item_id)
+    if item is None or _settled_as_existing(rt, item):
+        return
+    with _local_copy(rt, item) as (path, data):
+        try:
+            opened = open_input(path, data, max_image_pixels=rt.pipeline.max_image_pixels)
+        except InputError as exc:
+            _fail(rt, item, exc, path)
+            return
+        results = {
+            task.index: decode_page_result(rt.store.get(page_key(item, task.index)))
+            for task in page_tasks(opened, rt.pipeline)
+        }
+        _finalise(rt, item, opened, data, results, path)
+
+
+# --- settling an item ---------------------------------------------------------------------------
+
+
+def _finalise(rt: Runtime, item: BatchItem, opened: OpenedInput, data: bytes,
+              results: dict[int, PageResult], path: Path) -> None:
+    document_id = opened.sha256[:32]
+    holder = rt.batches.claim(document_id, item.id)
+    if holder != item.id:
+        if not _settled_as_existing(rt, item):
+            raise DocumentBusy(f"item {holder} is storing the same document {document_id}")
+        return
+    source = InputFile(Path(item.source), item.dossier_code, item.owner_id, item.procedure_code)
+    try:
+        line = store_document(
+            opened, source, data, results, store=rt.store, index=rt.index, settings=rt.pipeline,
+            classifier=rt.classifier, created=item.created_at,
+        )
+    except InputError as exc:
+        _fail(rt, item, exc, path)
+        return
+    # A duplicate of the document this item claimed is this item's own earlier delivery.
+    status = STORED if line.document_id == document_id else DUPLICATE
+    _settle(rt, item, status, document_id=line.document_id)
+
+
+def _settled_as_existing(rt: Runtime, item: BatchItem) -> bool:
+    """Settle an item whose bytes are already a document: stored if this item stored it (an
+    earlier delivery of the same message), duplicate otherwise."""
+    existing = rt.index.find_by_sha256(item.sha256) if item.sha256 else None
+    if existing is None:
+        return False
+    status = STORED if rt.batches.claim_holder(existing) == item.id else DUPLICATE
+    _settle(rt, item, status, document_id=existing)
+    return True
+
+
+def _settle(rt: Runtime, item: BatchItem, status: str, *, document_id: str) -> None:
+    if rt.batches.settle(item.id, status, document_id=document_id):
+        log.info("item %s: %s as %s", item.id, status, document_id)
+    _drop_scratch(rt, item)
+
+
+def _fail(rt: Runtime, item: BatchItem, error: SohoaError, path: Path) -> None:
+    """Bad input: no retry; the file goes to quarantine with its reason, as in a local ingest."""
+    quarantined = quarantine_file(rt.quarantine_dir, path, error, source=Path(item.source))
+    rt.batches.settle(item.id, FAILED, error_code=error.code, error=error.message,
+                      quarantined_as=str(quarantined) if quarantined else None)
+    log.warning("item %s (%s): %s", item.id, Path(item.source).name, error.message)
+
+
+def record_gave_up(rt: Runtime, item_id: str, error: BaseException) -> None:
+    """After the last retry: the item fails with its error code; its scratch stays for `jobs retry`."""
+    code = error.code if isinstance(error, SohoaError) else "internal_error"
+    message = error.message if isinstance(error, SohoaError) else f"{type(error).__name__}: {error}"
+    rt.batches.settle(item_id, FAILED, error_code=code, error=message)
+
+
+def _drop_scratch(rt: Runtime, item: BatchItem) -> None:
+    """A settled item's staged bytes and page results are no longer needed (best effort)."""
+    try:
+        for key in list(rt.store.keys(scratch_prefix(item.batch_id, item.id))):
+            rt.store.delete(key)
+    except SohoaError as exc:
+        log.info("item %s: scratch left behind: %s", item.id, exc.message)
+
+
+@contextmanager
+def _local_copy(rt: Runtime, item: BatchItem) -> Iterator[tuple[Path, bytes]]:
+    """The item's bytes from the object store, as a file named like the original."""
+    try:
+        data = rt.store.get(item.staged_key)
+    except ObjectNotFound as exc:
+        raise StorageUnavailable(f"staged input {item.staged_key} is missing") from exc
+    with tempfile.TemporaryDirectory(prefix="sohoa-item-") as tmp:
+        path = Path(tmp) / (Path(item.source).name or "input")
+        path.write_bytes(data)
+        yield path, data
+
+
+# --- page results in scratch --------------------------------------------------------------------
+
+
+def encode_page_result(result: PageResult) -> bytes:
+    """A processed page as JSON (the page image's JPEG in base64) for the finalising worker."""
+    record = {
+        "index": result.index,
+        "ocr": {**asdict(result.ocr), "words": [asdict(w) for w in result.ocr.words]},
+        "image": None,
+        "source_dpi": result.source_dpi,
+        "diagnostics": result.diagnostics.model_dump(mode="json"),
+        "seconds": result.seconds,
+    }
+    if result.image is not None:
+        image = asdict(result.image)
+        image["data"] = base64.b64encode(result.image.data).decode("ascii")
+        record["image"] = image
+    return json.dumps(record, ensure_ascii=False).encode("utf-8")
+
+
+def decode_page_result(data: bytes) -> PageResult:
+    record = json.loads(data)
+    ocr = record["ocr"]
+    image = record["image"]
+    return PageResult(
+        index=record["index"],
+        ocr=OcrPage(**{**ocr, "words": tuple(OcrWord(**w) for w in ocr["words"])}),
+        image=EncodedPageImage(**{**image, "data": base64.b64decode(image["data"])}) if image else None,
+        source_dpi=record["source_dpi"],
+        diagnostics=PageDiagnostics.model_validate(record["diagnostics"]),
+        seconds=record["seconds"],
+    )
