@@ -216,8 +216,10 @@ def _print_summary(lines, elapsed: float, settings: Settings) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
 @pass_context
 def show(ctx: _Context, document_id: str, as_json: bool) -> None:
-    """Show one document's record."""
-    record = ctx.index.get(document_id).public()
+    """Show one document's record, with the status of its signatures."""
+    row = ctx.index.get(document_id)
+    record = row.public()
+    record["signature_status"] = ctx.index.signature_status(row.id)
     if as_json:
         stdout.print_json(json.dumps(record, ensure_ascii=False))
         return

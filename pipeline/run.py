@@ -68,6 +68,10 @@ class PipelineSettings:
     classify: ClassifySettings = field(default_factory=ClassifySettings)
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     max_image_pixels: int = 200_000_000
+    # PDFs that arrive signed: their signatures are validated against these roots, fetching
+    # OCSP/CRL only when allowed (SOHOA_TRUST_ROOTS, SOHOA_SIGNATURE_FETCHING)
+    signature_trust_roots: Path | None = None
+    signature_fetching: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineSettings:
@@ -88,6 +92,8 @@ class PipelineSettings:
             image=ImageSettings(image_dpi=settings.image_dpi),
             assemble=AssembleSettings(),
             max_image_pixels=settings.max_image_pixels,
+            signature_trust_roots=settings.trust_roots,
+            signature_fetching=settings.signature_fetching,
         )
 
 
@@ -470,6 +476,12 @@ def store_document(
     understood = understand(ocr_pages, item, classifier, settings)
     seconds["classify"] = time.perf_counter() - started
 
+    signatures = None
+    if opened.kind is InputKind.SIGNED_PDF:
+        started = time.perf_counter()
+        signatures = validate_signatures(data, settings)
+        seconds["validate"] = time.perf_counter() - started
+
     ocr_json = OcrDocumentRecord(
         document_id=document_id, sha256=opened.sha256, source_kind=opened.kind.value,
         pages=ocr_pages,
@@ -527,11 +539,16 @@ def store_document(
     try:
         index.add(row)
     except DuplicateDocument as exc:
+        if signatures is not None and exc.existing_id == document_id:
+            # a repeated finalise (a worker's retry) completes what a crash may have cut short
+            _record_signatures(index, document_id, signatures)
         seconds["index"] = time.perf_counter() - started
         return IngestReportLine(
             **base, document_id=exc.existing_id, status="duplicate",
             error=f"already stored as {exc.existing_id}", seconds=_rounded(seconds),
         )
+    if signatures is not None:
+        _record_signatures(index, document_id, signatures)
     seconds["index"] = time.perf_counter() - started
     return IngestReportLine(
         **base,
@@ -542,6 +559,24 @@ def store_document(
         needs_review=understood.status == NEEDS_REVIEW,
         seconds=_rounded(seconds),
     )
+
+
+def validate_signatures(pdf: bytes, settings: PipelineSettings):
+    """The validation report of a PDF that arrived signed; never alters the bytes."""
+    from pipeline.sign import ValidationSettings, validate_pdf
+
+    report = validate_pdf(pdf, ValidationSettings.from_file(
+        settings.signature_trust_roots, allow_fetching=settings.signature_fetching))
+    for signature in report.signatures:
+        log.info("arrived signed: %s %s %s", signature.field_name, signature.indication,
+                 signature.sub_indication or "")
+    return report
+
+
+def _record_signatures(index: Index, document_id: str, report) -> None:
+    from pipeline.signed_versions import record_validation  # pyHanko only when a PDF is signed
+
+    record_validation(index, document_id, 1, report)
 
 
 def understand(

@@ -91,8 +91,9 @@ def test_born_digital_pdf_is_read_not_ocred(tmp_path: Path, ingestor):
 def test_signed_pdf_is_kept_byte_identical(tmp_path: Path, ingestor):
     """GIVEN a PDF that arrives digitally signed
     WHEN it is ingested
-    THEN the stored original and the stored PDF are the exact bytes received, and its text is
-    read without re-saving it"""
+    THEN the stored original and the stored PDF are the exact bytes received, its text is read
+    without re-saving it, and its signature is validated and recorded: intact, but signed by a
+    root nobody configured, so INDETERMINATE"""
     signed = sign_pdf(born_digital_pdf(DECISION_TEXT), tmp_path)
     source = tmp_path / "signed.pdf"
     source.write_bytes(signed)
@@ -107,6 +108,11 @@ def test_signed_pdf_is_kept_byte_identical(tmp_path: Path, ingestor):
     assert source.read_bytes() == signed
     assert "Nguyễn Thị Lấp Lánh Ánh" in row.text
     assert "ocr" not in line.seconds
+    [signature] = ingestor.index.signatures(line.document_id)
+    assert (signature.version, signature.indication) == (1, "INDETERMINATE")
+    assert "Nguyễn Văn Ký" in signature.signer
+    assert signature.report["covers_whole_document"] is True
+    assert ingestor.index.signature_status(line.document_id) == "indeterminate"
 
 
 @pytest.mark.parametrize("dpi", [200, 300])

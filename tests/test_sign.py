@@ -582,3 +582,35 @@ def test_cli_signs_files_and_ids_and_verify_exit_codes(pki, unsigned_pdf, tmp_pa
     tampered.write_bytes(bytes(data))
     assert run_cli(env, "verify-signature", tampered).returncode == 6
     assert run_cli(env, "verify-signature", source).returncode == 6
+
+
+def test_a_pdf_arriving_signed_is_validated_at_ingest_and_never_altered(pki, unsigned_pdf, tmp_path,
+                                                                         classifier):
+    """GIVEN an issued result signed by the official (trusted root) and a copy of it with one
+    byte changed
+    WHEN both are ingested with the test root configured
+    THEN both are stored byte-identical; the first's signature is recorded TOTAL_PASSED (status
+    signed), the second's TOTAL_FAILED (status invalid)."""
+    from pipeline.ingest import InputFile
+    from pipeline.run import Ingestor, PipelineSettings
+
+    signed = sign_with(pki, "official", unsigned_pdf, official_spec())
+    tampered = bytearray(signed)
+    tampered[len(unsigned_pdf) // 2] ^= 0x01
+    (tmp_path / "good.pdf").write_bytes(signed)
+    (tmp_path / "bad.pdf").write_bytes(bytes(tampered))
+    home = tmp_path / "home"
+    ingestor = Ingestor(open_store((home / "objects").as_uri()), Index(f"sqlite:///{home / 'i.db'}"),
+                        PipelineSettings(signature_trust_roots=pki.root_pem, signature_fetching=True),
+                        quarantine_dir=home / "quarantine", classifier=classifier)
+    lines = {Path(line.source).name: line for line in ingestor.ingest(
+        [InputFile(tmp_path / "good.pdf"), InputFile(tmp_path / "bad.pdf")])}
+    assert {name: line.input_kind for name, line in lines.items()} == {
+        "good.pdf": "signed_pdf", "bad.pdf": "signed_pdf"}
+    good, bad = lines["good.pdf"].document_id, lines["bad.pdf"].document_id
+    assert ingestor.store.get(ingestor.index.get(good).searchable_key) == signed
+    assert ingestor.store.get(ingestor.index.get(bad).original_key) == bytes(tampered)
+    assert [s.indication for s in ingestor.index.signatures(good)] == ["TOTAL_PASSED"]
+    assert ingestor.index.signature_status(good) == "signed"
+    assert [s.indication for s in ingestor.index.signatures(bad)] == ["TOTAL_FAILED"]
+    assert ingestor.index.signature_status(bad) == "invalid"
