@@ -134,7 +134,8 @@ def build_services(settings: Settings, *, index: Index | None = None, store: Obj
     return ApiServices(
         settings=settings, index=index, store=store, access=AccessStore(index),
         catalog=default_catalog(), limiter=RateLimiter(settings.rate_limit_per_minute),
-        uploads=UploadRunner(index, settings.resolved_home / "uploads", ingestor),
+        uploads=UploadRunner(index, settings.resolved_home / "uploads", ingestor,
+                             queue=_queue_for_workers(settings, index, store) if settings.broker_url else None),
         signer=ServerSigner(settings) if settings.sign_key else None,
     )
 
@@ -185,6 +186,19 @@ class ServerSigner:
 
     def close(self) -> None:
         self._exit.close()
+
+
+def _queue_for_workers(settings: Settings, index: Index, store: ObjectStore):
+    """Uploads go to the workers' queue as one-item batches (`sohoa ingest --queue`)."""
+    from pipeline.batches import Batches
+    from workers.submit import submit
+
+    def queue(item) -> str:
+        batch_id = submit([item], settings, store=store, index=index, description="API upload")
+        [queued] = Batches(index).items(batch_id)
+        return queued.id
+
+    return queue
 
 
 def _load_classifier(settings: Settings, index: Index):
@@ -406,7 +420,7 @@ def _routes(app: FastAPI, s: ApiServices) -> None:  # noqa: C901 — one place l
     @app.get("/v1/jobs/{job_id}", response_model=JobOut, tags=["documents"],
              responses={404: {"model": Problem}})
     def get_job(job_id: str, client: Annotated[ApiClient, Depends(write)]) -> JobOut:
-        job = s.uploads.jobs.get(job_id)
+        job = s.uploads.job(job_id)
         if job.client != client.name and "admin" not in client.scopes:
             raise DocumentNotFound(f"no job {job_id}")  # another client's job is not shown
         return _job_out(job)

@@ -1,5 +1,6 @@
 """Uploads accepted by the API: each is spooled to disk, gets a job id, and is ingested by the same
-`Ingestor` as `sohoa ingest` — in a background thread of the API process (embedded defaults).
+`Ingestor` as `sohoa ingest` — in a background thread of the API process (embedded defaults), or,
+when a broker is configured (SOHOA_BROKER_URL), queued for the workers like `sohoa ingest --queue`.
 
 The job row says what became of the upload (queued, running, stored, duplicate, failed with the
 error code); when the upload was a dossier component, the dossier learns its document id.
@@ -37,6 +38,7 @@ upload_jobs = Table(
     Column("filename", Text, nullable=False),
     Column("status", String(16), nullable=False),  # queued | running | stored | duplicate | failed
     Column("document_id", String(32)),
+    Column("batch_item_id", String(32)),  # queued for workers: the item that carries the upload
     Column("error_code", String(64)),
     Column("error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -57,6 +59,7 @@ class UploadJob:
     filename: str
     status: str
     document_id: str | None
+    batch_item_id: str | None
     error_code: str | None
     error: str | None
     created_at: datetime
@@ -90,6 +93,11 @@ class UploadJobs:
             raise JobNotFound(f"no job {job_id}")
         return job
 
+    def set_queued(self, job_id: str, batch_item_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(upload_jobs).where(upload_jobs.c.id == job_id)
+                         .values(batch_item_id=batch_item_id))
+
     def set_running(self, job_id: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(upload_jobs).where(upload_jobs.c.id == job_id).values(status="running"))
@@ -113,14 +121,38 @@ def safe_filename(name: str | None) -> str:
     return base or "upload"
 
 
-class UploadRunner:
-    """Ingests spooled uploads one at a time in a background thread of this process."""
+#: Queues one input for the workers and returns the id of the batch item that carries it.
+QueueUpload = Callable[[InputFile], str]
 
-    def __init__(self, index: Index, spool_dir: Path, ingestor: Callable[[], Ingestor]):
+
+class UploadRunner:
+    """Ingests spooled uploads one at a time in a background thread of this process, or hands
+    them to the workers' queue when ``queue`` is given."""
+
+    def __init__(self, index: Index, spool_dir: Path, ingestor: Callable[[], Ingestor],
+                 queue: QueueUpload | None = None):
+        self.index = index
         self.jobs = UploadJobs(index)
         self.spool_dir = spool_dir
         self._ingestor = ingestor
+        self._queue = queue
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sohoa-upload")
+
+    def job(self, job_id: str) -> UploadJob:
+        """A job as it stands; a queued one learns its outcome from its batch item."""
+        job = self.jobs.get(job_id)
+        if job.batch_item_id and job.status not in FINISHED:
+            from pipeline.batches import Batches
+
+            item = Batches(self.index).item(job.batch_item_id)
+            if item is not None and item.settled:
+                self.jobs.finish(job.id, item.status, document_id=item.document_id,
+                                 error_code=item.error_code, error=item.error)
+                job = self.jobs.get(job_id)
+            elif item is not None and item.attempts and job.status == "queued":
+                self.jobs.set_running(job.id)
+                job = self.jobs.get(job_id)
+        return job
 
     def accept(self, client: str, filename: str, data: bytes) -> UploadJob:
         """Spool an upload and record its job (status queued); `start` ingests it."""
@@ -132,17 +164,25 @@ class UploadRunner:
         return job
 
     def start(self, job: UploadJob, *, dossier_code: str | None = None, owner_id: str | None = None,
-              procedure_code: str | None = None) -> Future:
+              procedure_code: str | None = None) -> Future | None:
+        """Ingest in this process (returns its future), or queue it for the workers (None)."""
         item = InputFile(self.spool_dir / job.id / job.filename, dossier_code=dossier_code,
                          owner_id=owner_id, procedure_code=procedure_code)
-        return self._executor.submit(self._run, job.id, item)
+        if self._queue is None:
+            return self._executor.submit(self._run, job.id, item)
+        try:
+            # the queue stages the bytes in the object store for workers on other machines
+            self.jobs.set_queued(job.id, self._queue(item))
+        finally:
+            shutil.rmtree(item.path.parent, ignore_errors=True)
+        return None
 
     def discard(self, job: UploadJob, reason: str) -> None:
         """An accepted upload that will not be ingested (its request failed after accepting it)."""
         shutil.rmtree(self.spool_dir / job.id, ignore_errors=True)
         self.jobs.finish(job.id, "failed", error_code="request_failed", error=reason)
 
-    def submit(self, client: str, filename: str, data: bytes, **metadata) -> tuple[UploadJob, Future]:
+    def submit(self, client: str, filename: str, data: bytes, **metadata) -> tuple[UploadJob, Future | None]:
         job = self.accept(client, filename, data)
         return job, self.start(job, **metadata)
 

@@ -18,6 +18,8 @@ from conftest import REPO, cli_env, run_cli
 from pipeline.samples import make_document, make_person, make_scans
 from s3server import free_port
 from test_sign import pki  # noqa: F401 - fixture
+from workers_fixtures import Worker
+from workers_fixtures import redis_server  # noqa: F401 - fixture
 
 PURPOSE = {"X-Purpose": quote("kiểm tra hồ sơ đăng ký hộ kinh doanh")}
 
@@ -184,3 +186,39 @@ def test_openapi_fuzzing_finds_no_server_errors(tmp_path: Path, classifier, pki)
         fuzz()
     services.uploads.shutdown()
     assert not failures, failures
+
+
+@pytest.mark.slow
+def test_uploads_go_to_the_workers_when_a_broker_is_configured(tmp_path: Path, classifier, redis_server):
+    """GIVEN the API with SOHOA_BROKER_URL set (a private Redis) and `sohoa worker` running
+    WHEN a scan is uploaded
+    THEN the job is carried by a batch item, a worker stores the document, and the job reports
+    it stored with the same document id the batch records."""
+    from pipeline.access import AccessStore
+    from pipeline.api import build_services, create_app
+    from pipeline.batches import Batches
+    from pipeline.settings import Settings
+
+    home = tmp_path / "home"
+    configured = Settings(home=home, broker_url=redis_server.url)
+    services = build_services(configured, classifier_loader=lambda: classifier)
+    key = AccessStore(services.index).create_key("mot-cua", ["documents:write", "documents:read"]).key
+    from fastapi.testclient import TestClient
+
+    client = TestClient(create_app(services), headers={"X-API-Key": key, **PURPOSE})
+    worker = Worker(cli_env(home, SOHOA_BROKER_URL=redis_server.url), tmp_path / "worker.log").start()
+    try:
+        citizen = make_person(5151)
+        accepted = client.post("/v1/documents", files={"file": ("giay-khai-sinh.png",
+                                                                _scan_png(21, "giay_khai_sinh", citizen),
+                                                                "image/png")})
+        assert accepted.status_code == 202, accepted.text
+        job = _wait_for_job(client, accepted.json()["id"])
+    finally:
+        worker.stop()
+    assert job["status"] == "stored", (job, (tmp_path / "worker.log").read_text()[-2000:])
+    [item] = Batches(services.index).items()
+    assert item.status == "stored" and item.document_id == job["document_id"]
+    document = client.get(f"/v1/documents/{job['document_id']}").json()
+    assert document["doc_type"] == "giay_khai_sinh"
+    assert not (home / "uploads" / accepted.json()["id"]).exists()

@@ -10,7 +10,8 @@ Create Date: 2026-11-23
   the two ways `sohoa audit` asks.
 - dossiers and dossier_components: a dossier opened for a procedure and an owner, each component
   satisfied by a reused document (by reference) or a new upload, or still missing.
-- upload_jobs: uploads accepted by POST /v1/documents and their outcome.
+- upload_jobs: uploads accepted by POST /v1/documents and their outcome (with a queue: the
+  batch item that carries them).
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def upgrade() -> None:
         sa.Column("filename", sa.Text, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("document_id", sa.String(32)),
+        sa.Column("batch_item_id", sa.String(32)),
         sa.Column("error_code", sa.String(64)),
         sa.Column("error", sa.Text),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
