@@ -623,7 +623,7 @@ class Index:
         with self._connect() as conn:
             for document_id, indication in conn.execute(query):
                 found.setdefault(document_id, set()).add(indication)
-        return {document_id: _signature_status(indications)
+        return {document_id: signature_status_of(indications)
                 for document_id, indications in found.items()}
 
     def object_refs(self, ids: Sequence[str] | None = None) -> Iterator[ObjectRef]:
@@ -865,7 +865,8 @@ def _as_date(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
-def _signature_status(indications: set[str]) -> str:
+def signature_status_of(indications: set[str]) -> str:
+    """The status of a version from the indications of its signatures (at least one)."""
     if "TOTAL_FAILED" in indications:
         return "invalid"
     if indications == {"TOTAL_PASSED"}:

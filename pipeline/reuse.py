@@ -34,7 +34,16 @@ from sqlalchemy.exc import IntegrityError
 
 from pipeline.access import mask_owner_id
 from pipeline.errors import DocumentNotFound, SohoaError
-from pipeline.index import NEEDS_REVIEW, Index, _as_date, _aware, documents, utcnow
+from pipeline.index import (
+    NEEDS_REVIEW,
+    Index,
+    _as_date,
+    _aware,
+    documents,
+    signature_status_of,
+    signatures,
+    utcnow,
+)
 from schemas.catalog import Catalog, Procedure
 
 log = logging.getLogger(__name__)
@@ -129,18 +138,18 @@ def procedure_or_error(catalog: Catalog, code: str) -> Procedure:
 def on_file(
     index: Index, catalog: Catalog, owner_id: str, doc_types: Iterable[str], *, valid_on: date
 ) -> dict[str, list[OnFile]]:
-    """An owner's reusable documents of these types valid on a day, best first, by type.
-
-    One query on the (owner_id, doc_type, valid_until) index reading only the columns needed
-    (not the text), plus one for signature states.
-    """
+    """An owner's reusable documents of these types valid on a day, best first, by type."""
     wanted = [t for t in dict.fromkeys(doc_types)
               if t in catalog.document_types and catalog.type(t).reusable]
     if not wanted:
         return {}
+    # One query on the (owner_id, doc_type, valid_until) index reading only the columns needed
+    # (not the text), with the signatures of each document's current version joined in.
     query = (
         select(documents.c.id, documents.c.doc_type, documents.c.valid_until,
-               documents.c.issue_date, documents.c.created_at)
+               documents.c.issue_date, signatures.c.indication)
+        .outerjoin(signatures, (signatures.c.document_id == documents.c.id)
+                   & (signatures.c.version == documents.c.version))
         .where(documents.c.owner_id == owner_id)
         .where(documents.c.doc_type.in_(wanted))
         .where(or_(documents.c.valid_until.is_(None), documents.c.valid_until >= valid_on))
@@ -148,10 +157,15 @@ def on_file(
     )
     with index.engine.connect() as conn:
         rows = conn.execute(query).all()
-    states = signature_states(index, [r.id for r in rows])
-    found: dict[str, list[OnFile]] = defaultdict(list)
+    indications: dict[str, set[str]] = defaultdict(set)
+    papers = {}
     for r in rows:
-        state = states.get(r.id, "unsigned")
+        papers[r.id] = r
+        if r.indication:
+            indications[r.id].add(r.indication)
+    found: dict[str, list[OnFile]] = defaultdict(list)
+    for r in papers.values():
+        state = signature_status_of(indications[r.id]) if indications[r.id] else "unsigned"
         if state == "invalid":
             continue  # a paper whose signature fails validation cannot stand in for the original
         found[r.doc_type].append(OnFile(r.id, r.doc_type, state == "signed", state,

@@ -68,7 +68,9 @@ def parse_wrk(output: str) -> dict:
         number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
         return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
-    distribution = dict(re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+(?:us|ms|s))$", output, re.M))
+    distribution = dict(re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+(?:us|ms|s))\s*$", output, re.M))
+    if "99" not in distribution:
+        raise SystemExit(f"cannot read wrk's latency distribution:\n{output}")
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)
@@ -89,25 +91,28 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--server-workers", type=int, default=2, help="uvicorn processes")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the loaded database (prints its name)")
+    parser.add_argument("--database", help="reuse a database kept by --keep instead of loading one")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is needed: apt-get install wrk (scripts/setup.sh installs it)", file=sys.stderr)
         return 1
     owners = args.owners or max(1, args.rows // 4)
 
-    name = f"sohoa_bench_api_{secrets.token_hex(4)}"
+    name = args.database or f"sohoa_bench_api_{secrets.token_hex(4)}"
     admin = create_engine(args.url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(args.url).set(database=name).render_as_string(hide_password=False)
     server = None
     home = Path(tempfile.mkdtemp(prefix="sohoa-bench-api-"))
     try:
-        upgrade(url)
-        print(f"loading {args.rows:,} documents ({owners:,} owners) into {name} …", flush=True)
-        print(f"loaded in {load(url, args.rows, owners, args.seed):.0f} s", flush=True)
+        if not args.database:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            upgrade(url)
+            print(f"loading {args.rows:,} documents ({owners:,} owners) into {name} …", flush=True)
+            print(f"loaded in {load(url, args.rows, owners, args.seed):.0f} s", flush=True)
         index = Index(url)
-        key = AccessStore(index).create_key("bench", ["documents:read"]).key
+        key = AccessStore(index).create_key(f"bench-{secrets.token_hex(4)}", ["documents:read"]).key
         catalog = default_catalog()
 
         # baseline 1: the check in-process, one call at a time
@@ -156,8 +161,11 @@ def main() -> int:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if args.keep or args.database:
+            print(f"kept database {name}")
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
         shutil.rmtree(home, ignore_errors=True)
 
