@@ -430,14 +430,22 @@ def softhsm_token(pki, tmp_path_factory):
 
 def test_pkcs11_token_signs_a_batch_with_one_login(pki, trusted, nss_db, softhsm_token, tmp_path):
     """GIVEN the official's key and certificate on a SoftHSM2 token
-    WHEN two results are signed (B-T) inside one open_signer block, and a wrong PIN is tried
-    THEN both signatures are TOTAL_PASSED by the token's certificate and pdfsig finds them
-    valid; the wrong PIN is KeyUnavailable"""
+    WHEN two results are signed (B-T) and a digitised copy at B-LTA inside one open_signer
+    block, and a wrong PIN is tried
+    THEN every signature is TOTAL_PASSED by the token's certificate at its level and pdfsig finds
+    them valid; the wrong PIN is KeyUnavailable"""
     uri = softhsm_token.uri("official")
     documents = [page_pdf(seed=1), page_pdf(pages=2, seed=2)]
     with open_signer(uri, softhsm_token.pin) as signer:
         signed = [sign_pdf(pdf, official_spec(level="B-T", tsa_url=pki.tsa_url), signer)
                   for pdf in documents]
+        archived = sign_pdf(page_pdf(seed=3), SignSpec(kind="digitiser", level="B-LTA",
+                                                       tsa_url=pki.tsa_url),
+                            signer, trust_roots=[pki.cert("root")])
+    [long_term] = [s for s in validate_pdf(archived, trusted).signatures if s.kind == "signature"]
+    assert (long_term.indication, long_term.pades_level) == ("TOTAL_PASSED", "B-LTA")
+    # the DSS and the document timestamp follow the signature, so it no longer ends the file
+    assert pdfsig(archived, nss_db, tmp_path)[0].signature_valid
     for pdf in signed:
         result = validate_pdf(pdf, trusted).signatures[0]
         assert (result.indication, result.signer_common_name) == ("TOTAL_PASSED", OFFICIAL_NAME)

@@ -95,10 +95,8 @@ def ingest_item(rt: Runtime, item_id: str) -> None:
     if _settled_as_existing(rt, item):
         return
     with _local_copy(rt, item) as (path, data):
-        try:
-            opened = open_input(path, data, max_image_pixels=rt.pipeline.max_image_pixels)
-        except InputError as exc:
-            _fail(rt, item, exc, path)
+        opened = _open_or_fail(rt, item, path, data)
+        if opened is None:
             return
         rt.batches.set_shape(item.id, input_kind=opened.kind.value, pages=opened.page_count)
         tasks = page_tasks(opened, rt.pipeline)
@@ -112,6 +110,15 @@ def ingest_item(rt: Runtime, item_id: str) -> None:
             _fail(rt, item, exc, path)
             return
         _finalise(rt, item, opened, data, results, path)
+
+
+def _open_or_fail(rt: Runtime, item, path, data: bytes) -> OpenedInput | None:
+    """The opened input, or None once the item is failed (bad input is never retried)."""
+    try:
+        return open_input(path, data, max_image_pixels=rt.pipeline.max_image_pixels)
+    except InputError as exc:
+        _fail(rt, item, exc, path)
+        return None
 
 
 def ocr_page(rt: Runtime, item_id: str, page: int) -> None:
@@ -140,10 +147,8 @@ def finalise_item(rt: Runtime, item_id: str) -> None:
     if item is None or _settled_as_existing(rt, item):
         return
     with _local_copy(rt, item) as (path, data):
-        try:
-            opened = open_input(path, data, max_image_pixels=rt.pipeline.max_image_pixels)
-        except InputError as exc:
-            _fail(rt, item, exc, path)
+        opened = _open_or_fail(rt, item, path, data)
+        if opened is None:
             return
         results = {
             task.index: decode_page_result(rt.store.get(page_key(item, task.index)))
