@@ -37,6 +37,7 @@ from pipeline.reuse import (
     open_dossier,
     procedure_or_error,
     signature_states,
+    today,
 )
 from pipeline.settings import Settings
 from pipeline.sign import KeyUnavailable, SigningFailed
@@ -498,7 +499,7 @@ def _routes(app: FastAPI, s: ApiServices) -> None:  # noqa: C901 — one place l
     ) -> OwnerDocumentsOut:
         _valid_owner(owner_id)
         why = _purpose(purpose)
-        day = valid_on or date.today()
+        day = valid_on or today()
         types = [t for t in (doc_type or s.catalog.document_types) if client.may_read_type(t)]
         found = on_file(s.index, s.catalog, owner_id, types, valid_on=day)
         docs = [_on_file_out(d) for items in found.values() for d in items]

@@ -128,6 +128,11 @@ class ProcedureCheck:
         return [c.doc_type for c in self.components if c.required and not c.satisfied]
 
 
+def today() -> date:
+    """Today at the offices (UTC+7): validity is judged by the Vietnamese calendar day."""
+    return datetime.now(VIETNAM).date()
+
+
 def procedure_or_error(catalog: Catalog, code: str) -> Procedure:
     try:
         return catalog.procedures[code]
@@ -186,7 +191,7 @@ def check_procedure(
 ) -> ProcedureCheck:
     """For every component of the procedure: the document on file that satisfies it, or none."""
     procedure = procedure_or_error(catalog, procedure_code)
-    day = valid_on or date.today()
+    day = valid_on or today()
     found = on_file(index, catalog, owner_id, (c.doc_type for c in procedure.components),
                     valid_on=day)
     components = tuple(
@@ -258,8 +263,8 @@ def open_dossier(
         if row.owner_id != owner_id or row.doc_type != doc_type:
             raise DossierConflict(
                 f"document {document_id} is not a {doc_type} of this owner and cannot be attached")
-    found = (on_file(index, catalog, owner_id, known, valid_on=(now or utcnow()).date())
-             if reuse else {})
+    found = (on_file(index, catalog, owner_id, known,
+                     valid_on=(now or utcnow()).astimezone(VIETNAM).date()) if reuse else {})
     components = []
     for c in procedure.components:
         if c.doc_type in attach:

@@ -27,6 +27,7 @@ from conftest import cli_env, run_cli
 from pipeline.access import AccessStore
 from pipeline.api import ApiServices, build_services, create_app
 from pipeline.index import NEEDS_REVIEW, Index, upgrade
+from pipeline.reuse import today
 from pipeline.samples import make_person
 from pipeline.settings import Settings
 from pipeline.store import document_key, open_store, original_key, sha256_hex
@@ -36,7 +37,7 @@ CATALOG = default_catalog()
 REUSABLE = sorted(code for code, t in CATALOG.document_types.items() if t.reusable)
 PURPOSE_TEXT = "giải quyết hồ sơ đăng ký kết hôn"
 PURPOSE = {"X-Purpose": quote(PURPOSE_TEXT)}
-TODAY = date.today()
+TODAY = today()  # the offices' calendar day (UTC+7), as the API judges validity
 
 
 # --- fixtures ------------------------------------------------------------------------------------
