@@ -26,18 +26,17 @@ The names, ID numbers, addresses and documents are invented; any match with a re
 from __future__ import annotations
 
 import csv
-import io
 import math
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz.distance import Levenshtein
 
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")

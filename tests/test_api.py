@@ -26,7 +26,7 @@ from test_store import s3_endpoint  # noqa: F401 - fixture
 from conftest import cli_env, run_cli
 from pipeline.access import AccessStore
 from pipeline.api import ApiServices, build_services, create_app
-from pipeline.index import NEEDS_REVIEW, Index, upgrade
+from pipeline.index import NEEDS_REVIEW, upgrade
 from pipeline.reuse import today
 from pipeline.samples import make_person
 from pipeline.settings import Settings
