@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pipeline import __version__
 from pipeline.access import AccessStore, ApiClient, RateLimiter, mask_owner_id, mask_personal_ids
 from pipeline.errors import DocumentNotFound, SohoaError, StorageUnavailable
-from pipeline.index import Index, document_versions
+from pipeline.index import Index, document_versions, signature_status_of
 from pipeline.reuse import (
     DossierConflict,
     check_procedure,
@@ -36,7 +36,6 @@ from pipeline.reuse import (
     on_file,
     open_dossier,
     procedure_or_error,
-    signature_states,
     today,
 )
 from pipeline.settings import Settings
@@ -473,7 +472,7 @@ def _routes(app: FastAPI, s: ApiServices) -> None:  # noqa: C901 — one place l
         row = s.index.get(document_id)
         _check_type(client, row.doc_type)
         audit(client, "read_signatures", row.id, why, row.owner_id)
-        return _signatures_out(s.index, row.id)
+        return [_signature_out(r) for r in s.index.signatures(row.id)]
 
     @app.post("/v1/documents/{document_id}/sign", tags=["signatures"],
               responses={404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Problem}})
@@ -667,8 +666,11 @@ def _document_out(s: ApiServices, row) -> DocumentOut:
             select(document_versions).where(document_versions.c.document_id == row.id)
             .order_by(document_versions.c.version, document_versions.c.variant)
         ).mappings().all()
-    signatures = _signatures_out(s.index, row.id)
-    state = signature_states(s.index, [row.id]).get(row.id, "unsigned")
+    records = s.index.signatures(row.id)
+    # the status is that of the current version's signatures (Index.signature_status), derived
+    # from the records already read rather than asked for again
+    current = {r.indication for r in records if r.version == row.version}
+    state = signature_status_of(current) if current else "unsigned"
     return DocumentOut(
         id=row.id, doc_type=row.doc_type, type_confidence=row.type_confidence, status=row.status,
         owner_id=row.owner_id, dossier_code=row.dossier_code, procedure_code=row.procedure_code,
@@ -676,16 +678,13 @@ def _document_out(s: ApiServices, row) -> DocumentOut:
         issue_date=row.issue_date, valid_until=row.valid_until, fields=row.fields, version=row.version,
         versions=[{"version": v["version"], "variant": v["variant"], "sha256": v["sha256"],
                    "created_at": v["created_at"]} for v in versions],
-        signature_status=state, signatures=signatures, created_at=row.created_at,
+        signature_status=state, signatures=[_signature_out(r) for r in records],
+        created_at=row.created_at,
     )
 
 
-def _signatures_out(index: Index, document_id: str) -> list[SignatureOut]:
-    lookup = getattr(index, "signatures", None)
-    if lookup is None:
-        return []
-    return [SignatureOut(**{k: getattr(sig, k, None) for k in SignatureOut.model_fields})
-            for sig in lookup(document_id)]
+def _signature_out(record) -> SignatureOut:
+    return SignatureOut(**{k: getattr(record, k) for k in SignatureOut.model_fields})
 
 
 def _on_file_out(document) -> OnFileOut:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -178,11 +178,6 @@ def on_file(
     for items in found.values():
         items.sort(key=lambda d: (d.signed, d.issue_date or date.min), reverse=True)
     return dict(found)
-
-
-def signature_states(index: Index, ids: Sequence[str]) -> dict[str, str]:
-    """document id -> signed | indeterminate | invalid; unsigned documents are left out."""
-    return index.signature_statuses(ids)
 
 
 def check_procedure(
@@ -390,7 +385,7 @@ def compute_stats(index: Index, catalog: Catalog, *, since: date | None = None) 
 
     result_types = {t for proc in catalog.procedures.values() for t in (proc.result, *proc.also_results)}
     results = [d.id for d in document_rows if d.doc_type in result_types]
-    states = signature_states(index, results)
+    states = index.signature_statuses(results)
     by_type: dict[str, int] = defaultdict(int)
     by_day: dict[str, int] = defaultdict(int)
     for d in document_rows:
