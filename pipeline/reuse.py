@@ -99,7 +99,7 @@ class OnFile:
     id: str
     doc_type: str
     signed: bool
-    signature_status: str  # signed | unsigned | invalid
+    signature_status: str  # signed | indeterminate | unsigned (invalid ones are never on file)
     valid_until: date | None
     issue_date: date | None
 
