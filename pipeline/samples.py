@@ -346,7 +346,7 @@ def date_words(d: date) -> str:
 
 
 def add_months(d: date, months: int) -> date:
-    # Deliberately not pipeline.extract.add_months: ground truth must not share code with what
+    # Deliberately not pipeline.stages.extract.add_months: ground truth must not share code with what
     # it checks, or a bug in one would hide in both.
     month = d.month - 1 + months
     year, month = d.year + month // 12, month % 12 + 1

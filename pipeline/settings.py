@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     orientation_min_confidence: float | None = None
     jobs: int = Field(default=0, ge=0, description="Page processes; 0 = one per core")
 
-    # --- signing (pipeline/sign.py) ---
+    # --- signing (pipeline/stages/sign.py) ---
     sign_key: str | None = Field(
         default=None, description="Signing key: a PKCS#12 file path, or a pkcs11: URI"
     )
@@ -54,7 +54,7 @@ class Settings(BaseSettings):
         default=False, description="Fetch OCSP/CRL/certificates over the network when validating"
     )
 
-    # --- reuse API (pipeline/api.py) ---
+    # --- reuse API (pipeline/service/api.py) ---
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     presign_seconds: int = Field(default=300, ge=1, le=604800)

@@ -1,7 +1,7 @@
 """Benchmark the PostgreSQL index at production size (not a test).
 
 Creates a throw-away database, migrates it, loads generated document rows with COPY, then times
-the two hot queries through `pipeline.index.Index`:
+the two hot queries through `pipeline.stores.index.Index`:
   - lookup: documents of owner X of these types, valid today  (target p99 <= 20 ms)
   - search: accent-insensitive full-text search, 20 hits        (target p99 <= 200 ms)
 
@@ -28,7 +28,7 @@ import psycopg  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from pipeline.index import Index, search_words, upgrade  # noqa: E402
+from pipeline.stores.index import Index, search_words, upgrade  # noqa: E402
 
 # Catalog type codes (schemas/document_types.yaml), so the API benchmark's procedure checks hit.
 TYPES = ["can_cuoc", "giay_khai_sinh", "xac_nhan_tinh_trang_hon_nhan",

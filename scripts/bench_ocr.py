@@ -90,8 +90,8 @@ def bench_ocrmypdf(pages, work: Path) -> dict:
 
 
 def bench_sohoa(pages, work: Path) -> dict:
-    from pipeline.index import Index
-    from pipeline.store import open_store
+    from pipeline.stores.index import Index
+    from pipeline.stores.objects import open_store
 
     folder = work / "sohoa-in"
     folder.mkdir()

@@ -1,14 +1,14 @@
 """Benchmark PAdES signing (not a test): signatures per second on one core, and where time goes.
 
 Documents are what the pipeline stores: generated Vietnamese pages (pipeline.samples) encoded and
-assembled into PDF/A by pipeline.assemble (1 page ≈ 200 KB, 10 pages ≈ 2 MB). Keys and the TSA
+assembled into PDF/A by pipeline.stages.assemble (1 page ≈ 200 KB, 10 pages ≈ 2 MB). Keys and the TSA
 come from the test PKI (tests/pki.py, served on loopback). Measured in the same run:
 
   sha256            hashing the file once (the floor: a signature hashes every byte)
   rsa               one RSA-2048 PKCS#1 v1.5 signature (the key operation)
   pyhanko default   plain pyHanko `signers.sign_pdf` with default settings (invisible field,
                     pyHanko's SimpleSigner from the same PKCS#12 file)
-  sohoa B-B         pipeline.sign.sign_pdf, official stamp (Vietnamese font) + QR code
+  sohoa B-B         pipeline.stages.sign.sign_pdf, official stamp (Vietnamese font) + QR code
   sohoa B-T         the same plus an RFC 3161 timestamp from the loopback TSA
 
     .venv/bin/python scripts/bench_sign.py [--seconds 3]
@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import numpy as np  # noqa: E402
 
-from pipeline.assemble import (  # noqa: E402
+from pipeline.stages.assemble import (  # noqa: E402
     AssembleSettings,
     ImageSettings,
     PdfMetadata,
@@ -41,8 +41,8 @@ from pipeline.assemble import (  # noqa: E402
     encode_page_image,
 )
 from pipeline.samples import make_document, render_pages  # noqa: E402
-from pipeline.sign import SignSpec, open_signer, sign_pdf  # noqa: E402
-from pipeline.stamp import QrPayload, _font_at_1000_upem, STAMP_FONT  # noqa: E402
+from pipeline.stages.sign import SignSpec, open_signer, sign_pdf  # noqa: E402
+from pipeline.stages.stamp import QrPayload, _font_at_1000_upem, STAMP_FONT  # noqa: E402
 
 
 def pipeline_pdf(pages: int, seed: int = 11) -> bytes:

@@ -37,8 +37,8 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from bench_ocr import make_pages  # noqa: E402
 
-from pipeline.batches import Batches  # noqa: E402
-from pipeline.index import Index  # noqa: E402
+from pipeline.core.batches import Batches  # noqa: E402
+from pipeline.stores.index import Index  # noqa: E402
 
 CLASSIFIER = REPO / "build" / "test-models" / "type-classifier.pkl"
 

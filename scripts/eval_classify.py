@@ -35,8 +35,8 @@ def ocr_document(job: tuple[int, str]) -> dict:
     os.environ["OMP_THREAD_LIMIT"] = "1"
     import numpy as np
 
-    from pipeline.ocr import OcrSettings, recognise
-    from pipeline.preprocess import PreprocessSettings, preprocess
+    from pipeline.stages.ocr import OcrSettings, recognise
+    from pipeline.stages.preprocess import PreprocessSettings, preprocess
     from pipeline.samples import make_document, make_scans
 
     seed, doc_type = job
@@ -81,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from sklearn.metrics import f1_score
 
-    from pipeline.classify import ClassifySettings, load_or_train
-    from pipeline.extract import extract_fields
+    from pipeline.stages.classify import ClassifySettings, load_or_train
+    from pipeline.stages.extract import extract_fields
     from pipeline.samples import DOC_TYPES
     from schemas.models import OcrPageRecord
 

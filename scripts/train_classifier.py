@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corrections", type=Path)
     args = parser.parse_args(argv)
 
-    from pipeline.classify import save_classifier, train_classifier
+    from pipeline.stages.classify import save_classifier, train_classifier
 
     corrections = []
     if args.corrections:

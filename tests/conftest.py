@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.index import Index
-from pipeline.run import Ingestor, PipelineSettings
+from pipeline.stores.index import Index
+from pipeline.core.run import Ingestor, PipelineSettings
 from pipeline.settings import Settings
-from pipeline.store import open_store
+from pipeline.stores.objects import open_store
 
 REPO = Path(__file__).resolve().parent.parent
 # Trained once and reused by every test (in-process and through the CLI); retrained when the
@@ -21,7 +21,7 @@ CLASSIFIER_PATH = REPO / "build" / "test-models" / "type-classifier.pkl"
 
 @pytest.fixture(scope="session")
 def classifier():
-    from pipeline.classify import load_or_train
+    from pipeline.stages.classify import load_or_train
 
     return load_or_train(CLASSIFIER_PATH)
 

@@ -1,4 +1,4 @@
-"""The reuse API (pipeline/api.py) through FastAPI's test client: access, audit, reuse, content.
+"""The reuse API (pipeline/service/api.py) through FastAPI's test client: access, audit, reuse, content.
 
 Documents here are index rows with objects in the store, as ingest leaves them (the end-to-end
 test in test_api_server.py uploads real scans through a real server instead).
@@ -24,13 +24,13 @@ from test_sign import pki  # noqa: F401 - fixture
 from test_store import s3_endpoint  # noqa: F401 - fixture
 
 from conftest import cli_env, run_cli
-from pipeline.access import AccessStore
-from pipeline.api import ApiServices, build_services, create_app
-from pipeline.index import NEEDS_REVIEW, upgrade
-from pipeline.reuse import today
+from pipeline.service.access import AccessStore
+from pipeline.service.api import ApiServices, build_services, create_app
+from pipeline.stores.index import NEEDS_REVIEW, upgrade
+from pipeline.core.reuse import today
 from pipeline.samples import make_person
 from pipeline.settings import Settings
-from pipeline.store import document_key, open_store, original_key, sha256_hex
+from pipeline.stores.objects import document_key, open_store, original_key, sha256_hex
 from schemas.catalog import default_catalog
 
 CATALOG = default_catalog()

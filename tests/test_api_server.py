@@ -153,8 +153,8 @@ def test_openapi_fuzzing_finds_no_server_errors(tmp_path: Path, classifier, pki)
     schemathesis = pytest.importorskip("schemathesis")
     from hypothesis import HealthCheck, given, settings
 
-    from pipeline.access import AccessStore
-    from pipeline.api import build_services, create_app
+    from pipeline.service.access import AccessStore
+    from pipeline.service.api import build_services, create_app
     from pipeline.settings import Settings
 
     from test_sign import PASSPHRASE
@@ -194,9 +194,9 @@ def test_uploads_go_to_the_workers_when_a_broker_is_configured(tmp_path: Path, c
     WHEN a scan is uploaded
     THEN the job is carried by a batch item, a worker stores the document, and the job reports
     it stored with the same document id the batch records."""
-    from pipeline.access import AccessStore
-    from pipeline.api import build_services, create_app
-    from pipeline.batches import Batches
+    from pipeline.service.access import AccessStore
+    from pipeline.service.api import build_services, create_app
+    from pipeline.core.batches import Batches
     from pipeline.settings import Settings
 
     home = tmp_path / "home"

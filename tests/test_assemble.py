@@ -18,7 +18,7 @@ import pikepdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.assemble import (
+from pipeline.stages.assemble import (
     AssembleSettings,
     ImageSettings,
     PdfMetadata,
@@ -27,7 +27,7 @@ from pipeline.assemble import (
     encode_page_image,
 )
 from pipeline.errors import ToolMissing
-from pipeline.ocr import OcrSettings, OcrWord, recognise
+from pipeline.stages.ocr import OcrSettings, OcrWord, recognise
 
 DPI = 300
 A4_PIXELS_300 = (2480, 3508)  # width, height

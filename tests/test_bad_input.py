@@ -10,7 +10,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from pipeline.ingest import InputFile, discover
+from pipeline.stages.ingest import InputFile, discover
 from pipeline.samples import make_scan
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.classify import (
+from pipeline.stages.classify import (
     ClassifySettings,
     TypeClassifier,
     cue_table,

@@ -160,7 +160,7 @@ def test_stored_pdf_text_layer_is_aligned_with_the_words(ingested):
     _completed, lines, home, env = ingested
     line = next(x for x in lines if x["input_kind"] == "image")
     record = json.loads(run_cli(env, "show", line["document_id"], "--json").stdout)
-    from pipeline.store import open_store
+    from pipeline.stores.objects import open_store
 
     store = open_store((home / "objects").as_uri())
     ocr = json.loads(store.get(record["ocr_key"]))

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.classify import ClassifySettings, Classification
-from pipeline.extract import (
+from pipeline.stages.classify import ClassifySettings, Classification
+from pipeline.stages.extract import (
     PROVINCE_CODES,
     Extraction,
     extract_fields,
@@ -285,9 +285,9 @@ def test_real_degraded_scan_gets_type_and_owner_id():
     """GIVEN a degraded scan of a generated marital status confirmation, OCR'd by Tesseract (vie)
     WHEN classified and its fields extracted
     THEN the type is right and the owner ID is the printed one"""
-    from pipeline.classify import train_classifier
-    from pipeline.ocr import OcrSettings, recognise
-    from pipeline.preprocess import PreprocessSettings, preprocess
+    from pipeline.stages.classify import train_classifier
+    from pipeline.stages.ocr import OcrSettings, recognise
+    from pipeline.stages.preprocess import PreprocessSettings, preprocess
     from pipeline.samples import make_scans
 
     document = make_document(21, "xac_nhan_tinh_trang_hon_nhan")

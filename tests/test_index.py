@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from pipeline.errors import DocumentNotFound, StorageUnavailable
-from pipeline.index import (
+from pipeline.stores.index import (
     NEEDS_REVIEW,
     DocumentRow,
     DuplicateDocument,

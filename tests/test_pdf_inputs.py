@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 
-from pipeline.ingest import InputFile
+from pipeline.stages.ingest import InputFile
 
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
 DECISION_TEXT = [

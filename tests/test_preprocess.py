@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from pipeline.errors import InputError
-from pipeline.preprocess import BadPageImage, PreprocessedPage, PreprocessSettings, preprocess
+from pipeline.stages.preprocess import BadPageImage, PreprocessedPage, PreprocessSettings, preprocess
 from pipeline.samples import character_error_rate, degrade, make_document, make_scan, render_pages
 
 SETTINGS = PreprocessSettings()

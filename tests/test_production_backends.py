@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from conftest import cli_env, run_cli
-from pipeline.index import Index
-from pipeline.ingest import discover
-from pipeline.run import DocumentDone, Ingestor, PipelineSettings
+from pipeline.stores.index import Index
+from pipeline.stages.ingest import discover
+from pipeline.core.run import DocumentDone, Ingestor, PipelineSettings
 from pipeline.samples import write_sample_batch
-from pipeline.store import RetryPolicy, open_store
+from pipeline.stores.objects import RetryPolicy, open_store
 from s3server import S3Endpoint
 
 ACCESS_KEY, SECRET_KEY = "sohoa-test", "sohoa-test-secret"

@@ -15,11 +15,11 @@ import pytest
 
 from conftest import cli_env, run_cli
 from pipeline.errors import StorageUnavailable
-from pipeline.index import Index
-from pipeline.ingest import discover
-from pipeline.run import Ingestor, PipelineSettings
+from pipeline.stores.index import Index
+from pipeline.stages.ingest import discover
+from pipeline.core.run import Ingestor, PipelineSettings
 from pipeline.samples import write_sample_batch
-from pipeline.store import LocalObjectStore
+from pipeline.stores.objects import LocalObjectStore
 
 
 class FailingStore(LocalObjectStore):

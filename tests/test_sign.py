@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 import softhsm
 from conftest import cli_env, run_cli
-from pipeline.assemble import (
+from pipeline.stages.assemble import (
     AssembleSettings,
     ImageSettings,
     PdfMetadata,
@@ -24,8 +24,8 @@ from pipeline.assemble import (
     assemble_pdf,
     encode_page_image,
 )
-from pipeline.index import Index
-from pipeline.sign import (
+from pipeline.stores.index import Index
+from pipeline.stages.sign import (
     KeyUnavailable,
     SignSpec,
     SigningFailed,
@@ -34,8 +34,8 @@ from pipeline.sign import (
     sign_pdf,
     validate_pdf,
 )
-from pipeline.signed_versions import record_validation, sign_stored_document
-from pipeline.stamp import (
+from pipeline.core.signed_versions import record_validation, sign_stored_document
+from pipeline.stages.stamp import (
     VIETNAM_TIME,
     QrPayload,
     agency_box,
@@ -44,7 +44,7 @@ from pipeline.stamp import (
     official_box,
     qr_box,
 )
-from pipeline.store import document_key, open_store, original_key, sha256_hex
+from pipeline.stores.objects import document_key, open_store, original_key, sha256_hex
 from pki import OFFICIAL_NAME, PASSPHRASE, TestPki
 
 A4 = (595.0, 842.0)
@@ -536,7 +536,7 @@ def test_signatures_are_recorded_on_postgresql(unsigned_pdf, pki, trusted):
 
     url = create_database("sohoa_sign")
     try:
-        from pipeline.index import upgrade
+        from pipeline.stores.index import upgrade
 
         upgrade(url)
         index = Index(url)
@@ -599,8 +599,8 @@ def test_a_pdf_arriving_signed_is_validated_at_ingest_and_never_altered(pki, uns
     WHEN both are ingested with the test root configured
     THEN both are stored byte-identical; the first's signature is recorded TOTAL_PASSED (status
     signed), the second's TOTAL_FAILED (status invalid)."""
-    from pipeline.ingest import InputFile
-    from pipeline.run import Ingestor, PipelineSettings
+    from pipeline.stages.ingest import InputFile
+    from pipeline.core.run import Ingestor, PipelineSettings
 
     signed = sign_with(pki, "official", unsigned_pdf, official_spec())
     tampered = bytearray(signed)

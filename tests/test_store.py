@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import StorageUnavailable
-from pipeline.index import Index
-from pipeline.ingest import discover
-from pipeline.run import Ingestor, PipelineSettings
+from pipeline.stores.index import Index
+from pipeline.stages.ingest import discover
+from pipeline.core.run import Ingestor, PipelineSettings
 from pipeline.samples import write_sample_batch
-from pipeline.store import (
+from pipeline.stores.objects import (
     LocalObjectStore,
     ObjectImmutable,
     ObjectNotFound,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import cli_env, run_cli
-from pipeline.index import Index
+from pipeline.stores.index import Index
 from pipeline.samples import write_sample_batch
 
 

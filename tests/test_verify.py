@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pipeline.errors import DocumentNotFound
-from pipeline.index import Index, utcnow
-from pipeline.store import LocalObjectStore, document_key, original_key, sha256_hex
-from pipeline.verify import verify
+from pipeline.stores.index import Index, utcnow
+from pipeline.stores.objects import LocalObjectStore, document_key, original_key, sha256_hex
+from pipeline.core.verify import verify
 from test_index import index, index_url, make_row, postgres_database  # noqa: F401 - fixtures
 
 

@@ -12,12 +12,12 @@ from PIL import Image
 from sqlalchemy import func, select, update
 
 from conftest import cli_env, run_cli
-from pipeline.batches import Batches, batch_items
+from pipeline.core.batches import Batches, batch_items
 from pipeline.errors import StorageUnavailable
-from pipeline.index import Index, document_versions, documents
-from pipeline.ingest import discover
-from pipeline.run import PipelineSettings
-from pipeline.store import LocalObjectStore, open_store
+from pipeline.stores.index import Index, document_versions, documents
+from pipeline.stages.ingest import discover
+from pipeline.core.run import PipelineSettings
+from pipeline.stores.objects import LocalObjectStore, open_store
 from workers import retry, submit
 from workers.tasks import Runtime, finalise_item, ingest_item, ocr_page, record_gave_up
 from workers_fixtures import Worker, batch_status, redis_server, wait_for_batch, write_paragraph_scans  # noqa: F401

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import cli_env, run_cli
-from pipeline.batches import Batches
-from pipeline.index import Index, document_versions, documents
+from pipeline.core.batches import Batches
+from pipeline.stores.index import Index, document_versions, documents
 from test_production_backends import ACCESS_KEY, SECRET_KEY, postgres_url  # noqa: F401
 from workers_fixtures import (  # noqa: F401
     Worker,

@@ -1,4 +1,4 @@
-"""Queue workers: dramatiq actors that run the same stage functions as `pipeline.run`.
+"""Queue workers: dramatiq actors that run the same stage functions as `pipeline.core.run`.
 
 `submit` queues a batch, `resume` re-sends the messages of its pending items, `retry` puts
 failed items back; `workers.broker` (imported only when messages are sent or received) holds the

@@ -1,7 +1,7 @@
 """The dramatiq broker named by SOHOA_BROKER_URL, with sohoa's three actors declared on it.
 
 Imported only by code that sends or receives messages (`workers.main`, `workers.submit`'s send
-step, `sohoa worker`); `pipeline.batches` and the status commands never need it.
+step, `sohoa worker`); `pipeline.core.batches` and the status commands never need it.
 
 Retries: a transient failure (object store or index unreachable, another item storing the same
 document) is retried with exponential backoff, 1 s doubling up to 5 min, `MAX_RETRIES` times;
@@ -112,12 +112,12 @@ def _worker_runtime():
 
 
 def _open_runtime():
-    from pipeline.batches import Batches
-    from pipeline.classify import load_classifier, load_or_train
-    from pipeline.index import Index
-    from pipeline.run import PipelineSettings
+    from pipeline.core.batches import Batches
+    from pipeline.stages.classify import load_classifier, load_or_train
+    from pipeline.stores.index import Index
+    from pipeline.core.run import PipelineSettings
     from pipeline.settings import load_settings
-    from pipeline.store import open_store_from_settings
+    from pipeline.stores.objects import open_store_from_settings
     from workers.tasks import Runtime
 
     # Tesseract's OpenMP threads would fight the other worker processes for the cores.

@@ -12,13 +12,13 @@ import logging
 from collections.abc import Callable, Iterable
 from functools import partial
 
-from pipeline.batches import DUPLICATE, FAILED, Batches, NewItem
+from pipeline.core.batches import DUPLICATE, FAILED, Batches, NewItem
 from pipeline.errors import SohoaError, StorageUnavailable
-from pipeline.index import Index
-from pipeline.ingest import InputFile, read_bytes
-from pipeline.run import quarantine_file
+from pipeline.stores.index import Index
+from pipeline.stages.ingest import InputFile, read_bytes
+from pipeline.core.run import quarantine_file
 from pipeline.settings import Settings
-from pipeline.store import ObjectStore, open_store_from_settings, sha256_hex
+from pipeline.stores.objects import ObjectStore, open_store_from_settings, sha256_hex
 from workers.tasks import staged_key
 
 log = logging.getLogger(__name__)

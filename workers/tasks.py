@@ -1,6 +1,6 @@
 """What the queue's messages do, as plain functions of a `Runtime` and an item id.
 
-The stages are `pipeline.run`'s: `open_document`/`page_tasks`, `process_page` per page, and
+The stages are `pipeline.core.run`'s: `open_document`/`page_tasks`, `process_page` per page, and
 `store_document` to finalise; nothing here digitises anything itself. A one-page document (or a
 text PDF) is done in one message. A longer one fans out: one `ocr_page` message per page, each
 writing its result under the item's scratch prefix in the object store, and the page that finds
@@ -24,14 +24,14 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pipeline.assemble import EncodedPageImage
-from pipeline.batches import DUPLICATE, FAILED, STORED, BatchItem, Batches
-from pipeline.classify import TypeClassifier
+from pipeline.stages.assemble import EncodedPageImage
+from pipeline.core.batches import DUPLICATE, FAILED, STORED, BatchItem, Batches
+from pipeline.stages.classify import TypeClassifier
 from pipeline.errors import InputError, SohoaError, StorageUnavailable
-from pipeline.index import Index
-from pipeline.ingest import InputFile, InputKind, OpenedInput, open_input
-from pipeline.ocr import OcrPage, OcrWord
-from pipeline.run import (
+from pipeline.stores.index import Index
+from pipeline.stages.ingest import InputFile, InputKind, OpenedInput, open_input
+from pipeline.stages.ocr import OcrPage, OcrWord
+from pipeline.core.run import (
     PageResult,
     PageTask,
     PipelineSettings,
@@ -40,7 +40,7 @@ from pipeline.run import (
     quarantine_file,
     store_document,
 )
-from pipeline.store import ObjectNotFound, ObjectStore
+from pipeline.stores.objects import ObjectNotFound, ObjectStore
 from schemas.models import PageDiagnostics
 
 log = logging.getLogger(__name__)

@@ -25,10 +25,10 @@ from sqlalchemy import select, text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline import __version__
-from pipeline.access import AccessStore, ApiClient, RateLimiter, mask_owner_id, mask_personal_ids
+from pipeline.service.access import AccessStore, ApiClient, RateLimiter, mask_owner_id, mask_personal_ids
 from pipeline.errors import DocumentNotFound, SohoaError, StorageUnavailable
-from pipeline.index import Index, document_versions, signature_status_of
-from pipeline.reuse import (
+from pipeline.stores.index import Index, document_versions, signature_status_of
+from pipeline.core.reuse import (
     DossierConflict,
     check_procedure,
     compute_stats,
@@ -39,9 +39,9 @@ from pipeline.reuse import (
     today,
 )
 from pipeline.settings import Settings
-from pipeline.sign import KeyUnavailable, SigningFailed
-from pipeline.store import ObjectStore
-from pipeline.uploads import UploadJob, UploadRunner
+from pipeline.stages.sign import KeyUnavailable, SigningFailed
+from pipeline.stores.objects import ObjectStore
+from pipeline.service.uploads import UploadJob, UploadRunner
 from schemas.api import (
     OWNER_ID_PATTERN,
     CheckOut,
@@ -117,8 +117,8 @@ class ApiServices:
 
 def build_services(settings: Settings, *, index: Index | None = None, store: ObjectStore | None = None,
                    classifier_loader: Callable[[], Any] | None = None) -> ApiServices:
-    from pipeline.run import Ingestor, PipelineSettings
-    from pipeline.store import open_store_from_settings
+    from pipeline.core.run import Ingestor, PipelineSettings
+    from pipeline.stores.objects import open_store_from_settings
 
     index = index or Index(settings.index_url)
     store = store or open_store_from_settings(settings)
@@ -159,9 +159,9 @@ class ServerSigner:
     def __call__(self, services: "ApiServices", row, request: SignRequest, client: ApiClient):
         from datetime import UTC, datetime
 
-        from pipeline.sign import SignSpec, ValidationSettings, open_signer
-        from pipeline.signed_versions import sign_stored_document
-        from pipeline.stamp import QrPayload
+        from pipeline.stages.sign import SignSpec, ValidationSettings, open_signer
+        from pipeline.core.signed_versions import sign_stored_document
+        from pipeline.stages.stamp import QrPayload
 
         settings = self.settings
         qr = None
@@ -190,7 +190,7 @@ class ServerSigner:
 
 def _queue_for_workers(settings: Settings, index: Index, store: ObjectStore):
     """Uploads go to the workers' queue as one-item batches (`sohoa ingest --queue`)."""
-    from pipeline.batches import Batches
+    from pipeline.core.batches import Batches
     from workers.submit import submit
 
     def queue(item) -> str:
@@ -202,7 +202,7 @@ def _queue_for_workers(settings: Settings, index: Index, store: ObjectStore):
 
 
 def _load_classifier(settings: Settings, index: Index):
-    from pipeline.classify import load_or_train
+    from pipeline.stages.classify import load_or_train
 
     return load_or_train(settings.classifier_model_path, corrections=index.correction_labels())
 
@@ -713,7 +713,7 @@ def _rate(rate) -> RateOut:
 
 
 def app_from_environment() -> FastAPI:
-    """The app for `uvicorn --factory pipeline.api:app_from_environment` (what `sohoa serve` runs)."""
+    """The app for `uvicorn --factory pipeline.service.api:app_from_environment` (what `sohoa serve` runs)."""
     from pipeline.settings import load_settings
 
     return create_app(build_services(load_settings()))

@@ -35,7 +35,7 @@ from pikepdf import Array, Dictionary, Name
 
 from pipeline import __version__
 from pipeline.errors import ToolMissing
-from pipeline.ocr import OcrWord
+from pipeline.stages.ocr import OcrWord
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""`sohoa` command line: a thin shell over pipeline.run and the stores."""
+"""`sohoa` command line: a thin shell over pipeline.core.run and the stores."""
 
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ from rich.table import Table
 
 from pipeline import __version__
 from pipeline.errors import EXIT_INPUT_FAILED, EXIT_OK, EXIT_VERIFY_FINDINGS, SohoaError
-from pipeline.index import Index
-from pipeline.ingest import discover
-from pipeline.run import BatchPlanned, DocumentDone, Ingestor, PagesDone, PipelineSettings
+from pipeline.stores.index import Index
+from pipeline.stages.ingest import discover
+from pipeline.core.run import BatchPlanned, DocumentDone, Ingestor, PagesDone, PipelineSettings
 from pipeline.settings import Settings, load_settings
-from pipeline.store import open_store_from_settings
+from pipeline.stores.objects import open_store_from_settings
 
 console = Console(stderr=True)
 # Piped output (reports, CI logs) gets room for the whole summary table instead of 80 columns.
@@ -47,7 +47,7 @@ class _Context:
         return self._index
 
     def classifier(self):
-        from pipeline.classify import load_classifier, load_or_train
+        from pipeline.stages.classify import load_classifier, load_or_train
 
         path = self.settings.classifier_model_path
         classifier = load_classifier(path)
@@ -313,7 +313,7 @@ def search(ctx: _Context, query, doc_type, owner_id, dossier_code, date_from, da
 @pass_context
 def verify(ctx: _Context, document_ids, check_all, as_json):
     """Re-hash stored objects against the index; exit 6 if any is missing or altered."""
-    from pipeline.verify import verify as verify_objects
+    from pipeline.core.verify import verify as verify_objects
 
     if not document_ids and not check_all:
         raise click.UsageError("name document ids or use --all")
@@ -375,7 +375,7 @@ def review_list(ctx: _Context, as_json: bool) -> None:
 def review_set(ctx: _Context, document_id: str, doc_type, field_values, corrected_by: str) -> None:
     """Correct a document's type and fields; it is then marked reviewed. Corrections are kept
     (who, when, old and new value) and become training labels for the classifier."""
-    from pipeline.review import ReviewError, apply_review
+    from pipeline.core.review import ReviewError, apply_review
 
     if not doc_type and not field_values:
         raise click.UsageError("give --type and/or --field NAME=VALUE")
@@ -396,11 +396,11 @@ def db() -> None:
 @pass_context
 def upgrade(ctx: _Context) -> None:
     """Apply schema migrations to the index (SOHOA_DATABASE_URL)."""
-    from pipeline.index import upgrade as upgrade_index
+    from pipeline.stores.index import upgrade as upgrade_index
 
     head = upgrade_index(ctx.settings.index_url)
     stdout.print(f"index at schema {head}")
 
 
 # Each feature keeps its commands in its own module; importing one registers them on `cli`.
-from pipeline import cli_api, cli_jobs, cli_sign  # noqa: E402,F401
+from pipeline.cli import api, jobs, sign  # noqa: E402,F401

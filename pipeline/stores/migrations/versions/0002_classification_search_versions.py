@@ -6,7 +6,7 @@ Create Date: 2025-01-02
 
 - documents gains doc_type, type_confidence, type_reason, fields (JSON text), valid_until,
   issue_date, review_note, and search_title/search_text: the folded words of title and text
-  (written by Python, see pipeline.index.search_words — PostgreSQL's unaccent is not needed).
+  (written by Python, see pipeline.stores.index.search_words — PostgreSQL's unaccent is not needed).
 - (owner_id, doc_type, valid_until) serves "documents of owner X of these types, valid today".
 - corrections: what a reviewer changed; document_versions: every stored object of every version.
 - SQLite: FTS5 table documents_fts kept in sync by triggers. PostgreSQL: generated tsvector
@@ -52,7 +52,7 @@ POSTGRES_FTS = [
 
 
 def upgrade() -> None:
-    from pipeline.index import search_words
+    from pipeline.stores.index import search_words
 
     dialect = op.get_bind().dialect.name
     with op.batch_alter_table("documents") as batch:

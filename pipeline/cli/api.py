@@ -1,4 +1,4 @@
-"""`sohoa serve`, `sohoa keys` and `sohoa audit`: thin shells over pipeline.api and pipeline.access."""
+"""`sohoa serve`, `sohoa keys` and `sohoa audit`: thin shells over pipeline.service.api and pipeline.service.access."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 import click
 from rich.table import Table
 
-from pipeline.access import SCOPES, AccessError, AccessStore, mask_owner_id
+from pipeline.service.access import SCOPES, AccessError, AccessStore, mask_owner_id
 from pipeline.cli import _Context, cli, console, pass_context, stdout
 
 
@@ -29,7 +29,7 @@ def serve(ctx: _Context, host: str | None, port: int | None, workers: int) -> No
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["sohoa.access"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     log_config["loggers"]["pipeline"] = {"handlers": ["default"], "level": "WARNING", "propagate": False}
-    uvicorn.run("pipeline.api:app_from_environment", factory=True, host=host or ctx.settings.api_host,
+    uvicorn.run("pipeline.service.api:app_from_environment", factory=True, host=host or ctx.settings.api_host,
                 port=port or ctx.settings.api_port, workers=workers, log_config=log_config,
                 access_log=False)
 

@@ -1,7 +1,7 @@
 """Metadata index: one row per stored document, its classification, corrections and versions.
 
 SQLite is the embedded default; PostgreSQL is the production index (``postgresql+psycopg://…``).
-The schema is owned by the Alembic migrations in ``pipeline/migrations``: the embedded SQLite is
+The schema is owned by the Alembic migrations in ``pipeline/stores/migrations``: the embedded SQLite is
 upgraded when it is opened; a PostgreSQL index must already be at head (``sohoa db upgrade``), so
 that many workers never race to change a shared schema.
 
@@ -933,7 +933,7 @@ def _alembic_config(connection: Connection | None = None):
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
     config.attributes["connection"] = connection
     return config
 

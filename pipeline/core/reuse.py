@@ -32,9 +32,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from pipeline.access import mask_owner_id
+from pipeline.service.access import mask_owner_id
 from pipeline.errors import DocumentNotFound, SohoaError
-from pipeline.index import (
+from pipeline.stores.index import (
     NEEDS_REVIEW,
     Index,
     _as_date,
@@ -374,7 +374,7 @@ def compute_stats(index: Index, catalog: Catalog, *, since: date | None = None) 
     digitised = 0
     for dossier in dossier_rows:
         handed_in = [p for p in parts_by_dossier[dossier.code] if p.source != MISSING]
-        # an upload counts once its job stored it (pipeline.uploads fills in document_id)
+        # an upload counts once its job stored it (pipeline.service.uploads fills in document_id)
         if handed_in and all(p.document_id for p in handed_in):
             digitised += 1
     required = [p for p in component_rows if p.required]

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from asn1crypto import x509
 from pyhanko.sign.signers import Signer
 
-from pipeline.index import Index
-from pipeline.sign import SigningFailed, SignSpec, ValidationSettings, sign_pdf, validate_pdf
-from pipeline.store import ObjectStore, document_key, sha256_hex
+from pipeline.stores.index import Index
+from pipeline.stages.sign import SigningFailed, SignSpec, ValidationSettings, sign_pdf, validate_pdf
+from pipeline.stores.objects import ObjectStore, document_key, sha256_hex
 from schemas.signature import SignatureReport
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""`sohoa sign` and `sohoa verify-signature`: thin shells over pipeline.sign."""
+"""`sohoa sign` and `sohoa verify-signature`: thin shells over pipeline.stages.sign."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.table import Table
 
 from pipeline.cli import cli, pass_context, stdout, console  # noqa: F401
 from pipeline.errors import EXIT_OK, EXIT_VERIFY_FINDINGS
-from pipeline.stamp import iso_time
+from pipeline.stages.stamp import iso_time
 
 
 def _passphrase(ctx, passphrase_file: Path | None, key: str) -> str:
@@ -26,7 +26,7 @@ def _passphrase(ctx, passphrase_file: Path | None, key: str) -> str:
 
 
 def _validation_settings(ctx, trust: Path | None, online: bool | None):
-    from pipeline.sign import ValidationSettings
+    from pipeline.stages.sign import ValidationSettings
 
     fetching = ctx.settings.signature_fetching if online is None else online
     return ValidationSettings.from_file(trust or ctx.settings.trust_roots, allow_fetching=fetching)
@@ -64,9 +64,9 @@ def sign(ctx, targets, kind, key, level, tsa_url, signer_name, position, agency,
     sohoa sign 3f2a9c --as official --key official.p12 --position "Chủ tịch" --agency "UBND quận 1" --qr
     sohoa sign scan.pdf --as digitiser --key 'pkcs11:token=sohoa;object=me?module-path=/usr/lib/softhsm/libsofthsm2.so'
     """
-    from pipeline.sign import SignSpec, open_signer, sign_pdf
-    from pipeline.signed_versions import sign_stored_document
-    from pipeline.stamp import QrPayload
+    from pipeline.stages.sign import SignSpec, open_signer, sign_pdf
+    from pipeline.core.signed_versions import sign_stored_document
+    from pipeline.stages.stamp import QrPayload
 
     settings = ctx.settings
     key = key or settings.sign_key
@@ -122,7 +122,7 @@ def verify_signature(ctx, target: str, trust: Path | None, online: bool | None, 
 
     Exit 0 when every signature is TOTAL_PASSED; 6 otherwise (also for an unsigned PDF).
     """
-    from pipeline.sign import validate_pdf
+    from pipeline.stages.sign import validate_pdf
 
     path = Path(target)
     if path.is_file():

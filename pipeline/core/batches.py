@@ -40,7 +40,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pipeline.errors import DocumentNotFound, StorageUnavailable
-from pipeline.index import Index, metadata, utcnow
+from pipeline.stores.index import Index, metadata, utcnow
 
 PENDING, STORED, DUPLICATE, FAILED = "pending", "stored", "duplicate", "failed"
 SETTLED = (STORED, DUPLICATE, FAILED)

@@ -1,4 +1,4 @@
-"""`sohoa worker`, `sohoa batch` and `sohoa jobs`: thin shells over workers/ and pipeline.batches."""
+"""`sohoa worker`, `sohoa batch` and `sohoa jobs`: thin shells over workers/ and pipeline.core.batches."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.batches import FAILED, BatchCounts, Batches
+from pipeline.core.batches import FAILED, BatchCounts, Batches
 from pipeline.cli import _Context, cli, console, pass_context, stdout
 from schemas.jobs import BatchStatus, FailedJob
 

@@ -11,7 +11,7 @@
   alters the bytes, returns an empty report at once for an unsigned PDF, and reaches the network
   only when `ValidationSettings.allow_fetching` says so.
 
-Knows nothing of stores or indexes: see `pipeline.signed_versions` for stored documents.
+Knows nothing of stores or indexes: see `pipeline.core.signed_versions` for stored documents.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from pyhanko.sign.validation import (
 )
 from pyhanko_certvalidator import ValidationContext
 
-from pipeline import stamp
+from pipeline.stages import stamp
 from pipeline.errors import EXIT_INPUT_FAILED, SohoaError
 from schemas.signature import SignatureReport, SignatureResult
 

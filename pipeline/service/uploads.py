@@ -21,10 +21,10 @@ from pathlib import Path
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, insert, select, update
 
 from pipeline.errors import DocumentNotFound
-from pipeline.index import Index, _aware, utcnow
-from pipeline.ingest import InputFile
-from pipeline.reuse import dossier_components
-from pipeline.run import Ingestor
+from pipeline.stores.index import Index, _aware, utcnow
+from pipeline.stages.ingest import InputFile
+from pipeline.core.reuse import dossier_components
+from pipeline.core.run import Ingestor
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ class UploadRunner:
         """A job as it stands; a queued one learns its outcome from its batch item."""
         job = self.jobs.get(job_id)
         if job.batch_item_id and job.status not in FINISHED:
-            from pipeline.batches import Batches
+            from pipeline.core.batches import Batches
 
             item = Batches(self.index).item(job.batch_item_id)
             if item is not None and item.settled:

@@ -29,7 +29,7 @@ from pipeline.errors import (
     UnreadableFile,
     UnsupportedFileType,
 )
-from pipeline.tools import run_tool
+from pipeline.stages.tools import run_tool
 
 log = logging.getLogger(__name__)
 

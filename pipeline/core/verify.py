@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipeline.errors import StorageUnavailable
-from pipeline.index import Index
-from pipeline.store import ObjectNotFound, ObjectStore
+from pipeline.stores.index import Index
+from pipeline.stores.objects import ObjectNotFound, ObjectStore
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ Create Date: 2026-11-23
 - batch_items: one row per input file, the source of truth of a queued batch (status pending,
   stored, duplicate or failed, with error code and message, document id and delivery attempts).
 - document_claims: which item stores a document when several items carry the same bytes.
-Matches the tables in pipeline/batches.py.
+Matches the tables in pipeline/core/batches.py.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.errors import SohoaError
-from pipeline.index import Index, utcnow
+from pipeline.stores.index import Index, utcnow
 
 SCOPES = ("documents:read", "documents:write", "documents:sign", "admin")
 KEY_PREFIX = "sohoa_"

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.assemble import (
+from pipeline.stages.assemble import (
     AssembleSettings,
     EncodedPageImage,
     ImageSettings,
@@ -28,11 +28,11 @@ from pipeline.assemble import (
     assemble_pdf,
     encode_page_image,
 )
-from pipeline.classify import Classification, ClassifySettings, TypeClassifier
+from pipeline.stages.classify import Classification, ClassifySettings, TypeClassifier
 from pipeline.errors import InputError, SohoaError, StorageUnavailable
-from pipeline.extract import Extraction, ExtractSettings, extract_fields, needs_review
-from pipeline.index import NEEDS_REVIEW, DocumentRow, DuplicateDocument, Index, utcnow
-from pipeline.ingest import (
+from pipeline.stages.extract import Extraction, ExtractSettings, extract_fields, needs_review
+from pipeline.stores.index import NEEDS_REVIEW, DocumentRow, DuplicateDocument, Index, utcnow
+from pipeline.stages.ingest import (
     InputFile,
     InputKind,
     OpenedInput,
@@ -42,10 +42,10 @@ from pipeline.ingest import (
     read_bytes,
     read_text_pages,
 )
-from pipeline.ocr import OcrPage, OcrSettings, recognise
-from pipeline.preprocess import PreprocessSettings, preprocess
+from pipeline.stages.ocr import OcrPage, OcrSettings, recognise
+from pipeline.stages.preprocess import PreprocessSettings, preprocess
 from pipeline.settings import Settings
-from pipeline.store import ObjectStore, document_key, original_key, sha256_hex
+from pipeline.stores.objects import ObjectStore, document_key, original_key, sha256_hex
 from schemas.models import (
     IngestReportLine,
     OcrDocumentRecord,
@@ -563,7 +563,7 @@ def store_document(
 
 def validate_signatures(pdf: bytes, settings: PipelineSettings):
     """The validation report of a PDF that arrived signed; never alters the bytes."""
-    from pipeline.sign import ValidationSettings, validate_pdf
+    from pipeline.stages.sign import ValidationSettings, validate_pdf
 
     report = validate_pdf(pdf, ValidationSettings.from_file(
         settings.signature_trust_roots, allow_fetching=settings.signature_fetching))
@@ -574,7 +574,7 @@ def validate_signatures(pdf: bytes, settings: PipelineSettings):
 
 
 def _record_signatures(index: Index, document_id: str, report) -> None:
-    from pipeline.signed_versions import record_validation  # pyHanko only when a PDF is signed
+    from pipeline.core.signed_versions import record_validation  # pyHanko only when a PDF is signed
 
     record_validation(index, document_id, 1, report)
 

@@ -6,8 +6,8 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date
 
-from pipeline.extract import parse_personal_id
-from pipeline.index import DocumentRow, Index, utcnow
+from pipeline.stages.extract import parse_personal_id
+from pipeline.stores.index import DocumentRow, Index, utcnow
 from schemas.catalog import default_catalog
 
 REVIEWED = "stored"

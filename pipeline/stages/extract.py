@@ -384,7 +384,7 @@ _NATIONAL_WORDS = re.compile(r"\b(CONG\s*HOA\s*XA\s*HOI|CONG\s*HOA|DOC\s*LAP|SOC
 def _issuer(doc: _Text, settings: ExtractSettings, title_keys: Sequence[str]) -> FieldValue | None:
     """The issuing body: the last body named in the top-left header (left of the national heading
     when OCR merged the two columns into one line)."""
-    from pipeline.classify import title_similarity
+    from pipeline.stages.classify import title_similarity
 
     text, folded = doc.text, doc.folded
     fragments: list[tuple[int, int]] = []
