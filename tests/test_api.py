@@ -27,7 +27,7 @@ from conftest import cli_env, run_cli
 from pipeline.service.access import AccessStore
 from pipeline.service.api import ApiServices, build_services, create_app
 from pipeline.stores.index import NEEDS_REVIEW, upgrade
-from pipeline.core.reuse import today
+from pipeline.clock import office_today as today
 from pipeline.samples import make_person
 from pipeline.settings import Settings
 from pipeline.stores.objects import document_key, open_store, original_key, sha256_hex

@@ -34,9 +34,9 @@ from pipeline.stages.sign import (
     sign_pdf,
     validate_pdf,
 )
+from pipeline.clock import OFFICE_TZ
 from pipeline.core.signed_versions import record_validation, sign_stored_document
 from pipeline.stages.stamp import (
-    VIETNAM_TIME,
     QrPayload,
     agency_box,
     copy_box,
@@ -195,7 +195,7 @@ def test_issued_result_carries_qr_and_official_stamp_and_passes(pki, trusted, ns
     assert report.all_passed
 
     text = stamp_text(signed, tmp_path)
-    shown_time = result.claimed_signing_time.astimezone(VIETNAM_TIME)
+    shown_time = result.claimed_signing_time.astimezone(OFFICE_TZ)
     assert f"Người ký: {OFFICIAL_NAME}" in text
     assert "Chức vụ: Chủ tịch" in text and "Cơ quan: UBND quận 1" in text
     assert f"Thời gian ký: {shown_time.isoformat(timespec='seconds')}" in text
@@ -363,7 +363,7 @@ def test_digitised_sao_y_copy_has_digitiser_and_agency_marks(pki, trusted, unsig
 
     text = stamp_text(copy, tmp_path)
     assert "Người số hóa: Trần Văn Số" in text
-    agency_time = report.signatures[1].claimed_signing_time.astimezone(VIETNAM_TIME)
+    agency_time = report.signatures[1].claimed_signing_time.astimezone(OFFICE_TZ)
     assert f"SAO Y, UBND phường Bến Nghé, {agency_time.isoformat(timespec='seconds')}" in text
 
     before, after = render_page(unsigned_pdf, 1, tmp_path), render_page(copy, 1, tmp_path)

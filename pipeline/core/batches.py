@@ -40,7 +40,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pipeline.errors import DocumentNotFound, StorageUnavailable
-from pipeline.stores.index import Index, metadata, utcnow
+from pipeline.clock import utcnow
+from pipeline.stores.index import Index, metadata
 
 PENDING, STORED, DUPLICATE, FAILED = "pending", "stored", "duplicate", "failed"
 SETTLED = (STORED, DUPLICATE, FAILED)

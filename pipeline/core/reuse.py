@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -33,16 +33,15 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.service.access import mask_owner_id
+from pipeline.clock import OFFICE_TZ, aware, office_day, office_today, utcnow
 from pipeline.errors import DocumentNotFound, SohoaError
 from pipeline.stores.index import (
     NEEDS_REVIEW,
     Index,
     _as_date,
-    _aware,
     documents,
     signature_status_of,
     signatures,
-    utcnow,
 )
 from schemas.catalog import Catalog, Procedure
 
@@ -76,7 +75,6 @@ dossier_components = Table(
 )
 
 REUSED, UPLOADED, MISSING = "reused", "uploaded", "missing"
-VIETNAM = timezone(timedelta(hours=7))
 
 
 class UnknownProcedure(DocumentNotFound):
@@ -126,11 +124,6 @@ class ProcedureCheck:
     def missing(self) -> list[str]:
         """Required papers the citizen must still bring."""
         return [c.doc_type for c in self.components if c.required and not c.satisfied]
-
-
-def today() -> date:
-    """Today at the offices (UTC+7): validity is judged by the Vietnamese calendar day."""
-    return datetime.now(VIETNAM).date()
 
 
 def procedure_or_error(catalog: Catalog, code: str) -> Procedure:
@@ -186,7 +179,7 @@ def check_procedure(
 ) -> ProcedureCheck:
     """For every component of the procedure: the document on file that satisfies it, or none."""
     procedure = procedure_or_error(catalog, procedure_code)
-    day = valid_on or today()
+    day = valid_on or office_today()
     found = on_file(index, catalog, owner_id, (c.doc_type for c in procedure.components),
                     valid_on=day)
     components = tuple(
@@ -259,7 +252,7 @@ def open_dossier(
             raise DossierConflict(
                 f"document {document_id} is not a {doc_type} of this owner and cannot be attached")
     found = (on_file(index, catalog, owner_id, known,
-                     valid_on=(now or utcnow()).astimezone(VIETNAM).date()) if reuse else {})
+                     valid_on=office_day(now or utcnow())) if reuse else {})
     components = []
     for c in procedure.components:
         if c.doc_type in attach:
@@ -308,12 +301,12 @@ def get_dossier(index: Index, code: str) -> DossierRecord:
         for p in parts
     )
     return DossierRecord(head["code"], head["procedure_code"], head["owner_id"], head["status"],
-                         head["created_by"], _aware(head["created_at"]), components)
+                         head["created_by"], aware(head["created_at"]), components)
 
 
 def _next_dossier_code(conn, agency_code: str, moment: datetime) -> str:
     """``<agency code>-<yymmdd>-<sequence>``, e.g. 000.00.24.H29-240515-0001 (DOMAIN.md)."""
-    stem = f"{agency_code}-{moment.astimezone(VIETNAM).strftime('%y%m%d')}-"
+    stem = f"{agency_code}-{moment.astimezone(OFFICE_TZ).strftime('%y%m%d')}-"
     count = conn.execute(
         select(func.count()).select_from(dossiers).where(dossiers.c.code.startswith(stem))
     ).scalar_one()
@@ -406,5 +399,5 @@ def compute_stats(index: Index, catalog: Catalog, *, since: date | None = None) 
 
 
 def _day(moment: datetime) -> str:
-    return _aware(moment).astimezone(VIETNAM).date().isoformat()
+    return office_day(moment).isoformat()
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from pipeline.stages.extract import parse_personal_id
-from pipeline.stores.index import DocumentRow, Index, utcnow
+from pipeline.clock import utcnow
+from pipeline.stores.index import DocumentRow, Index
 from schemas.catalog import default_catalog
 
 REVIEWED = "stored"

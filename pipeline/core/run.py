@@ -31,7 +31,8 @@ from pipeline.stages.assemble import (
 from pipeline.stages.classify import Classification, ClassifySettings, TypeClassifier
 from pipeline.errors import InputError, SohoaError, StorageUnavailable
 from pipeline.stages.extract import Extraction, ExtractSettings, extract_fields, needs_review
-from pipeline.stores.index import NEEDS_REVIEW, DocumentRow, DuplicateDocument, Index, utcnow
+from pipeline.clock import utcnow
+from pipeline.stores.index import NEEDS_REVIEW, DocumentRow, DuplicateDocument, Index
 from pipeline.stages.ingest import (
     InputFile,
     InputKind,

@@ -35,7 +35,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.errors import SohoaError
-from pipeline.stores.index import Index, utcnow
+from pipeline.clock import utcnow
+from pipeline.stores.index import Index
 
 SCOPES = ("documents:read", "documents:write", "documents:sign", "admin")
 KEY_PREFIX = "sohoa_"

@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline import __version__
 from pipeline.service.access import AccessStore, ApiClient, RateLimiter, mask_owner_id, mask_personal_ids
+from pipeline.clock import office_today
 from pipeline.errors import DocumentNotFound, SohoaError, StorageUnavailable
 from pipeline.stores.index import Index, document_versions, signature_status_of
 from pipeline.core.reuse import (
@@ -36,7 +37,6 @@ from pipeline.core.reuse import (
     on_file,
     open_dossier,
     procedure_or_error,
-    today,
 )
 from pipeline.settings import Settings
 from pipeline.stages.sign import KeyUnavailable, SigningFailed
@@ -498,7 +498,7 @@ def _routes(app: FastAPI, s: ApiServices) -> None:  # noqa: C901 — one place l
     ) -> OwnerDocumentsOut:
         _valid_owner(owner_id)
         why = _purpose(purpose)
-        day = valid_on or today()
+        day = valid_on or office_today()
         types = [t for t in (doc_type or s.catalog.document_types) if client.may_read_type(t)]
         found = on_file(s.index, s.catalog, owner_id, types, valid_on=day)
         docs = [_on_file_out(d) for items in found.values() for d in items]

@@ -21,7 +21,8 @@ from pathlib import Path
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, insert, select, update
 
 from pipeline.errors import DocumentNotFound
-from pipeline.stores.index import Index, _aware, utcnow
+from pipeline.clock import aware, utcnow
+from pipeline.stores.index import Index
 from pipeline.stages.ingest import InputFile
 from pipeline.core.reuse import dossier_components
 from pipeline.core.run import Ingestor
@@ -84,8 +85,8 @@ class UploadJobs:
             row = conn.execute(select(upload_jobs).where(upload_jobs.c.id == job_id)).mappings().first()
         if row is None:
             return None
-        return UploadJob(**{**row, "created_at": _aware(row["created_at"]),
-                            "finished_at": _aware(row["finished_at"]) if row["finished_at"] else None})
+        return UploadJob(**{**row, "created_at": aware(row["created_at"]),
+                            "finished_at": aware(row["finished_at"]) if row["finished_at"] else None})
 
     def get(self, job_id: str) -> UploadJob:
         job = self.find(job_id)

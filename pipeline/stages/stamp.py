@@ -29,15 +29,17 @@ import segno
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from fontTools.ttLib.scaleUpem import scale_upem
+
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import TextStampStyle
+
+from pipeline.clock import OFFICE_TZ
 
 # fontTools warns about every table it cannot subset (FFTM…) each time a font is cut.
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
 #: Vietnam's civil time (ICT) has no daylight saving.
-VIETNAM_TIME = timezone(timedelta(hours=7), "+07:00")
 
 STAMP_FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
 
@@ -48,7 +50,7 @@ QR_SIZE = 72.0  # one inch: 25 mm, readable by phones at the module counts our p
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in PDF points, origin bottom left
 
 
-def iso_time(moment: datetime, tz: timezone = VIETNAM_TIME) -> str:
+def iso_time(moment: datetime, tz: timezone = OFFICE_TZ) -> str:
     """`2026-11-23T15:04:05+07:00`: ISO 8601 to the second in the given offset."""
     if moment.tzinfo is None:
         raise ValueError("a time shown on a document must be timezone-aware")

@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.pool import StaticPool
 
+from pipeline.clock import aware as _aware
+from pipeline.clock import utcnow
 from pipeline.errors import DocumentNotFound, StorageUnavailable
 from pipeline.textnorm import fold_aligned
 
@@ -854,11 +856,6 @@ def _row(mapping) -> DocumentRow:
     return DocumentRow(**values)
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite drops the offset; we always write UTC
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def _as_date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
@@ -878,10 +875,6 @@ def _parse_time(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- engine and migrations -------------------------------------------------------------------
