@@ -12,14 +12,14 @@ from PIL import Image
 from sqlalchemy import func, select, update
 
 from conftest import cli_env, run_cli
-from pipeline.core.batches import Batches, batch_items
+from pipeline.core.batches import batch_items
 from pipeline.errors import StorageUnavailable
 from pipeline.stores.index import Index, document_versions, documents
 from pipeline.stages.ingest import discover
-from pipeline.core.run import PipelineSettings
-from pipeline.stores.objects import LocalObjectStore, open_store
-from workers import retry, submit
-from workers.tasks import Runtime, finalise_item, ingest_item, ocr_page, record_gave_up
+from pipeline.stores.objects import LocalObjectStore
+from pipeline.core.queued import retry
+from pipeline.core.runtime import Runtime
+from workers.tasks import finalise_item, ingest_item, ocr_page, record_gave_up
 from workers_fixtures import Worker, batch_status, redis_server, wait_for_batch, write_paragraph_scans  # noqa: F401
 
 
@@ -92,17 +92,8 @@ def cli_env_index(home: Path) -> str:
 @pytest.fixture
 def runtime(settings, classifier):
     """A worker's runtime in this process; sent messages are collected, not delivered."""
-    index = Index(settings.index_url)
     sent: list[tuple] = []
-    rt = Runtime(
-        pipeline=PipelineSettings.from_settings(settings),
-        store=open_store(settings.objects_url),
-        index=index,
-        batches=Batches(index),
-        classifier=classifier,
-        quarantine_dir=settings.quarantine_dir,
-        send=lambda *message: sent.append(message),
-    )
+    rt = Runtime(settings, classifier=classifier, send=lambda *message: sent.append(message))
     rt.sent = sent
     return rt
 
@@ -132,7 +123,7 @@ def test_every_message_delivered_twice_has_no_second_effect(mixed_batch, runtime
     THEN each distinct content is one document with one version of three objects, items settle
     once (5 stored, 1 duplicate, 1 failed), and the repeated finalise wrote the same bytes"""
     inputs = discover([mixed_batch])
-    batch_id = submit(inputs, settings, store=runtime.store, index=runtime.index, send=runtime.send)
+    batch_id = runtime.queue_batch(inputs)
     assert len(runtime.sent) == 6
     deliver_all_twice(runtime)
 
@@ -149,14 +140,14 @@ def test_a_crash_between_index_row_and_settling_still_counts_the_item_as_stored(
     THEN the item is `stored` (it made that document), not `duplicate`, with no second row;
     the other batch's item is a duplicate of it"""
     inputs = [item for item in discover([mixed_batch]) if item.path.name == "xac-nhan-001.png"]
-    batch_id = submit(inputs, settings, store=runtime.store, index=runtime.index, send=runtime.send)
+    batch_id = runtime.queue_batch(inputs)
     deliver(runtime, runtime.sent.pop(0))
     (item,) = runtime.batches.items(batch_id)
     with runtime.index.engine.begin() as conn:  # the settle the crash prevented
         conn.execute(update(batch_items).where(batch_items.c.id == item.id).values(status="pending"))
 
     deliver(runtime, ("ingest_item", item.id))
-    again = submit(inputs, settings, store=runtime.store, index=runtime.index, send=runtime.send)
+    again = runtime.queue_batch(inputs)
 
     assert runtime.batches.item(item.id).status == "stored"
     assert runtime.batches.counts(again).duplicate == 1
@@ -170,24 +161,23 @@ class UnreachableStore(LocalObjectStore):
         raise StorageUnavailable("connection refused")
 
 
-def test_an_item_that_gave_up_is_listed_and_retried(mixed_batch, runtime, settings):
+def test_an_item_that_gave_up_is_listed_and_retried(mixed_batch, runtime, settings, classifier):
     """GIVEN a queued scan whose object store is unreachable on every retry
     WHEN the message raises, the worker gives up (the item fails with `storage_unavailable`),
     and `jobs retry` runs once the store is back
     THEN the failure is recorded without quarantine, the retry sends it again, and it is stored"""
     inputs = [item for item in discover([mixed_batch]) if item.path.name == "xac-nhan-002.png"]
-    batch_id = submit(inputs, settings, store=runtime.store, index=runtime.index, send=runtime.send)
+    batch_id = runtime.queue_batch(inputs)
     message = runtime.sent.pop(0)
-    healthy = runtime.store
-    runtime.store = UnreachableStore(settings.resolved_home / "objects")
+    cut_off = Runtime(settings, store=UnreachableStore(settings.resolved_home / "objects"),
+                      index=runtime.index, classifier=classifier, send=runtime.send)
     with pytest.raises(StorageUnavailable) as raised:
-        deliver(runtime, message)
-    record_gave_up(runtime, message[1], raised.value)
+        deliver(cut_off, message)
+    record_gave_up(cut_off, message[1], raised.value)
     (item,) = runtime.batches.items(batch_id, status="failed")
     assert (item.error_code, item.quarantined_as) == ("storage_unavailable", None)
 
-    runtime.store = healthy
-    assert retry([item.id], settings, index=runtime.index, send=runtime.send) == [item.id]
+    assert retry([item.id], index=runtime.index, send=runtime.send) == [item.id]
     deliver_all_twice(runtime)
 
     assert runtime.batches.item(item.id).status == "stored"

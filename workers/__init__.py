@@ -1,10 +1,6 @@
-"""Queue workers: dramatiq actors that run the same stage functions as `pipeline.core.run`.
+"""Queue workers: dramatiq actors that run the same core functions as a local ingest.
 
-`submit` queues a batch, `resume` re-sends the messages of its pending items, `retry` puts
-failed items back; `workers.broker` (imported only when messages are sent or received) holds the
-broker set-up and the actors, `workers.tasks` what each message does.
+`workers.broker` declares the actors on the broker of SOHOA_BROKER_URL and opens the runtime once
+per worker process; `workers.tasks` says what each message does. Batches are queued by the core
+(`pipeline.core.queued`), which sends messages without importing anything here.
 """
-
-from workers.submit import resume, retry, submit
-
-__all__ = ["resume", "retry", "submit"]

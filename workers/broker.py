@@ -1,7 +1,7 @@
 """The dramatiq broker named by SOHOA_BROKER_URL, with sohoa's three actors declared on it.
 
-Imported only by code that sends or receives messages (`workers.main`, `workers.submit`'s send
-step, `sohoa worker`); `pipeline.core.batches` and the status commands never need it.
+Imported only in the worker processes (`workers.main`, which `sohoa worker` runs); whoever sends
+messages uses `pipeline.stores.queue` and never imports the workers.
 
 Retries: a transient failure (object store or index unreachable, another item storing the same
 document) is retried with exponential backoff, 1 s doubling up to 5 min, `MAX_RETRIES` times;
@@ -12,21 +12,18 @@ never raises out of an actor: it settles the item as failed at once (see `worker
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from functools import partial
 
 import dramatiq
-from dramatiq.brokers.rabbitmq import RabbitmqBroker
-from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import CurrentMessage
 
 from pipeline.errors import StorageUnavailable
-from pipeline.settings import Settings
+from pipeline.settings import Settings, load_settings
+from pipeline.stores.queue import QUEUE, make_broker
 
 log = logging.getLogger(__name__)
 
-QUEUE = "sohoa"
 MAX_RETRIES = 12
 MIN_BACKOFF_MS = 1_000
 MAX_BACKOFF_MS = 300_000
@@ -34,20 +31,6 @@ MAX_BACKOFF_MS = 300_000
 TIME_LIMIT_MS = 30 * 60 * 1000
 
 ACTORS = ("ingest_item", "ocr_page", "finalise_item")
-
-
-def make_broker(url: str) -> dramatiq.Broker:
-    """A Redis or RabbitMQ broker for ``redis://…`` or ``amqp://…``."""
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        broker = RedisBroker(url=url)
-    elif url.startswith(("amqp://", "amqps://")):
-        broker = RabbitmqBroker(url=url)
-    else:
-        raise StorageUnavailable(
-            f"unsupported SOHOA_BROKER_URL scheme in {url.split('://')[0]!r}: use redis:// or amqp://"
-        )
-    broker.add_middleware(CurrentMessage())
-    return broker
 
 
 def connect(settings: Settings) -> dramatiq.Broker:
@@ -63,10 +46,6 @@ def connect(settings: Settings) -> dramatiq.Broker:
             retry_when=_should_retry, time_limit=TIME_LIMIT_MS,
         )
     return broker
-
-
-def send(broker: dramatiq.Broker, actor_name: str, *args) -> None:
-    broker.get_actor(actor_name).send(*args)
 
 
 def _should_retry(retries: int, exception: BaseException) -> bool:
@@ -112,27 +91,13 @@ def _worker_runtime():
 
 
 def _open_runtime():
-    from pipeline.core.batches import Batches
-    from pipeline.stages.classify import load_classifier, load_or_train
-    from pipeline.stores.index import Index
-    from pipeline.core.run import PipelineSettings
-    from pipeline.settings import load_settings
-    from pipeline.stores.objects import open_store_from_settings
-    from workers.tasks import Runtime
+    from pipeline.core.runtime import open_runtime
 
-    # Tesseract's OpenMP threads would fight the other worker processes for the cores.
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     settings = load_settings()
-    index = Index(settings.index_url)
-    path = settings.classifier_model_path
-    classifier = load_classifier(path) or load_or_train(path, corrections=index.correction_labels())
-    broker = dramatiq.get_broker()
-    return Runtime(
-        pipeline=PipelineSettings.from_settings(settings),
-        store=open_store_from_settings(settings),
-        index=index,
-        batches=Batches(index),
-        classifier=classifier,
-        quarantine_dir=settings.quarantine_dir,
-        send=partial(send, broker),
-    )
+    runtime = open_runtime(settings, send=partial(_send, dramatiq.get_broker()))
+    runtime.classifier  # loaded (or trained) once, before the first message needs it
+    return runtime
+
+
+def _send(broker: dramatiq.Broker, actor_name: str, *args) -> None:
+    broker.get_actor(actor_name).send(*args)

@@ -1,7 +1,8 @@
 """What the queue's messages do, as plain functions of a `Runtime` and an item id.
 
-The stages are `pipeline.core.run`'s: `open_document`/`page_tasks`, `process_page` per page, and
-`store_document` to finalise; nothing here digitises anything itself. A one-page document (or a
+The steps are the core's: `open_document` and `page_tasks`, `process_page` per page, and
+`store_document` to finalise (`pipeline.core.document`, `pipeline.core.pages`); nothing here
+digitises anything itself. A one-page document (or a
 text PDF) is done in one message. A longer one fans out: one `ocr_page` message per page, each
 writing its result under the item's scratch prefix in the object store, and the page that finds
 all results present sends one `finalise_item` message.
@@ -15,40 +16,26 @@ the item, not by the clock) and no second index row.
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pipeline.stages.assemble import EncodedPageImage
-from pipeline.core.batches import DUPLICATE, FAILED, STORED, BatchItem, Batches
-from pipeline.stages.classify import TypeClassifier
+from pipeline.core.batches import DUPLICATE, FAILED, STORED, BatchItem
+from pipeline.core.document import open_document, store_document
+from pipeline.core.pages import PageResult, decode_page_result, encode_page_result, page_task, page_tasks, process_page
+from pipeline.core.quarantine import quarantine_file
+from pipeline.core.runtime import Runtime
 from pipeline.errors import InputError, SohoaError, StorageUnavailable
-from pipeline.stores.index import Index
-from pipeline.stages.ingest import InputFile, InputKind, OpenedInput, open_input
-from pipeline.stages.ocr import OcrPage, OcrWord
-from pipeline.core.run import (
-    PageResult,
-    PageTask,
-    PipelineSettings,
-    page_tasks,
-    process_page,
-    quarantine_file,
-    store_document,
-)
-from pipeline.stores.objects import ObjectNotFound, ObjectStore
-from schemas.models import PageDiagnostics
+from pipeline.stages.ingest import InputFile, InputKind, OpenedInput
+from pipeline.stores.layout import page_result_key, scratch_prefix
+from pipeline.stores.objects import ObjectNotFound
 
 log = logging.getLogger(__name__)
 
 #: Documents with at least this many pages to OCR are fanned out, one message per page.
 FAN_OUT_MIN_PAGES = 2
-
-Send = Callable[..., None]  # send(actor_name, *args)
 
 
 class DocumentBusy(StorageUnavailable):
@@ -57,30 +44,8 @@ class DocumentBusy(StorageUnavailable):
     code = "document_busy"
 
 
-@dataclass
-class Runtime:
-    """What a worker process holds open: settings, stores, classifier, and how to send."""
-
-    pipeline: PipelineSettings
-    store: ObjectStore
-    index: Index
-    batches: Batches
-    classifier: TypeClassifier | None
-    quarantine_dir: Path
-    send: Send
-
-
-def scratch_prefix(batch_id: str, item_id: str) -> str:
-    return f"scratch/batches/{batch_id}/{item_id}/"
-
-
-def staged_key(batch_id: str, item_id: str) -> str:
-    """Where `sohoa ingest --queue` puts the bytes of an input for workers on other machines."""
-    return scratch_prefix(batch_id, item_id) + "original"
-
-
 def page_key(item: BatchItem, page: int) -> str:
-    return scratch_prefix(item.batch_id, item.id) + f"page-{page + 1:04d}.json"
+    return page_result_key(item.batch_id, item.id, page)
 
 
 # --- the three messages -------------------------------------------------------------------------
@@ -115,7 +80,7 @@ def ingest_item(rt: Runtime, item_id: str) -> None:
 def _open_or_fail(rt: Runtime, item, path, data: bytes) -> OpenedInput | None:
     """The opened input, or None once the item is failed (bad input is never retried)."""
     try:
-        return open_input(path, data, max_image_pixels=rt.pipeline.max_image_pixels)
+        return open_document(path, rt.pipeline, data)
     except InputError as exc:
         _fail(rt, item, exc, path)
         return None
@@ -129,8 +94,7 @@ def ocr_page(rt: Runtime, item_id: str, page: int) -> None:
     key = page_key(item, page)
     if not rt.store.exists(key):
         with _local_copy(rt, item) as (path, _data):
-            kind = InputKind(item.input_kind)
-            task = PageTask(path, kind, page, rt.pipeline, keep_image=kind is not InputKind.SIGNED_PDF)
+            task = page_task(path, InputKind(item.input_kind), page, rt.pipeline)
             try:
                 result = process_page(task)
             except InputError as exc:
@@ -234,37 +198,3 @@ def _local_copy(rt: Runtime, item: BatchItem) -> Iterator[tuple[Path, bytes]]:
         path = Path(tmp) / (Path(item.source).name or "input")
         path.write_bytes(data)
         yield path, data
-
-
-# --- page results in scratch --------------------------------------------------------------------
-
-
-def encode_page_result(result: PageResult) -> bytes:
-    """A processed page as JSON (the page image's JPEG in base64) for the finalising worker."""
-    record = {
-        "index": result.index,
-        "ocr": {**asdict(result.ocr), "words": [asdict(w) for w in result.ocr.words]},
-        "image": None,
-        "source_dpi": result.source_dpi,
-        "diagnostics": result.diagnostics.model_dump(mode="json"),
-        "seconds": result.seconds,
-    }
-    if result.image is not None:
-        image = asdict(result.image)
-        image["data"] = base64.b64encode(result.image.data).decode("ascii")
-        record["image"] = image
-    return json.dumps(record, ensure_ascii=False).encode("utf-8")
-
-
-def decode_page_result(data: bytes) -> PageResult:
-    record = json.loads(data)
-    ocr = record["ocr"]
-    image = record["image"]
-    return PageResult(
-        index=record["index"],
-        ocr=OcrPage(**{**ocr, "words": tuple(OcrWord(**w) for w in ocr["words"])}),
-        image=EncodedPageImage(**{**image, "data": base64.b64decode(image["data"])}) if image else None,
-        source_dpi=record["source_dpi"],
-        diagnostics=PageDiagnostics.model_validate(record["diagnostics"]),
-        seconds=record["seconds"],
-    )

@@ -9,28 +9,29 @@ import click
 from rich.table import Table
 
 from pipeline.service.access import SCOPES, AccessError, AccessStore, mask_owner_id
-from pipeline.cli import _Context, cli, console, pass_context, stdout
+from pipeline.cli.app import cli, console, pass_runtime, stdout
+from pipeline.core.runtime import Runtime
 
 
 @cli.command()
 @click.option("--host", default=None, help="Address to listen on (default: SOHOA_API_HOST, 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default: SOHOA_API_PORT, 8000).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Server processes.")
-@pass_context
-def serve(ctx: _Context, host: str | None, port: int | None, workers: int) -> None:
+@pass_runtime
+def serve(rt: Runtime, host: str | None, port: int | None, workers: int) -> None:
     """Run the reuse API (OpenAPI at /openapi.json, docs at /docs)."""
     import copy
 
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
-    ctx.index  # fail here, with the CLI's error, when the index is unreachable or outdated
+    rt.index  # fail here, with the CLI's error, when the index is unreachable or outdated
     # uvicorn's access log would print paths holding personal IDs; sohoa's masks them.
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["sohoa.access"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     log_config["loggers"]["pipeline"] = {"handlers": ["default"], "level": "WARNING", "propagate": False}
-    uvicorn.run("pipeline.service.api:app_from_environment", factory=True, host=host or ctx.settings.api_host,
-                port=port or ctx.settings.api_port, workers=workers, log_config=log_config,
+    uvicorn.run("pipeline.service.api:app_from_environment", factory=True, host=host or rt.settings.api_host,
+                port=port or rt.settings.api_port, workers=workers, log_config=log_config,
                 access_log=False)
 
 
@@ -44,8 +45,8 @@ def keys() -> None:
 @click.option("--scopes", required=True, help=f"Comma-separated: {', '.join(SCOPES)}.")
 @click.option("--types", "doc_types", default=None,
               help="Comma-separated document types this key may read (default: all).")
-@pass_context
-def keys_create(ctx: _Context, name: str, scopes: str, doc_types: str | None) -> None:
+@pass_runtime
+def keys_create(rt: Runtime, name: str, scopes: str, doc_types: str | None) -> None:
     """Create a key; it is printed once and only its hash is kept."""
     from schemas.catalog import default_catalog
 
@@ -54,7 +55,7 @@ def keys_create(ctx: _Context, name: str, scopes: str, doc_types: str | None) ->
     if unknown:
         raise click.UsageError(f"unknown document types: {', '.join(unknown)}")
     try:
-        created = AccessStore(ctx.index).create_key(
+        created = AccessStore(rt.index).create_key(
             name, [s.strip() for s in scopes.split(",") if s.strip()], types)
     except AccessError as exc:
         raise click.UsageError(exc.message) from exc
@@ -64,13 +65,13 @@ def keys_create(ctx: _Context, name: str, scopes: str, doc_types: str | None) ->
 
 
 @keys.command(name="list")
-@pass_context
-def keys_list(ctx: _Context) -> None:
+@pass_runtime
+def keys_list(rt: Runtime) -> None:
     """Keys by name, with scopes and whether revoked (never the keys themselves)."""
     table = Table(show_header=True)
     for column in ("name", "prefix", "scopes", "types", "created", "revoked"):
         table.add_column(column)
-    for key in AccessStore(ctx.index).list_keys():
+    for key in AccessStore(rt.index).list_keys():
         table.add_row(key["name"], key["key_prefix"] + "…", ",".join(key["scopes"]),
                       ",".join(key["doc_types"] or ["all"]), str(key["created_at"])[:19],
                       str(key["revoked_at"])[:19] if key["revoked_at"] else "")
@@ -79,10 +80,10 @@ def keys_list(ctx: _Context) -> None:
 
 @keys.command(name="revoke")
 @click.argument("name")
-@pass_context
-def keys_revoke(ctx: _Context, name: str) -> None:
+@pass_runtime
+def keys_revoke(rt: Runtime, name: str) -> None:
     """Revoke a client's key at once."""
-    if not AccessStore(ctx.index).revoke_key(name):
+    if not AccessStore(rt.index).revoke_key(name):
         raise click.UsageError(f"no active key named {name!r}")
     console.print(f"revoked {name}")
 
@@ -93,12 +94,12 @@ def keys_revoke(ctx: _Context, name: str) -> None:
 @click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), help="On or after.")
 @click.option("--limit", type=int, default=100, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@pass_context
-def audit(ctx: _Context, owner_id, client, since: datetime | None, limit: int, as_json: bool) -> None:
+@pass_runtime
+def audit(rt: Runtime, owner_id, client, since: datetime | None, limit: int, as_json: bool) -> None:
     """Who read which document or owner's papers, when, and for what purpose (newest first)."""
     from datetime import UTC
 
-    entries = AccessStore(ctx.index).audit_entries(
+    entries = AccessStore(rt.index).audit_entries(
         owner_id=owner_id, client=client, since=since.replace(tzinfo=UTC) if since else None, limit=limit)
     if as_json:
         for entry in entries:

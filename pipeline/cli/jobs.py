@@ -11,7 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipeline.core.batches import FAILED, BatchCounts, Batches
-from pipeline.cli import _Context, cli, console, pass_context, stdout
+from pipeline.cli.app import cli, console, pass_runtime, stdout
+from pipeline.core.runtime import Runtime
 from schemas.jobs import BatchStatus, FailedJob
 
 #: `batch status` suggests `batch resume` when nothing settles for this long.
@@ -23,20 +24,20 @@ STALLED_SECONDS = 120
               help="Worker processes (default: SOHOA_JOBS, or one per core).")
 @click.option("--threads", "-t", type=int, default=1, show_default=True,
               help="Threads per process (OCR is CPU-bound: more than one rarely helps).")
-@pass_context
-def worker(ctx: _Context, processes: int | None, threads: int) -> None:
+@pass_runtime
+def worker(rt: Runtime, processes: int | None, threads: int) -> None:
     """Run queue workers on SOHOA_BROKER_URL until interrupted (dramatiq)."""
-    if not ctx.settings.broker_url:
+    if not rt.settings.broker_url:
         raise click.UsageError("set SOHOA_BROKER_URL (redis://… or amqp://…)")
-    processes = ctx.settings.effective_jobs(processes)
-    # Tesseract's OpenMP threads would fight the worker processes for the cores.
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    processes = rt.settings.effective_jobs(processes)
     command = [sys.executable, "-m", "dramatiq", "workers.main", "--processes", str(processes),
                "--threads", str(threads)]
+    # Tesseract's OpenMP threads would fight the worker processes for the cores.
+    environment = {"OMP_THREAD_LIMIT": "1", **os.environ}
     console.print(f"{processes} worker process(es) × {threads} thread(s) on the sohoa queue")
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(sys.executable, command)  # dramatiq handles signals and restarts nothing by itself
+    os.execve(sys.executable, command, environment)  # dramatiq handles signals, restarts nothing
 
 
 @cli.group()
@@ -48,10 +49,10 @@ def batch() -> None:
 @click.argument("batch_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts once, as JSON.")
 @click.option("--interval", type=float, default=1.0, show_default=True, help="Seconds between updates.")
-@pass_context
-def batch_status(ctx: _Context, batch_id: str, as_json: bool, interval: float) -> None:
+@pass_runtime
+def batch_status(rt: Runtime, batch_id: str, as_json: bool, interval: float) -> None:
     """A live progress bar of a batch, read from the index, until nothing is pending."""
-    batches = Batches(ctx.index)
+    batches = Batches(rt.index)
     batch_id = batches.resolve_batch_id(batch_id)
     counts = batches.counts(batch_id)
     if as_json:
@@ -88,13 +89,13 @@ def batch_status(ctx: _Context, batch_id: str, as_json: bool, interval: float) -
 
 @batch.command(name="resume")
 @click.argument("batch_id")
-@pass_context
-def batch_resume(ctx: _Context, batch_id: str) -> None:
+@pass_runtime
+def batch_resume(rt: Runtime, batch_id: str) -> None:
     """Send again the messages of a batch's pending items (after a broker restart lost them, or a
     worker died); items already done ignore them."""
-    from workers import resume
+    from pipeline.core.queued import resume
 
-    sent = resume(batch_id, ctx.settings, index=ctx.index)
+    sent = resume(batch_id, index=rt.index, send=rt.send)
     stdout.print(f"{sent} pending item(s) sent again")
 
 
@@ -106,10 +107,10 @@ def jobs() -> None:
 @jobs.command(name="failed")
 @click.option("--batch", "batch_id", help="Only this batch.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@pass_context
-def jobs_failed(ctx: _Context, batch_id: str | None, as_json: bool) -> None:
+@pass_runtime
+def jobs_failed(rt: Runtime, batch_id: str | None, as_json: bool) -> None:
     """Items that failed, with their error code, reason and attempts."""
-    batches = Batches(ctx.index)
+    batches = Batches(rt.index)
     if batch_id:
         batch_id = batches.resolve_batch_id(batch_id)
     failed = [
@@ -137,17 +138,17 @@ def jobs_failed(ctx: _Context, batch_id: str | None, as_json: bool) -> None:
 @jobs.command(name="retry")
 @click.argument("item_ids", nargs=-1)
 @click.option("--all", "retry_all", is_flag=True, help="Every failed item.")
-@pass_context
-def jobs_retry(ctx: _Context, item_ids, retry_all: bool) -> None:
+@pass_runtime
+def jobs_retry(rt: Runtime, item_ids, retry_all: bool) -> None:
     """Put failed items back in the queue (bad input will fail again; storage failures not)."""
-    from workers import retry
+    from pipeline.core.queued import retry
 
     if not item_ids and not retry_all:
         raise click.UsageError("name item ids or use --all")
     if item_ids:
-        known = {item.id for item in Batches(ctx.index).items(status=FAILED)}
+        known = {item.id for item in Batches(rt.index).items(status=FAILED)}
         item_ids = [_expand(prefix, known) for prefix in item_ids]
-    sent = retry(list(item_ids) or None, ctx.settings, index=ctx.index)
+    sent = retry(list(item_ids) or None, index=rt.index, send=rt.send)
     stdout.print(f"{len(sent)} item(s) queued again")
 
 

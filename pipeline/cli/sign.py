@@ -9,27 +9,21 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from pipeline.cli import cli, pass_context, stdout, console  # noqa: F401
+from pipeline.cli.app import cli, console, pass_runtime, stdout
+from pipeline.core.runtime import Runtime
 from pipeline.errors import EXIT_OK, EXIT_VERIFY_FINDINGS
 from pipeline.stages.stamp import iso_time
 
 
-def _passphrase(ctx, passphrase_file: Path | None, key: str) -> str:
+def _passphrase(rt: Runtime, passphrase_file: Path | None, key: str) -> str:
     """SOHOA_KEY_PASSPHRASE, else the file's first line, else a hidden prompt."""
     if passphrase_file is not None:
         lines = passphrase_file.read_text(encoding="utf-8").splitlines()
         return lines[0] if lines else ""
-    if ctx.settings.key_passphrase is not None:
-        return ctx.settings.key_passphrase.get_secret_value()
+    if rt.settings.key_passphrase is not None:
+        return rt.settings.key_passphrase.get_secret_value()
     what = "token PIN" if key.startswith("pkcs11:") else "key passphrase"
     return click.prompt(f"{what} for {key.split('?')[0]}", hide_input=True, err=True)
-
-
-def _validation_settings(ctx, trust: Path | None, online: bool | None):
-    from pipeline.stages.sign import ValidationSettings
-
-    fetching = ctx.settings.signature_fetching if online is None else online
-    return ValidationSettings.from_file(trust or ctx.settings.trust_roots, allow_fetching=fetching)
 
 
 @cli.command()
@@ -54,8 +48,8 @@ def _validation_settings(ctx, trust: Path | None, online: bool | None):
               help="Signed file (one FILE) or directory (several); default NAME.signed.pdf.")
 @click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read the passphrase or PIN from this file.")
-@pass_context
-def sign(ctx, targets, kind, key, level, tsa_url, signer_name, position, agency, copy_type, certify,
+@pass_runtime
+def sign(rt: Runtime, targets, kind, key, level, tsa_url, signer_name, position, agency, copy_type, certify,
          qr, dossier_code, procedure_code, document_name, issuing_system, output,
          passphrase_file) -> None:
     """Sign PDF FILEs, or stored documents by ID (each becomes a new stored version).
@@ -64,48 +58,32 @@ def sign(ctx, targets, kind, key, level, tsa_url, signer_name, position, agency,
     sohoa sign 3f2a9c --as official --key official.p12 --position "Chủ tịch" --agency "UBND quận 1" --qr
     sohoa sign scan.pdf --as digitiser --key 'pkcs11:token=sohoa;object=me?module-path=/usr/lib/softhsm/libsofthsm2.so'
     """
-    from pipeline.stages.sign import SignSpec, open_signer, sign_pdf
-    from pipeline.core.signed_versions import sign_stored_document
-    from pipeline.stages.stamp import QrPayload
+    from pipeline.core.signing import SignOptions, sign_document, sign_spec
+    from pipeline.stages.sign import open_signer, sign_pdf
 
-    settings = ctx.settings
-    key = key or settings.sign_key
+    key = key or rt.settings.sign_key
     if not key:
         raise click.UsageError("give --key FILE.p12|pkcs11:… or set SOHOA_SIGN_KEY")
     files = [Path(t) for t in targets if Path(t).is_file()]
     if len(files) > 1 and output is not None and not output.is_dir():
         raise click.UsageError("several FILEs: -o must be an existing directory")
-    validation = _validation_settings(ctx, None, None)
-    now = datetime.now(UTC)
-
-    def spec_for(row=None) -> SignSpec:
-        payload = None
-        if qr:
-            payload = QrPayload(
-                dossier_code=dossier_code or (row.dossier_code if row else None) or "",
-                procedure_code=procedure_code or (row.procedure_code if row else None) or "",
-                document_name=document_name or (row.title if row else None) or "",
-                issuing_system=issuing_system, issued_at=now,
-            )
-        return SignSpec(
-            kind=kind, level=level or settings.sign_level, tsa_url=tsa_url or settings.tsa_url,
-            signer_name=signer_name, position=position, agency=agency, copy_type=copy_type,
-            qr=payload, certify=certify,
-        )
-
-    with open_signer(key, _passphrase(ctx, passphrase_file, key)) as signer:
+    options = SignOptions(
+        kind=kind, level=level, tsa_url=tsa_url, signer_name=signer_name, position=position,
+        agency=agency, copy_type=copy_type, certify=certify, qr=qr, dossier_code=dossier_code,
+        procedure_code=procedure_code, document_name=document_name, issuing_system=issuing_system,
+    )
+    now = datetime.now(UTC)  # one issue time for the whole batch
+    with open_signer(key, _passphrase(rt, passphrase_file, key)) as signer:
         for target in targets:
             path = Path(target)
             if path.is_file():
                 out = output if output is not None and not output.is_dir() else (
                     (output or path.parent) / f"{path.stem}.signed.pdf")
-                out.write_bytes(sign_pdf(path.read_bytes(), spec_for(), signer))
+                out.write_bytes(sign_pdf(path.read_bytes(), sign_spec(options, rt.settings, now=now), signer))
                 console.print(f"{path}: signed into {out}")
             else:
-                row = ctx.index.get(target)
-                done = sign_stored_document(ctx.index, ctx.store, row.id, spec_for(row), signer,
-                                            validation=validation)
-                console.print(f"{row.id}: signed as version {done.version} ({done.key}), "
+                done = sign_document(rt.index, rt.store, rt.settings, target, options, signer, now=now)
+                console.print(f"{done.document_id}: signed as version {done.version} ({done.key}), "
                               f"signature status {done.status}")
 
 
@@ -116,20 +94,21 @@ def sign(ctx, targets, kind, key, level, tsa_url, signer_name, position, agency,
 @click.option("--online/--offline", default=None,
               help="Fetch OCSP/CRL over the network (default: SOHOA_SIGNATURE_FETCHING, off).")
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON (schemas/json/signature_report).")
-@pass_context
-def verify_signature(ctx, target: str, trust: Path | None, online: bool | None, as_json: bool) -> None:
+@pass_runtime
+def verify_signature(rt: Runtime, target: str, trust: Path | None, online: bool | None, as_json: bool) -> None:
     """Validate a PDF's signatures (FILE, or a stored document's current version by ID).
 
     Exit 0 when every signature is TOTAL_PASSED; 6 otherwise (also for an unsigned PDF).
     """
+    from pipeline.core.signing import validation_settings
     from pipeline.stages.sign import validate_pdf
 
     path = Path(target)
     if path.is_file():
         data = path.read_bytes()
     else:
-        data = ctx.store.get(ctx.index.get(target).searchable_key)
-    report = validate_pdf(data, _validation_settings(ctx, trust, online))
+        data = rt.store.get(rt.index.get(target).searchable_key)
+    report = validate_pdf(data, validation_settings(rt.settings, trust, online))
     if as_json:
         click.echo(report.model_dump_json(indent=2))
     else:

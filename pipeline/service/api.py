@@ -191,10 +191,12 @@ class ServerSigner:
 def _queue_for_workers(settings: Settings, index: Index, store: ObjectStore):
     """Uploads go to the workers' queue as one-item batches (`sohoa ingest --queue`)."""
     from pipeline.core.batches import Batches
-    from workers.submit import submit
+    from pipeline.core.runtime import open_runtime
+
+    runtime = open_runtime(settings, store=store, index=index)
 
     def queue(item) -> str:
-        batch_id = submit([item], settings, store=store, index=index, description="API upload")
+        batch_id = runtime.queue_batch([item], description="API upload")
         [queued] = Batches(index).items(batch_id)
         return queued.id
 

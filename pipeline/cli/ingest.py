@@ -1,0 +1,134 @@
+"""`sohoa ingest`: scans and PDFs in, stored and indexed documents out, with a live progress bar."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from pipeline.cli.app import cli, console, pass_runtime, stdout
+from pipeline.core.run import BatchPlanned, DocumentDone, PagesDone
+from pipeline.core.runtime import Runtime
+from pipeline.errors import EXIT_INPUT_FAILED, EXIT_OK
+from pipeline.settings import Settings
+from pipeline.stages.ingest import discover
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--jobs", "-j", type=int, default=None, help="Page processes (default: one per core).")
+@click.option("--report", type=click.Path(path_type=Path), help="Write one JSON line per input file.")
+@click.option("--dossier", "dossier_code", help="Dossier code for files a manifest does not name.")
+@click.option("--owner-id", help="Owner's personal ID for files a manifest does not name.")
+@click.option("--procedure", "procedure_code", help="Procedure code (mã TTHC).")
+@click.option("--queue", "queued", is_flag=True,
+              help="Queue the batch for workers (SOHOA_BROKER_URL), print its id and return.")
+@pass_runtime
+def ingest(rt: Runtime, paths, jobs, report, dossier_code, owner_id, procedure_code, queued) -> None:
+    """OCR scans and PDFs into searchable PDF/A documents, stored and indexed.
+
+    A directory is walked recursively; each sub-directory holding files is one dossier.
+    Exit code 0: every file stored or already stored; 3: some files failed (see README).
+    With --queue the files' bytes go to the object store and workers do the rest
+    (`sohoa batch status ID`).
+    """
+    settings = rt.settings
+    inputs = discover(
+        list(paths), dossier_code=dossier_code, owner_id=owner_id, procedure_code=procedure_code
+    )
+    if not inputs:
+        raise click.UsageError("no input files found")
+    if queued:
+        if not rt.queue_configured:
+            raise click.UsageError("--queue needs SOHOA_BROKER_URL (redis://… or amqp://…)")
+        batch_id = rt.queue_batch(inputs, description=" ".join(str(p) for p in paths)[:1000])
+        click.echo(batch_id)
+        console.print(f"{len(inputs)} file(s) queued: `sohoa batch status {batch_id}`")
+        return
+    ingestor = rt.ingestor()
+    jobs = settings.effective_jobs(jobs)
+    started = time.perf_counter()
+    lines = []
+    report_handle = report.open("w", encoding="utf-8") if report else None
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("pages · {task.fields[rate]} pages/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+    task_id = progress.add_task("ingest", total=None, rate="–")
+
+    def on_event(event) -> None:
+        if isinstance(event, BatchPlanned):
+            progress.update(task_id, total=event.pages)
+        elif isinstance(event, PagesDone):
+            elapsed = time.perf_counter() - started
+            done = progress.tasks[0].completed + event.pages
+            progress.update(task_id, advance=event.pages, rate=f"{done / elapsed:.2f}")
+        elif isinstance(event, DocumentDone):
+            style = {"failed": "red", "duplicate": "yellow"}.get(event.line.status, "green")
+            progress.console.print(f"[{style}]{event.message}[/{style}]", highlight=False)
+
+    try:
+        with progress:
+            for line in ingestor.ingest(inputs, jobs=jobs, progress=on_event):
+                lines.append(line)
+                if report_handle:
+                    report_handle.write(line.model_dump_json() + "\n")
+                    report_handle.flush()
+    finally:
+        if report_handle:
+            report_handle.close()
+    elapsed = time.perf_counter() - started
+    _print_summary(lines, elapsed, settings)
+    failed = [line for line in lines if line.status == "failed"]
+    sys.exit(EXIT_INPUT_FAILED if failed else EXIT_OK)
+
+
+def _print_summary(lines, elapsed: float, settings: Settings) -> None:
+    stored = [line for line in lines if line.status == "stored"]
+    duplicates = [line for line in lines if line.status == "duplicate"]
+    failed = [line for line in lines if line.status == "failed"]
+    pages = sum(line.pages for line in stored)
+    table = Table(title="sohoa ingest", show_header=True)
+    table.add_column("documents", justify="right")
+    table.add_column("stored", justify="right")
+    table.add_column("duplicates", justify="right")
+    table.add_column("failed", justify="right")
+    table.add_column("needs review", justify="right")
+    table.add_column("pages", justify="right")
+    table.add_column("seconds/page", justify="right")
+    table.add_column("wall seconds", justify="right")
+    table.add_row(
+        str(len(lines)), str(len(stored)), str(len(duplicates)), str(len(failed)),
+        str(sum(1 for line in stored if line.needs_review)), str(pages),
+        f"{elapsed / pages:.2f}" if pages else "–", f"{elapsed:.1f}",
+    )
+    stdout.print(table)
+    if failed:
+        reasons = Table(title="failures", show_header=True)
+        reasons.add_column("file")
+        reasons.add_column("code")
+        reasons.add_column("reason")
+        for line in failed:
+            reasons.add_row(line.source, line.error_code or "", line.error or "")
+        stdout.print(reasons)
+        stdout.print(f"failed files were copied with their reasons to {settings.quarantine_dir}")
+    stdout.print(f"index: {settings.index_url}")
+    stdout.print(f"objects: {settings.objects_url}")

@@ -1,0 +1,51 @@
+"""The settings every stage is handed, read once from the environment's `Settings`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from pipeline.settings import Settings
+from pipeline.stages.assemble import AssembleSettings, ImageSettings
+from pipeline.stages.classify import ClassifySettings
+from pipeline.stages.extract import ExtractSettings
+from pipeline.stages.ocr import OcrSettings
+from pipeline.stages.preprocess import PreprocessSettings
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    preprocess: PreprocessSettings = field(default_factory=PreprocessSettings)
+    ocr: OcrSettings = field(default_factory=OcrSettings)
+    image: ImageSettings = field(default_factory=ImageSettings)
+    assemble: AssembleSettings = field(default_factory=AssembleSettings)
+    classify: ClassifySettings = field(default_factory=ClassifySettings)
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
+    max_image_pixels: int = 200_000_000
+    # PDFs that arrive signed: their signatures are validated against these roots, fetching
+    # OCSP/CRL only when allowed (SOHOA_TRUST_ROOTS, SOHOA_SIGNATURE_FETCHING)
+    signature_trust_roots: Path | None = None
+    signature_fetching: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PipelineSettings:
+        preprocess_settings = PreprocessSettings()
+        if settings.orientation_min_confidence is not None:
+            preprocess_settings = replace(
+                preprocess_settings, orientation_min_confidence=settings.orientation_min_confidence
+            )
+        classify_settings = ClassifySettings()
+        if settings.type_min_confidence is not None:
+            classify_settings = replace(classify_settings, min_confidence=settings.type_min_confidence)
+        return cls(
+            preprocess=preprocess_settings,
+            classify=classify_settings,
+            ocr=OcrSettings(
+                languages=settings.ocr_languages, timeout_seconds=settings.ocr_timeout_seconds
+            ),
+            image=ImageSettings(image_dpi=settings.image_dpi),
+            assemble=AssembleSettings(),
+            max_image_pixels=settings.max_image_pixels,
+            signature_trust_roots=settings.trust_roots,
+            signature_fetching=settings.signature_fetching,
+        )

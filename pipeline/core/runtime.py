@@ -1,0 +1,128 @@
+"""The one runtime every shell works with: settings, the stores, the classifier and the queue.
+
+The CLI, the API (and console) and the queue workers each call `open_runtime` once and hand the
+runtime to the core. Each part is opened when first used, once, so a command that only reads the
+index never connects to the object store, and the classifier is loaded (or trained, the first
+time) once per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pipeline.core.batches import Batches
+from pipeline.core.config import PipelineSettings
+from pipeline.core.run import Ingestor
+from pipeline.errors import StorageUnavailable
+from pipeline.settings import Settings, load_settings
+from pipeline.stages.classify import TypeClassifier, load_classifier, load_or_train
+from pipeline.stages.ingest import InputFile
+from pipeline.stores.index import Index
+from pipeline.stores.objects import ObjectStore, open_store_from_settings
+from pipeline.stores.queue import Send, open_sender
+
+log = logging.getLogger(__name__)
+
+_UNSET: Any = object()
+
+
+class Runtime:
+    """Settings and what they open. Parts given to the constructor are used as they are (tests
+    hand in fakes of the broker's `send`, or a classifier trained once for the whole suite)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: ObjectStore | None = None,
+        index: Index | None = None,
+        classifier: TypeClassifier | None = _UNSET,
+        send: Send | None = None,
+        on_training: Callable[[Path], None] | None = None,
+    ):
+        self.settings = settings
+        self.pipeline = PipelineSettings.from_settings(settings)
+        self._store, self._index, self._classifier, self._send = store, index, classifier, send
+        self._on_training = on_training
+        self._lock = threading.RLock()
+        self._ingestor: Ingestor | None = None
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.settings.quarantine_dir
+
+    @property
+    def index(self) -> Index:
+        with self._lock:
+            if self._index is None:
+                self._index = Index(self.settings.index_url)
+            return self._index
+
+    @property
+    def store(self) -> ObjectStore:
+        with self._lock:
+            if self._store is None:
+                self._store = open_store_from_settings(self.settings)
+            return self._store
+
+    @property
+    def batches(self) -> Batches:
+        return Batches(self.index)
+
+    @property
+    def classifier(self) -> TypeClassifier | None:
+        """The document-type classifier; trained and saved the first time, with the reviewers'
+        corrections as extra labels."""
+        with self._lock:
+            if self._classifier is _UNSET:
+                path = self.settings.classifier_model_path
+                classifier = load_classifier(path)
+                if classifier is None:
+                    if self._on_training:
+                        self._on_training(path)
+                    classifier = load_or_train(path, corrections=self.index.correction_labels())
+                self._classifier = classifier
+            return self._classifier
+
+    @property
+    def queue_configured(self) -> bool:
+        return self._send is not None or bool(self.settings.broker_url)
+
+    @property
+    def send(self) -> Send:
+        """Send one message to the workers (SOHOA_BROKER_URL)."""
+        with self._lock:
+            if self._send is None:
+                if not self.settings.broker_url:
+                    raise StorageUnavailable(
+                        "no broker configured: set SOHOA_BROKER_URL (redis://… or amqp://…)")
+                self._send = open_sender(self.settings.broker_url)
+            return self._send
+
+    def ingestor(self) -> Ingestor:
+        """Local ingestion into this runtime's stores, with its classifier."""
+        with self._lock:
+            if self._ingestor is None:
+                self._ingestor = Ingestor(self.store, self.index, self.pipeline,
+                                          quarantine_dir=self.quarantine_dir, classifier=self.classifier)
+            return self._ingestor
+
+    def queue_batch(self, inputs: Sequence[InputFile], *, description: str = "") -> str:
+        """Hand a batch to the workers; returns its id (`pipeline.core.queued.submit`)."""
+        from pipeline.core.queued import submit
+
+        return submit(inputs, store=self.store, index=self.index, send=self.send,
+                      quarantine_dir=self.quarantine_dir, description=description)
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+
+
+def open_runtime(settings: Settings | None = None, **parts) -> Runtime:
+    """The runtime of ``settings`` (read from the environment when not given)."""
+    return Runtime(settings if settings is not None else load_settings(), **parts)
