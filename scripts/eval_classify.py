@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections import Counter, defaultdict
@@ -32,7 +31,6 @@ SCORED_FIELDS = ("owner_id", "full_name", "date_of_birth", "doc_number", "issue_
 
 def ocr_document(job: tuple[int, str]) -> dict:
     """Render, degrade, preprocess and OCR one generated document (runs in a worker)."""
-    os.environ["OMP_THREAD_LIMIT"] = "1"
     import numpy as np
 
     from pipeline.stages.ocr import OcrSettings, recognise

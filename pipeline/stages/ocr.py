@@ -1,18 +1,14 @@
-"""OCR stage: Tesseract (Vietnamese by default) through pytesseract -> words with boxes and confidences, NFC text."""
+"""OCR stage: Tesseract (Vietnamese by default) -> words with boxes and confidences, NFC text."""
 
 from __future__ import annotations
 
-import logging
-import os
 import time
-import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline.errors import OcrFailed, OcrTimeout, ToolMissing
-
-log = logging.getLogger(__name__)
+from pipeline.stages import tesseract
+from pipeline.textnorm import nfc
 
 
 @dataclass(frozen=True)
@@ -49,65 +45,43 @@ class OcrSettings:
     languages: str = "vie"
     page_segmentation_mode: int = 3  # fully automatic layout analysis, no OSD
     timeout_seconds: float = 180.0
-    extra_config: tuple[str, ...] = field(default_factory=tuple)
-
-
-def nfc(text: str) -> str:
-    """Tesseract emits decomposed or compatibility forms for some Vietnamese letters; we keep NFC."""
-    return unicodedata.normalize("NFC", text)
-
-
-def _tesseract_config(settings: OcrSettings) -> str:
-    # Inverted-text retries cost much time on noisy scans and office papers are dark on light.
-    options = [f"--psm {settings.page_segmentation_mode}", "-c tessedit_do_invert=0"]
-    options += [f"-c {c}" for c in settings.extra_config]
-    return " ".join(options)
+    extra_config: tuple[str, ...] = field(default_factory=tuple)  # Tesseract parameters, "name=value"
+    # OMP_THREAD_LIMIT of each tesseract process: pages are OCR'd in parallel, one process per
+    # core, so Tesseract's own threads would only compete with the other pages for the same cores.
+    threads: int = 1
 
 
 def recognise(image: np.ndarray, settings: OcrSettings) -> OcrPage:
     """Run Tesseract once on a grayscale (or RGB) page image and return its words and text."""
-    import pytesseract
-
     started = time.perf_counter()
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    config = _tesseract_config(settings)
-    log.debug("tesseract -l %s %s", settings.languages, config)
-    try:
-        data = pytesseract.image_to_data(
-            image,
-            lang=settings.languages,
-            config=config,
-            output_type=pytesseract.Output.DICT,
-            timeout=settings.timeout_seconds,
-        )
-    except pytesseract.TesseractNotFoundError as exc:
-        raise ToolMissing("tesseract is not installed (apt-get install tesseract-ocr)") from exc
-    except RuntimeError as exc:
-        if "timeout" in str(exc).lower():
-            raise OcrTimeout(f"OCR took longer than {settings.timeout_seconds:.0f} s") from exc
-        raise OcrFailed(f"tesseract failed: {exc}") from exc
-    except pytesseract.TesseractError as exc:
-        raise OcrFailed(f"tesseract failed: {exc.message or exc}") from exc
+    tsv_words = tesseract.recognise(
+        image,
+        languages=settings.languages,
+        page_segmentation_mode=settings.page_segmentation_mode,
+        timeout_seconds=settings.timeout_seconds,
+        threads=settings.threads,
+        # Inverted-text retries cost much time on noisy scans and office papers are dark on light.
+        variables=("tessedit_do_invert=0", *settings.extra_config),
+    )
 
     words: list[OcrWord] = []
     line_numbers: dict[tuple[int, int, int], int] = {}
     lines: dict[int, list[str]] = {}
     paragraph_of_line: dict[int, tuple[int, int]] = {}
-    for i, raw in enumerate(data["text"]):
-        text = nfc(str(raw)).strip()
-        if not text:
-            continue
-        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+    for word in tsv_words:
+        # Tesseract emits decomposed or compatibility forms for some Vietnamese letters; we keep NFC.
+        text = nfc(word.text).strip()
+        key = (word.block, word.paragraph, word.line)
         line = line_numbers.setdefault(key, len(line_numbers))
         paragraph_of_line[line] = key[:2]
         words.append(
             OcrWord(
                 text=text,
-                left=int(data["left"][i]),
-                top=int(data["top"][i]),
-                width=int(data["width"][i]),
-                height=int(data["height"][i]),
-                confidence=float(data["conf"][i]),
+                left=word.left,
+                top=word.top,
+                width=word.width,
+                height=word.height,
+                confidence=word.confidence,
                 line=line,
             )
         )

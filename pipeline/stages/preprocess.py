@@ -31,15 +31,14 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import re
 import time
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from pipeline.errors import InputError
+from pipeline.errors import InputError, OcrFailed, OcrTimeout, ToolMissing
+from pipeline.stages import tesseract
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +68,7 @@ class PreprocessSettings:
     use_tesseract_osd: bool = True
     osd_min_confidence: float = 2.0  # Tesseract's own "Orientation confidence" scale
     osd_timeout_seconds: float = 10.0
+    osd_threads: int = 1  # OMP_THREAD_LIMIT of the OSD tesseract process, as OcrSettings.threads
     # Skews smaller than this are not worth resampling the page (it softens the strokes a little).
     min_skew_to_correct: float = 0.05
     crop_borders: bool = True
@@ -397,22 +397,15 @@ def _family_confidence(direction: _LineDirection) -> float:
 
 def _tesseract_osd(grey_small: np.ndarray, settings: PreprocessSettings) -> tuple[int, float] | None:
     """Tesseract's own orientation guess, (CW rotation, its confidence), or None if it has none."""
-    import pytesseract
-
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     try:
-        report = pytesseract.image_to_osd(
-            grey_small, config="--psm 0", timeout=settings.osd_timeout_seconds
+        osd = tesseract.detect_orientation(
+            grey_small, timeout_seconds=settings.osd_timeout_seconds, threads=settings.osd_threads
         )
-    except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, RuntimeError) as exc:
+    except (OcrFailed, OcrTimeout, ToolMissing) as exc:
         # "Too few characters" on sparse pages, a timeout, or no tesseract: all mean "no opinion".
         log.debug("tesseract OSD gave no answer: %s", exc)
         return None
-    degrees = re.search(r"Orientation in degrees:\s*(\d+)", report)
-    confidence = re.search(r"Orientation confidence:\s*([\d.]+)", report)
-    if not degrees or not confidence:
-        return None
-    return int(degrees.group(1)) % 360, float(confidence.group(1))
+    return osd.rotation, osd.confidence
 
 
 def _orientation(analysis: _Analysis, settings: PreprocessSettings) -> _Orientation:
