@@ -15,7 +15,8 @@ from pipeline.samples.fonts import MM_PER_PT, text_width_mm
 from pipeline.samples.layout import Cell, Composer
 from pipeline.samples.pages import A4_MM, PageLayout, TextLine
 from pipeline.samples.people import Person, Place
-from pipeline.samples.wording import date_long, nfc, upper_vi
+from pipeline.samples.wording import date_long, upper_vi
+from pipeline.textnorm import nfc
 
 
 @dataclass

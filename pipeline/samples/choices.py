@@ -21,7 +21,7 @@ from pipeline.samples.people import (
     Place,
     personal_id,
 )
-from pipeline.samples.wording import nfc
+from pipeline.textnorm import nfc
 
 
 class Ctx:

@@ -14,7 +14,7 @@ from pipeline.samples.layout import Composer, PageStyle
 from pipeline.samples.pages import PageLayout
 from pipeline.samples.people import Person
 from pipeline.samples.templates import DOC_TYPES, TEMPLATES
-from pipeline.samples.wording import nfc
+from pipeline.textnorm import nfc
 
 
 @dataclass(frozen=True)

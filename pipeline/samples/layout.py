@@ -11,7 +11,7 @@ import numpy as np
 
 from pipeline.samples.fonts import MM_PER_PT, text_width_mm
 from pipeline.samples.pages import A4_MM, PageLayout, Shape, TextLine
-from pipeline.samples.wording import nfc
+from pipeline.textnorm import nfc
 
 
 @dataclass(frozen=True)

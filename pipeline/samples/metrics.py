@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.samples.wording import nfc
+from pipeline.textnorm import nfc
 
 
 def normalise_text(text: str) -> str:

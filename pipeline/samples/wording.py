@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
+from pipeline.textnorm import nfc
 
 _DIGITS = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
 
