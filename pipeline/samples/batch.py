@@ -5,7 +5,6 @@ its ground truth beside it.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import numpy as np
 from PIL import Image
 
 from pipeline.samples.born_digital import write_born_digital_pdf
-from pipeline.samples.documents import SampleDocument, make_document, make_person
+from pipeline.samples.documents import make_document, make_person
 from pipeline.samples.scans import make_scans
 
 PROCEDURES: tuple[tuple[str, str, tuple[str, ...]], ...] = (  # illustrative codes, configurable upstream
@@ -40,13 +39,6 @@ def _save_pages(path: Path, images: list[Image.Image], fmt: str, dpi: int) -> No
         images[0].save(path, "PDF", resolution=float(dpi), save_all=True, append_images=images[1:], quality=80)
     else:
         raise ValueError(fmt)
-
-
-@dataclass
-class _Planned:
-    document: SampleDocument
-    fmt: str
-    name: str
 
 
 def write_sample_batch(
