@@ -152,16 +152,18 @@ class Built:
     owner: Person
 
 
-def _finish(c: Composer, owner: Person, template: str, title_text: str, fields: dict[str, str]) -> Built:
+def built_document(c: Composer, owner: Person, template: str, title_text: str, fields: dict[str, str]) -> Built:
+    """What a template returns: its finished pages and its non-empty fields, NFC."""
     return Built(template, title_text, {k: nfc(v) for k, v in fields.items() if v}, c.finish(), owner)
 
 
-def _common_fields(p: Person) -> dict[str, str]:
+def person_fields(p: Person) -> dict[str, str]:
+    """The owner's fields most templates record: personal ID, name, birth date, sex."""
     return {"owner_id": p.personal_id, "full_name": p.full_name, "date_of_birth": p.date_of_birth.isoformat(),
             "sex": p.sex}
 
 
-def _card(c: Composer, ctx: Ctx, *, x: float, y: float, scale: float, head: Sequence[str],
+def photocopied_card(c: Composer, ctx: Ctx, *, x: float, y: float, scale: float, head: Sequence[str],
           rows: Sequence[str], photo: bool, bold_rows: Sequence[int] = ()) -> float:
     """A card (85.6 × 54 mm times ``scale``) as a photocopy shows it; returns its bottom."""
     w, h = 85.6 * scale, 54.0 * scale

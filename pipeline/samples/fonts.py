@@ -20,7 +20,7 @@ MM_PER_PT = 25.4 / 72
 
 
 @lru_cache(maxsize=256)
-def _font(style: str, px: int) -> ImageFont.FreeTypeFont:
+def load_font(style: str, px: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_DIR / FONT_FILES[style]), px)
 
 
@@ -28,5 +28,5 @@ _MEASURE_PX = 200
 
 
 def text_width_mm(text: str, style: str, size_pt: float) -> float:
-    length = _font(style, _MEASURE_PX).getlength(text)
+    length = load_font(style, _MEASURE_PX).getlength(text)
     return length / _MEASURE_PX * size_pt * MM_PER_PT

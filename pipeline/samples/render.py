@@ -5,30 +5,30 @@ from __future__ import annotations
 from PIL import Image, ImageDraw
 
 from pipeline.samples.documents import SampleDocument
-from pipeline.samples.fonts import _font
+from pipeline.samples.fonts import load_font
 from pipeline.samples.pages import A4_MM, PageLayout
 
 
-def _px(mm: float, dpi: int) -> int:
+def mm_to_px(mm: float, dpi: int) -> int:
     return int(round(mm / 25.4 * dpi))
 
 
 def render_page(page: PageLayout, *, dpi: int = 300) -> Image.Image:
-    size = (_px(A4_MM[0], dpi), _px(A4_MM[1], dpi))
+    size = (mm_to_px(A4_MM[0], dpi), mm_to_px(A4_MM[1], dpi))
     image = Image.new("L", size, 255)
     draw = ImageDraw.Draw(image)
     for shape in page.shapes:
-        box = [_px(shape.x_mm, dpi), _px(shape.y_mm, dpi), _px(shape.x_mm + shape.w_mm, dpi),
-               _px(shape.y_mm + shape.h_mm, dpi)]
+        box = [mm_to_px(shape.x_mm, dpi), mm_to_px(shape.y_mm, dpi), mm_to_px(shape.x_mm + shape.w_mm, dpi),
+               mm_to_px(shape.y_mm + shape.h_mm, dpi)]
         if shape.kind == "rect":
-            draw.rounded_rectangle(box, radius=_px(2.5, dpi), outline=shape.grey, width=max(1, _px(0.3, dpi)))
+            draw.rounded_rectangle(box, radius=mm_to_px(2.5, dpi), outline=shape.grey, width=max(1, mm_to_px(0.3, dpi)))
         elif shape.kind == "fill":
             draw.rectangle(box, fill=shape.grey)
         else:
             draw.rectangle(box, fill=shape.grey)
     for line in page.lines:
-        font = _font(line.style, max(6, int(round(line.size_pt * dpi / 72))))
-        x0, y0, width = _px(line.x_mm, dpi), _px(line.y_mm, dpi), _px(line.width_mm, dpi)
+        font = load_font(line.style, max(6, int(round(line.size_pt * dpi / 72))))
+        x0, y0, width = mm_to_px(line.x_mm, dpi), mm_to_px(line.y_mm, dpi), mm_to_px(line.width_mm, dpi)
         text_w = font.getlength(line.text)
         words = line.text.split(" ")
         if line.align == "justify" and len(words) > 1:
@@ -52,10 +52,10 @@ def render_page(page: PageLayout, *, dpi: int = 300) -> Image.Image:
             draw.text((text_x, y0), line.text, font=font, fill=0, anchor="la")
         if line.underline_mm:
             ascent, descent = font.getmetrics()
-            uy = y0 + ascent + descent + _px(0.6, dpi)
+            uy = y0 + ascent + descent + mm_to_px(0.6, dpi)
             cx = x0 + width / 2
-            half = _px(line.underline_mm, dpi) / 2
-            draw.line([(cx - half, uy), (cx + half, uy)], fill=0, width=max(1, _px(0.25, dpi)))
+            half = mm_to_px(line.underline_mm, dpi) / 2
+            draw.line([(cx - half, uy), (cx + half, uy)], fill=0, width=max(1, mm_to_px(0.25, dpi)))
     return image
 
 

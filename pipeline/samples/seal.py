@@ -9,9 +9,9 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw
 
-from pipeline.samples.fonts import _font
+from pipeline.samples.fonts import load_font
 from pipeline.samples.pages import PageLayout
-from pipeline.samples.render import _px
+from pipeline.samples.render import mm_to_px
 
 
 def _signature_strokes(draw: ImageDraw.ImageDraw, rng: np.random.Generator, box: tuple[int, int, int, int],
@@ -38,25 +38,25 @@ def add_seal_and_signature(image: Image.Image, page: PageLayout, rng: np.random.
     stamp = Image.new("RGB", page_rgb.size, (255, 255, 255))
     draw = ImageDraw.Draw(stamp)
     x, y, w, h = page.signature_box_mm
-    box = (_px(x, dpi), _px(y, dpi), _px(w, dpi), _px(h, dpi))
-    _signature_strokes(draw, rng, box, (30, 50, 160), max(2, _px(0.5, dpi)))
+    box = (mm_to_px(x, dpi), mm_to_px(y, dpi), mm_to_px(w, dpi), mm_to_px(h, dpi))
+    _signature_strokes(draw, rng, box, (30, 50, 160), max(2, mm_to_px(0.5, dpi)))
     if issuer and rng.random() < 0.85:
-        radius = _px(rng.uniform(16, 19), dpi)
+        radius = mm_to_px(rng.uniform(16, 19), dpi)
         cx = box[0] + int(box[2] * rng.uniform(0.05, 0.25))
         cy = box[1] + box[3] // 2 + int(rng.normal(0, box[3] * 0.1))
         red = (int(rng.integers(180, 225)), 30, 45)
-        ring = max(2, _px(0.6, dpi))
-        for r in (radius, radius - _px(1.0, dpi), int(radius * 0.62)):
+        ring = max(2, mm_to_px(0.6, dpi))
+        for r in (radius, radius - mm_to_px(1.0, dpi), int(radius * 0.62)):
             draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=red, width=ring)
         star = [(cx + radius * 0.3 * (1 if i % 2 == 0 else 0.45) * math.cos(math.pi / 2 + i * math.pi / 5),
                  cy - radius * 0.3 * (1 if i % 2 == 0 else 0.45) * math.sin(math.pi / 2 + i * math.pi / 5)) for i in range(10)]
         draw.polygon(star, fill=red)
-        _arc_text(stamp, issuer, (cx, cy), int(radius * 0.81), red, _px(2.6, dpi))
+        _arc_text(stamp, issuer, (cx, cy), int(radius * 0.81), red, mm_to_px(2.6, dpi))
     return Image.fromarray(np.minimum(np.asarray(page_rgb), np.asarray(stamp)))
 
 
 def _arc_text(image: Image.Image, text: str, centre: tuple[int, int], radius: int, colour, size: int) -> None:
-    font = _font("bold", max(6, size))
+    font = load_font("bold", max(6, size))
     chars = list(text)
     span = min(300.0, 12.0 * len(chars))
     for index, char in enumerate(chars):

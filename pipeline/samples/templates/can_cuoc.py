@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from pipeline.samples.blocks import Built, _card, _common_fields, _finish, signature_block
+from pipeline.samples.blocks import Built, built_document, person_fields, photocopied_card, signature_block
 from pipeline.samples.choices import Ctx
 from pipeline.samples.layout import Composer
 from pipeline.samples.people import Person
@@ -58,9 +58,10 @@ def t_can_cuoc(ctx: Ctx, c: Composer, owner: Person | None) -> Built:
                 "Nơi đăng ký khai sinh / Place of birth:", f"{origin.ward_full}, {origin.district_full}, {origin.province_full}",
                 f"Ngày, tháng, năm cấp / Date of issue: {date_short(issued)}",
                 f"Ngày, tháng, năm hết hạn / Date of expiry: {valid_text}", "BỘ CÔNG AN", "MINISTRY OF PUBLIC SECURITY"]
-    bottom = _card(c, ctx, x=x, y=y, scale=scale, head=head, rows=rows, photo=True, bold_rows=bold)
-    bottom = _card(c, ctx, x=x, y=bottom + ctx.rng.uniform(10, 25), scale=scale, head=[], rows=back, photo=False)
-    fields = _common_fields(p) | {"issue_date": issued.isoformat(), "issuer": "BỘ CÔNG AN"}
+    bottom = photocopied_card(c, ctx, x=x, y=y, scale=scale, head=head, rows=rows, photo=True, bold_rows=bold)
+    bottom = photocopied_card(c, ctx, x=x, y=bottom + ctx.rng.uniform(10, 25), scale=scale, head=[], rows=back,
+                              photo=False)
+    fields = person_fields(p) | {"issue_date": issued.isoformat(), "issuer": "BỘ CÔNG AN"}
     if valid:
         fields["valid_until"] = valid.isoformat()
     if variant == 2:  # certified copy: the commune's certification under the photocopy
@@ -71,4 +72,4 @@ def t_can_cuoc(ctx: Ctx, c: Composer, owner: Person | None) -> Built:
         c.paragraph(f"{place.place_name}, {date_long(issued + timedelta(days=ctx.integer(1, 300)))}", style="italic", indent=0, align="left")
         signature_block(c, ctx, recipients=None, authority=["NGƯỜI THỰC HIỆN CHỨNG THỰC"], signer=ctx.name(ctx.choice(["Nam", "Nữ"])))
         fields["issuer"] = "BỘ CÔNG AN"
-    return _finish(c, p, f"can_cuoc/v{variant}", title_text, fields)
+    return built_document(c, p, f"can_cuoc/v{variant}", title_text, fields)

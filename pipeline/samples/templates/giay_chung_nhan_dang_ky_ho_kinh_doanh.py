@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from pipeline.samples.blocks import (
     Built,
     Issuer,
-    _common_fields,
-    _finish,
+    built_document,
     header,
+    person_fields,
     place_date_line,
     signature_block,
     title,
@@ -73,6 +73,6 @@ def t_giay_chung_nhan_dang_ky_ho_kinh_doanh(ctx: Ctx, c: Composer, owner: Person
     signature_block(c, ctx, recipients=["- Chủ hộ kinh doanh;", "- Chi cục Thuế khu vực;", "- Lưu: VT."] if variant != 0 else None,
                     authority=["TRƯỞNG PHÒNG"] if ctx.chance(0.6) else ["KT. TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG"],
                     signer=ctx.name(ctx.choice(["Nam", "Nữ"])))
-    fields = _common_fields(p) | {"doc_number": reg_number if variant == 0 else tax_code, "issue_date": issued.isoformat(),
+    fields = person_fields(p) | {"doc_number": reg_number if variant == 0 else tax_code, "issue_date": issued.isoformat(),
                                   "issuer": issuer.body, "tax_code": tax_code, "business_name": shop}
-    return _finish(c, p, f"giay_chung_nhan_dang_ky_ho_kinh_doanh/v{variant}", "GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH", fields)
+    return built_document(c, p, f"giay_chung_nhan_dang_ky_ho_kinh_doanh/v{variant}", "GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH", fields)

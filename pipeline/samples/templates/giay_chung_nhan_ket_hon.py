@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from pipeline.samples.blocks import Built, _common_fields, _finish, commune_issuer, header, signature_block, title
+from pipeline.samples.blocks import Built, built_document, commune_issuer, header, person_fields, signature_block, title
 from pipeline.samples.choices import Ctx
 from pipeline.samples.layout import Cell, Composer
 from pipeline.samples.people import Person
@@ -42,6 +42,6 @@ def t_giay_chung_nhan_ket_hon(ctx: Ctx, c: Composer, owner: Person | None) -> Bu
     signature_block(c, ctx, recipients=None, left_cells=left if variant != 1 else (),
                     authority=["TM. ỦY BAN NHÂN DÂN", ctx.choice(["CHỦ TỊCH", "KT. CHỦ TỊCH"])],
                     signer=ctx.name(ctx.choice(["Nam", "Nữ"])))
-    fields = _common_fields(first) | {"doc_number": number, "issue_date": issued.isoformat(), "issuer": issuer.body,
+    fields = person_fields(first) | {"doc_number": number, "issue_date": issued.isoformat(), "issuer": issuer.body,
                                       "spouse_name": second.full_name, "spouse_id": second.personal_id}
-    return _finish(c, first, f"giay_chung_nhan_ket_hon/v{variant}", "GIẤY CHỨNG NHẬN KẾT HÔN", fields)
+    return built_document(c, first, f"giay_chung_nhan_ket_hon/v{variant}", "GIẤY CHỨNG NHẬN KẾT HÔN", fields)

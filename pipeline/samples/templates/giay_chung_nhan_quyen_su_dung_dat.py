@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeline.samples.blocks import Built, Issuer, _common_fields, _finish, header, signature_block, title
+from pipeline.samples.blocks import Built, Issuer, built_document, header, person_fields, signature_block, title
 from pipeline.samples.choices import Ctx
 from pipeline.samples.layout import Cell, Composer
 from pipeline.samples.people import Person
@@ -74,10 +74,10 @@ def t_giay_chung_nhan_quyen_su_dung_dat(ctx: Ctx, c: Composer, owner: Person | N
             changed = ctx.date_between(issued, date(2025, 6, 30))
             c.paragraph(f"- Ngày {date_short(changed)}: {ctx.choice(['Thế chấp bằng quyền sử dụng đất tại Ngân hàng Nông nghiệp và Phát triển Nông thôn Việt Nam', 'Xóa thế chấp theo hồ sơ số ' + str(ctx.integer(100, 9999)), 'Đính chính thông tin người sử dụng đất do cấp Căn cước'])}.",
                         indent=0)
-    fields = _common_fields(p) | {"doc_number": serial, "issue_date": issued.isoformat(), "issuer": body,
+    fields = person_fields(p) | {"doc_number": serial, "issue_date": issued.isoformat(), "issuer": body,
                                   "register_number": entry}
     fields.pop("date_of_birth")
     fields.pop("sex")
     fields["birth_year"] = str(p.date_of_birth.year)
     c.pages  # noqa: B018 - the serial is printed on the cover, which is not reproduced
-    return _finish(c, p, f"giay_chung_nhan_quyen_su_dung_dat/v{variant}", long_title, fields)
+    return built_document(c, p, f"giay_chung_nhan_quyen_su_dung_dat/v{variant}", long_title, fields)

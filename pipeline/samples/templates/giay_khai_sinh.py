@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 from pipeline.samples.blocks import (
     Built,
-    _common_fields,
-    _finish,
+    built_document,
     commune_issuer,
     header,
+    person_fields,
     place_date_line,
     signature_block,
     title,
@@ -74,7 +74,7 @@ def t_giay_khai_sinh(ctx: Ctx, c: Composer, owner: Person | None) -> Built:
     signature_block(c, ctx, recipients=None, left_cells=left,
                     authority=[place_date_line(place, issued, ctx) if variant == 1 else "NGƯỜI KÝ GIẤY KHAI SINH",
                                ctx.choice(["CHỦ TỊCH", "PHÓ CHỦ TỊCH", "KT. CHỦ TỊCH"])], signer=signer)
-    fields = _common_fields(child) | {"doc_number": doc_number, "issue_date": issued.isoformat(),
+    fields = person_fields(child) | {"doc_number": doc_number, "issue_date": issued.isoformat(),
                                       "issuer": issuer.body, "father_name": father.full_name,
                                       "mother_name": mother.full_name}
-    return _finish(c, child, template, "GIẤY KHAI SINH" if variant != 1 else "TRÍCH LỤC KHAI SINH", fields)
+    return built_document(c, child, template, "GIẤY KHAI SINH" if variant != 1 else "TRÍCH LỤC KHAI SINH", fields)

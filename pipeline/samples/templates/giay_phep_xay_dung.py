@@ -6,10 +6,10 @@ from datetime import date
 
 from pipeline.samples.blocks import (
     Built,
-    _common_fields,
-    _finish,
+    built_document,
     district_issuer,
     header,
+    person_fields,
     place_date_line,
     signature_block,
     title,
@@ -73,10 +73,10 @@ def t_giay_phep_xay_dung(ctx: Ctx, c: Composer, owner: Person | None) -> Built:
             c.centered("ĐIỀU CHỈNH / GIA HẠN GIẤY PHÉP", size=c.s.body_pt, gap=3)
             for label in ("1. Nội dung điều chỉnh/gia hạn:", "2. Thời gian có hiệu lực của giấy phép:"):
                 c.paragraph(label, indent=0)
-    fields = _common_fields(p) | {"doc_number": number, "issue_date": issued.isoformat(), "issuer": issuer.body,
+    fields = person_fields(p) | {"doc_number": number, "issue_date": issued.isoformat(), "issuer": issuer.body,
                                   "valid_until": valid.isoformat()}
     fields.pop("date_of_birth")
     fields.pop("sex")
     if variant == 2:
         fields.pop("owner_id")
-    return _finish(c, p, f"giay_phep_xay_dung/v{variant}", "GIẤY PHÉP XÂY DỰNG", fields)
+    return built_document(c, p, f"giay_phep_xay_dung/v{variant}", "GIẤY PHÉP XÂY DỰNG", fields)

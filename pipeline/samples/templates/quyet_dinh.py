@@ -8,7 +8,7 @@ from datetime import date
 
 from pipeline.samples.blocks import (
     Built,
-    _finish,
+    built_document,
     commune_issuer,
     district_issuer,
     header,
@@ -100,4 +100,4 @@ def t_quyet_dinh(ctx: Ctx, c: Composer, owner: Person | None) -> Built:
     if variant == 1:
         fields.pop("owner_id")
         fields.pop("full_name")
-    return _finish(c, person, template, "QUYẾT ĐỊNH", fields)
+    return built_document(c, person, template, "QUYẾT ĐỊNH", fields)

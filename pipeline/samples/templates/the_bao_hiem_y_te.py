@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from pipeline.samples.blocks import Built, _card, _finish, title
+from pipeline.samples.blocks import Built, built_document, photocopied_card, title
 from pipeline.samples.choices import Ctx
 from pipeline.samples.layout import Composer
 from pipeline.samples.people import Person
@@ -45,9 +45,9 @@ def t_the_bao_hiem_y_te(ctx: Ctx, c: Composer, owner: Person | None) -> Built:
                     f"Giới tính: {p.sex}", f"Nơi ĐKKCB ban đầu: {clinic}",
                     f"Giá trị sử dụng từ ngày: {date_short(valid_from)}", f"Thời điểm đủ 5 năm liên tục: {date_short(add_months(valid_from, 60))}"]
             fields["insurance_code"] = social
-        _card(c, ctx, x=x, y=c.s.top + ctx.rng.uniform(0, 20), scale=scale, head=head, rows=rows, photo=variant == 1,
-              bold_rows=(0, 1))
-        return _finish(c, p, f"the_bao_hiem_y_te/v{variant}", "THẺ BẢO HIỂM Y TẾ", fields)
+        photocopied_card(c, ctx, x=x, y=c.s.top + ctx.rng.uniform(0, 20), scale=scale, head=head, rows=rows,
+                         photo=variant == 1, bold_rows=(0, 1))
+        return built_document(c, p, f"the_bao_hiem_y_te/v{variant}", "THẺ BẢO HIỂM Y TẾ", fields)
     # variant 2: the card information printed from the VssID application / the insurance portal
     c.centered("BẢO HIỂM XÃ HỘI VIỆT NAM", size=c.s.body_pt, gap=1)
     title(c, "THÔNG TIN THẺ BẢO HIỂM Y TẾ")
@@ -62,4 +62,4 @@ def t_the_bao_hiem_y_te(ctx: Ctx, c: Composer, owner: Person | None) -> Built:
     c.field("Địa chỉ", p.address)
     c.paragraph(f"Thông tin được tra cứu ngày {date_short(issued)} và có giá trị tham khảo.", style="italic", indent=0)
     fields["owner_id"] = p.personal_id
-    return _finish(c, p, "the_bao_hiem_y_te/tra_cuu", "THẺ BẢO HIỂM Y TẾ", fields)
+    return built_document(c, p, "the_bao_hiem_y_te/tra_cuu", "THẺ BẢO HIỂM Y TẾ", fields)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from pipeline.samples.blocks import Built, _common_fields, _finish, header, signature_block, title
+from pipeline.samples.blocks import Built, built_document, header, person_fields, signature_block, title
 from pipeline.samples.choices import Ctx
 from pipeline.samples.layout import Composer
 from pipeline.samples.people import STREETS, Person
@@ -88,5 +88,5 @@ def t_to_khai(ctx: Ctx, c: Composer, owner: Person | None) -> Built:
     signature_block(c, ctx, recipients=None,
                     authority=[f"Làm tại {place.place_name}, {date_long(issued)}", "NGƯỜI YÊU CẦU"],
                     signer=p.full_name)
-    fields = _common_fields(p) | {"issue_date": issued.isoformat()}
-    return _finish(c, p, template, title_text, fields)
+    fields = person_fields(p) | {"issue_date": issued.isoformat()}
+    return built_document(c, p, template, title_text, fields)

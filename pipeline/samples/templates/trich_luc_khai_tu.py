@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 from pipeline.samples.blocks import (
     Built,
-    _common_fields,
-    _finish,
+    built_document,
     commune_issuer,
     header,
+    person_fields,
     place_date_line,
     signature_block,
     title,
@@ -47,6 +47,6 @@ def t_trich_luc_khai_tu(ctx: Ctx, c: Composer, owner: Person | None) -> Built:
     authority += ["NGƯỜI KÝ TRÍCH LỤC", "(Ký, ghi rõ họ, chữ đệm, tên, chức vụ và đóng dấu)"] if variant == 2 else ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]
     signature_block(c, ctx, recipients=["- Người yêu cầu;", "- Lưu: VT, HT."] if variant == 0 else None,
                     authority=authority, signer=ctx.name(ctx.choice(["Nam", "Nữ"])))
-    fields = _common_fields(p) | {"doc_number": number, "issue_date": issued.isoformat(), "issuer": issuer.body,
+    fields = person_fields(p) | {"doc_number": number, "issue_date": issued.isoformat(), "issuer": issuer.body,
                                   "date_of_death": died.isoformat()}
-    return _finish(c, p, f"trich_luc_khai_tu/v{variant}", "TRÍCH LỤC KHAI TỬ", fields)
+    return built_document(c, p, f"trich_luc_khai_tu/v{variant}", "TRÍCH LỤC KHAI TỬ", fields)

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 from pipeline.samples.blocks import (
     Built,
-    _common_fields,
-    _finish,
+    built_document,
     header,
+    person_fields,
     place_date_line,
     police_issuer,
     signature_block,
@@ -54,6 +54,6 @@ def t_xac_nhan_cu_tru(ctx: Ctx, c: Composer, owner: Person | None) -> Built:
     signature_block(c, ctx, recipients=["- Công dân;", "- Lưu: hồ sơ cư trú."],
                     authority=["TRƯỞNG CÔNG AN", "(Ký, ghi rõ họ tên và đóng dấu)"] if variant == 2 else ["TRƯỞNG CÔNG AN"],
                     signer=ctx.choice(["Thiếu tá", "Trung tá", "Đại úy"]) + " " + ctx.name("Nam"))
-    fields = _common_fields(p) | {"doc_number": number, "issue_date": issued.isoformat(), "issuer": issuer.body,
+    fields = person_fields(p) | {"doc_number": number, "issue_date": issued.isoformat(), "issuer": issuer.body,
                                   "valid_until": valid.isoformat()}
-    return _finish(c, p, f"xac_nhan_cu_tru/v{variant}", title_text, fields)
+    return built_document(c, p, f"xac_nhan_cu_tru/v{variant}", title_text, fields)

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 from pipeline.samples.blocks import (
     Built,
-    _common_fields,
-    _finish,
+    built_document,
     commune_issuer,
     header,
+    person_fields,
     place_date_line,
     signature_block,
     title,
@@ -55,6 +55,6 @@ def t_xac_nhan_tinh_trang_hon_nhan(ctx: Ctx, c: Composer, owner: Person | None) 
         authority = [place_date_line(place, issued, ctx), "NGƯỜI KÝ GIẤY XÁC NHẬN"]
     signature_block(c, ctx, recipients=["- Như trên;", "- Lưu: VT, HT."] if variant == 0 else None,
                     authority=authority, signer=ctx.name(ctx.choice(["Nam", "Nữ"])))
-    fields = _common_fields(p) | {"doc_number": number, "issue_date": issued.isoformat(), "issuer": issuer.body,
+    fields = person_fields(p) | {"doc_number": number, "issue_date": issued.isoformat(), "issuer": issuer.body,
                                   "valid_until": valid.isoformat()}
-    return _finish(c, p, f"xac_nhan_tinh_trang_hon_nhan/v{variant}", "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN", fields)
+    return built_document(c, p, f"xac_nhan_tinh_trang_hon_nhan/v{variant}", "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN", fields)
