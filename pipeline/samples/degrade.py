@@ -81,7 +81,10 @@ def degrade(
 
     Returns the image ("L", or "RGB" when ``colour``), the skew applied (degrees counter-clockwise)
     and the rotation (degrees the content appears turned clockwise). ``None`` draws at random;
-    ``severity`` is "light", "medium", "heavy", "none" (geometry only) or "mixed" (drawn)."""
+    ``severity`` is "light", "medium", "heavy", "none" (geometry only) or "mixed" (drawn).
+
+    The helpers draw from ``rng`` in the order this function calls them; that order is what makes
+    a seed give the same scan, so a new kind of damage draws after the existing ones."""
     if severity == "mixed":
         severity = str(rng.choice(SEVERITIES, p=[0.4, 0.4, 0.2]))
     if severity not in SEVERITIES and severity != "none":
@@ -97,6 +100,23 @@ def degrade(
         colour = bool(rng.random() < 0.25)
     scale = max(image.size) / 3508  # 1.0 at 300 dpi
 
+    channels = _skewed_channels(image, skew, colour)
+    h, w = channels[0].shape
+    black, paper, light = _ink_paper_and_light(rng, channels, level, colour, scale)
+    border = _border_mask(rng, (h, w)) if level and rng.random() < 0.45 * level + 0.1 else None
+    tone = rng.uniform(0.05, 0.45)
+    noise = _noise(rng, (h, w), rng.uniform(0.008, 0.02 + 0.03 * level) * 255) if level else None
+    array = _scanned(channels, colour, black, paper, light, border, tone, noise)
+    if level:
+        array = _blurred_and_compressed(array, rng, level, scale)
+    result = Image.fromarray(array, "RGB" if array.ndim == 3 else "L")
+    if rotation:
+        result = result.transpose(_TRANSPOSE_FOR_ROTATION[rotation])
+    return result, float(skew), int(rotation)
+
+
+def _skewed_channels(image: Image.Image, skew: float, colour: bool) -> list[np.ndarray]:
+    """The page as 8-bit channels (grey, or R, G, B for a colour scan), rotated ``skew`` degrees."""
     if image.mode == "RGB" and not colour:
         image = image.convert("L")
     channels = [np.asarray(band) for band in image.split()] if image.mode == "RGB" else [np.asarray(image.convert("L"))]
@@ -104,8 +124,14 @@ def degrade(
     if skew:
         matrix = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), skew, 1.0)  # positive = counter-clockwise
         channels = [cv2.warpAffine(c, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=255) for c in channels]
+    return channels
 
-    # gain and offset per pixel: ink not quite black, paper not quite white, uneven light
+
+def _ink_paper_and_light(rng: np.random.Generator, channels: list[np.ndarray], level: float, colour: bool,
+                         scale: float) -> tuple[float, list[float], np.ndarray]:
+    """Gain and offset per pixel: ink not quite black, paper not quite white, uneven light, and what
+    the paper adds to the light field: bleed-through, punch holes, dust."""
+    h, w = channels[0].shape
     black = rng.uniform(0.02, 0.08 + 0.14 * level) if level else 0.0
     if colour:
         paper = [rng.uniform(0.95, 1.0), rng.uniform(0.90, 0.97), rng.uniform(0.74, 0.88)]
@@ -127,10 +153,12 @@ def degrade(
         for dy in range(2):
             for dx in range(2):
                 light[ys + dy, xs + dx] *= 0.3
-    border = _border_mask(rng, (h, w)) if level and rng.random() < 0.45 * level + 0.1 else None
-    tone = rng.uniform(0.05, 0.45)
-    noise = _noise(rng, (h, w), rng.uniform(0.008, 0.02 + 0.03 * level) * 255) if level else None
+    return black, paper, light
 
+
+def _scanned(channels: list[np.ndarray], colour: bool, black: float, paper: list[float], light: np.ndarray,
+             border: np.ndarray | None, tone: float, noise: np.ndarray | None) -> np.ndarray:
+    """The channels as the scanner's sensor records them: ink, paper and light, dark borders, noise."""
     if colour and len(channels) == 1:
         channels = channels * 3
     inside = np.nonzero(border > 0) if border is not None else None
@@ -145,19 +173,18 @@ def degrade(
         if noise is not None:
             value = cv2.add(value, noise)
         out.append(cv2.convertScaleAbs(value))  # saturates to 0..255
-    array = cv2.merge(out) if len(out) == 3 else out[0]
-    if level:
-        sigma = rng.uniform(0.2, 0.5 + 0.7 * level) * scale
-        array = cv2.GaussianBlur(array, (0, 0), sigma)
-    if level:
-        quality = int(rng.integers(50, 91))
-        code = cv2.IMWRITE_JPEG_QUALITY
-        if array.ndim == 3:
-            array = cv2.cvtColor(cv2.imdecode(cv2.imencode(".jpg", cv2.cvtColor(array, cv2.COLOR_RGB2BGR), [code, quality])[1],
-                                              cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-        else:
-            array = cv2.imdecode(cv2.imencode(".jpg", array, [code, quality])[1], cv2.IMREAD_GRAYSCALE)
-    result = Image.fromarray(array, "RGB" if array.ndim == 3 else "L")
-    if rotation:
-        result = result.transpose(_TRANSPOSE_FOR_ROTATION[rotation])
-    return result, float(skew), int(rotation)
+    return cv2.merge(out) if len(out) == 3 else out[0]
+
+
+def _blurred_and_compressed(array: np.ndarray, rng: np.random.Generator, level: float, scale: float) -> np.ndarray:
+    """The scanner's optics (a slight Gaussian blur), then its JPEG encoding at quality 50-90."""
+    sigma = rng.uniform(0.2, 0.5 + 0.7 * level) * scale
+    array = cv2.GaussianBlur(array, (0, 0), sigma)
+    quality = int(rng.integers(50, 91))
+    code = cv2.IMWRITE_JPEG_QUALITY
+    if array.ndim == 3:
+        array = cv2.cvtColor(cv2.imdecode(cv2.imencode(".jpg", cv2.cvtColor(array, cv2.COLOR_RGB2BGR), [code, quality])[1],
+                                          cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    else:
+        array = cv2.imdecode(cv2.imencode(".jpg", array, [code, quality])[1], cv2.IMREAD_GRAYSCALE)
+    return array
