@@ -113,7 +113,8 @@ def _worker_runtime():
 
 def _open_runtime():
     from pipeline.core.batches import Batches
-    from pipeline.stages.classify import load_classifier, load_or_train
+    from pipeline.core.training import load_or_train
+    from pipeline.stages.classify import load_classifier
     from pipeline.stores.index import Index
     from pipeline.core.run import PipelineSettings
     from pipeline.settings import load_settings

@@ -47,7 +47,8 @@ class _Context:
         return self._index
 
     def classifier(self):
-        from pipeline.stages.classify import load_classifier, load_or_train
+        from pipeline.core.training import load_or_train
+        from pipeline.stages.classify import load_classifier
 
         path = self.settings.classifier_model_path
         classifier = load_classifier(path)
