@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from sklearn.metrics import f1_score
 
-    from pipeline.stages.classify import ClassifySettings, load_or_train
+    from pipeline.core.training import load_or_train
+    from pipeline.stages.classify import ClassifySettings
     from pipeline.stages.extract import extract_fields
     from pipeline.samples import DOC_TYPES
     from schemas.models import OcrPageRecord

@@ -23,7 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corrections", type=Path)
     args = parser.parse_args(argv)
 
-    from pipeline.stages.classify import save_classifier, train_classifier
+    from pipeline.core.training import train_classifier
+    from pipeline.stages.classify import save_classifier
 
     corrections = []
     if args.corrections:

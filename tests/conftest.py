@@ -21,7 +21,7 @@ CLASSIFIER_PATH = REPO / "build" / "test-models" / "type-classifier.pkl"
 
 @pytest.fixture(scope="session")
 def classifier():
-    from pipeline.stages.classify import load_or_train
+    from pipeline.core.training import load_or_train
 
     return load_or_train(CLASSIFIER_PATH)
 

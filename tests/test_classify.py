@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.core.training import simulate_ocr_noise, train_classifier, unrelated_text
 from pipeline.stages.classify import (
     ClassifySettings,
     TypeClassifier,
@@ -14,9 +15,6 @@ from pipeline.stages.classify import (
     find_title,
     load_classifier,
     save_classifier,
-    simulate_ocr_noise,
-    train_classifier,
-    unrelated_text,
 )
 from pipeline.samples import DOC_TYPES, make_document
 from pipeline.textnorm import fold

@@ -285,7 +285,7 @@ def test_real_degraded_scan_gets_type_and_owner_id():
     """GIVEN a degraded scan of a generated marital status confirmation, OCR'd by Tesseract (vie)
     WHEN classified and its fields extracted
     THEN the type is right and the owner ID is the printed one"""
-    from pipeline.stages.classify import train_classifier
+    from pipeline.core.training import train_classifier
     from pipeline.stages.ocr import OcrSettings, recognise
     from pipeline.stages.preprocess import PreprocessSettings, preprocess
     from pipeline.samples import make_scans

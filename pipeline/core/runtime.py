@@ -19,7 +19,8 @@ from pipeline.core.config import PipelineSettings
 from pipeline.core.run import Ingestor
 from pipeline.errors import StorageUnavailable
 from pipeline.settings import Settings, load_settings
-from pipeline.stages.classify import TypeClassifier, load_classifier, load_or_train
+from pipeline.core.training import load_or_train
+from pipeline.stages.classify import TypeClassifier, load_classifier
 from pipeline.stages.ingest import InputFile
 from pipeline.stores.index import Index
 from pipeline.stores.objects import ObjectStore, open_store_from_settings

@@ -204,7 +204,7 @@ def _queue_for_workers(settings: Settings, index: Index, store: ObjectStore):
 
 
 def _load_classifier(settings: Settings, index: Index):
-    from pipeline.stages.classify import load_or_train
+    from pipeline.core.training import load_or_train
 
     return load_or_train(settings.classifier_model_path, corrections=index.correction_labels())
 
