@@ -19,7 +19,6 @@ from pipeline.core.config import PipelineSettings
 from pipeline.core.run import Ingestor
 from pipeline.errors import StorageUnavailable
 from pipeline.settings import Settings, load_settings
-from pipeline.core.training import load_or_train
 from pipeline.stages.classify import TypeClassifier, load_classifier
 from pipeline.stages.ingest import InputFile
 from pipeline.stores.index import Index
@@ -83,6 +82,8 @@ class Runtime:
                 path = self.settings.classifier_model_path
                 classifier = load_classifier(path)
                 if classifier is None:
+                    from pipeline.core.training import load_or_train  # the sample generator, only now
+
                     if self._on_training:
                         self._on_training(path)
                     classifier = load_or_train(path, corrections=self.index.correction_labels())
