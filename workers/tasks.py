@@ -136,7 +136,7 @@ def _finalise(rt: Runtime, item: BatchItem, opened: OpenedInput, data: bytes,
     try:
         line = store_document(
             opened, source, data, results, store=rt.store, index=rt.index, settings=rt.pipeline,
-            classifier=rt.classifier, created=item.created_at,
+            classifier=rt.classifier, created=item.created_at, attempt=item.id,
         )
     except InputError as exc:
         _fail(rt, item, exc, path)

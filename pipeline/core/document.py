@@ -20,12 +20,25 @@ from pipeline import __version__
 from pipeline.clock import utcnow
 from pipeline.core.config import PipelineSettings
 from pipeline.core.pages import PageResult, ocr_page_record, text_page_record
+from pipeline.errors import DocumentNotFound
 from pipeline.stages.assemble import PdfMetadata, PdfPage, assemble_pdf
 from pipeline.stages.classify import Classification, TypeClassifier
 from pipeline.stages.extract import Extraction, extract_fields, needs_review
-from pipeline.stages.ingest import InputFile, InputKind, OpenedInput, open_input, read_bytes, read_text_pages
+from pipeline.stages.ingest import (
+    InputFile,
+    InputKind,
+    OpenedInput,
+    open_input,
+    read_bytes,
+    read_text_pages,
+)
 from pipeline.stores.index import NEEDS_REVIEW, DocumentRow, DuplicateDocument, Index
-from pipeline.stores.layout import DocumentObjects, write_document
+from pipeline.stores.layout import (
+    DocumentObjects,
+    drop_attempt,
+    new_attempt,
+    write_document,
+)
 from pipeline.stores.objects import ObjectStore, sha256_hex
 from schemas.models import IngestReportLine, OcrDocumentRecord, OcrPageRecord
 
@@ -66,6 +79,7 @@ def store_document(
     classifier: TypeClassifier | None,
     seconds: Mapping[str, float] | None = None,
     created: datetime | None = None,
+    attempt: str | None = None,
 ) -> IngestReportLine:
     """Finalise one document whose pages are processed: assemble the searchable PDF/A, classify,
     store the objects, then write the index row last.
@@ -74,8 +88,11 @@ def store_document(
     index (empty when the text layer is read). ``item.path`` names the file as received (source,
     filename), which may differ from ``opened.path`` (a worker's local copy). ``created`` dates
     the PDF; the same pages and date give the same bytes, so a repeated call writes identical
-    objects. A document whose row is already in the index is reported as a duplicate, with no
-    second row or version. Raises InputError (bad content) or StorageUnavailable (retry later).
+    objects. ``attempt`` names this attempt's objects (default: a new one); a queued item passes
+    its id, so a message delivered twice writes the same keys. A document whose row is already in
+    the index is reported as a duplicate, with no second row or version, and the objects this
+    attempt wrote for it are removed. Raises InputError (bad content) or StorageUnavailable
+    (retry later).
     """
     clock = StepClock(seconds, results)
     document_id = opened.sha256[:32]
@@ -95,10 +112,12 @@ def store_document(
     ocr = ocr_document_json(document_id, opened, pages)
     with clock("store"):
         keys = write_document(store, sha256=opened.sha256, document_id=document_id,
-                              original=data, searchable=pdf, ocr=ocr)
+                              attempt=attempt or new_attempt(), original=data, searchable=pdf, ocr=ocr)
     row = row_for(opened, item, document_id, title, pages, understood, keys, pdf, ocr, clock.rounded())
     with clock("index"):
         existing_id = add_row(index, row, signatures)
+    if existing_id is not None:
+        drop_lost_attempt(index, store, row)
     return report_line(opened, item, row, existing_id, clock.rounded())
 
 
@@ -169,7 +188,10 @@ def understand(
 
 def validate_signatures(pdf: bytes, settings: PipelineSettings):
     """The validation report of a PDF that arrived signed; never alters the bytes."""
-    from pipeline.stages.sign import ValidationSettings, validate_pdf  # pyHanko only when signed
+    from pipeline.stages.sign import (  # pyHanko only when signed
+        ValidationSettings,
+        validate_pdf,
+    )
 
     report = validate_pdf(pdf, ValidationSettings.from_file(
         settings.signature_trust_roots, allow_fetching=settings.signature_fetching))
@@ -239,6 +261,17 @@ def add_row(index: Index, row: DocumentRow, signatures) -> str | None:
     return None
 
 
+def drop_lost_attempt(index: Index, store: ObjectStore, row: DocumentRow) -> None:
+    """Another attempt's row stands for this document: remove this attempt's own objects, unless
+    the row names them (the same queued item, finalised again)."""
+    try:
+        stored = index.get(row.id)
+    except DocumentNotFound:
+        return
+    if stored.searchable_key != row.searchable_key:
+        drop_attempt(store, DocumentObjects(row.original_key, row.searchable_key, row.ocr_key))
+
+
 def report_line(opened: OpenedInput, item: InputFile, row: DocumentRow, existing_id: str | None,
                 seconds: dict[str, float]) -> IngestReportLine:
     base = report_base(item, opened)
@@ -301,7 +334,9 @@ def rounded_seconds(seconds: Mapping[str, float]) -> dict[str, float]:
 
 
 def _record_signatures(index: Index, document_id: str, report) -> None:
-    from pipeline.core.signed_versions import record_validation  # pyHanko only when a PDF is signed
+    from pipeline.core.signed_versions import (
+        record_validation,  # pyHanko only when a PDF is signed
+    )
 
     record_validation(index, document_id, 1, report)
 

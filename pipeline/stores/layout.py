@@ -1,11 +1,15 @@
 """Where things live in the object store: the key layout and the metadata written with each object.
 
-Originals are content-addressed and written once (immutable); a document's derived objects live
-under its id and version; queued batches keep the bytes they received and their page results under
-a scratch prefix until the item settles. No other module spells a key."""
+Originals are content-addressed and written once (immutable). A new document's derived objects
+live under its id, version 1 and the attempt that made them: two ingests of the same file at once
+(two commands, or a command racing a worker) each write their own keys, the index row that wins
+names the objects it describes, and no committed object is ever written over. Queued batches keep
+the bytes they received and their page results under a scratch prefix until the item settles.
+No other module spells a key."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from pipeline.stores.objects import ObjectStore, document_key, original_key
@@ -20,21 +24,39 @@ class DocumentObjects:
     ocr: str
 
 
+def new_attempt() -> str:
+    """An attempt id for one local ingest of one document (queued items use their item id, so a
+    message delivered twice writes the same keys)."""
+    return secrets.token_hex(8)
+
+
+def document_objects(sha256: str, document_id: str, attempt: str) -> DocumentObjects:
+    return DocumentObjects(
+        original=original_key(sha256),
+        searchable=document_key(document_id, 1, f"{attempt}/searchable.pdf"),
+        ocr=document_key(document_id, 1, f"{attempt}/ocr.json"),
+    )
+
+
 def write_document(
-    store: ObjectStore, *, sha256: str, document_id: str, original: bytes, searchable: bytes, ocr: bytes
+    store: ObjectStore, *, sha256: str, document_id: str, attempt: str, original: bytes,
+    searchable: bytes, ocr: bytes,
 ) -> DocumentObjects:
     """Write a new document's objects: the bytes received (a no-op when already there, they never
-    change), its searchable PDF and its OCR record."""
-    keys = DocumentObjects(
-        original=original_key(sha256),
-        searchable=document_key(document_id, 1, "searchable.pdf"),
-        ocr=document_key(document_id, 1, "ocr.json"),
-    )
+    change), its searchable PDF and its OCR record under this attempt's keys."""
+    keys = document_objects(sha256, document_id, attempt)
     metadata = {"document-id": document_id, "sha256": sha256}
     store.put_immutable(keys.original, original, {**metadata, "variant": "original"})
     store.put(keys.searchable, searchable, {**metadata, "variant": "searchable"})
     store.put(keys.ocr, ocr, {**metadata, "variant": "ocr"})
     return keys
+
+
+def drop_attempt(store: ObjectStore, keys: DocumentObjects) -> None:
+    """Remove the derived objects of an attempt that lost to another (never the original, which
+    the winner shares)."""
+    for key in (keys.searchable, keys.ocr):
+        store.delete(key)
 
 
 # --- queued batches -----------------------------------------------------------------------------
