@@ -14,11 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core.config import PipelineSettings
-from pipeline.core.document import open_document, report_base, rounded_seconds, store_document
+from pipeline.core.document import (
+    open_document,
+    report_base,
+    rounded_seconds,
+    store_document,
+)
 from pipeline.core.pages import PageResult, PageTask, page_tasks, process_page
 from pipeline.core.planning import PlannedInput, plan_inputs
 from pipeline.core.quarantine import quarantine_file
 from pipeline.errors import InputError, SohoaError, StorageUnavailable
+from pipeline.lifetime import die_with_parent
 from pipeline.stages.classify import TypeClassifier
 from pipeline.stages.ingest import InputFile, OpenedInput, read_bytes
 from pipeline.stores.index import Index
@@ -153,7 +159,7 @@ class Ingestor:
                 yield pos, _guarded_process_page(task)
             return
         window = jobs * 2  # bounded in-flight pages: memory stays flat on big batches
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent) as pool:
             queue = iter(tasks)
             running: dict[Future, int] = {}
 

@@ -1,0 +1,57 @@
+"""A killed ingest leaves nothing running: its page workers die with it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import REPO, cli_env
+from workers_fixtures import write_paragraph_scans
+
+
+def children_of(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found |= {int(c) for c in (task / "children").read_text().split()}
+        except OSError:
+            continue
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_page_workers_die_when_the_ingest_is_killed(settings, classifier, tmp_path):
+    """GIVEN `sohoa ingest --jobs 2` OCR-ing a folder of scans in its page pool
+    WHEN the command is killed with SIGKILL (no handler can run)
+    THEN within a few seconds none of its page workers is still running"""
+    folder = tmp_path / "scans"
+    write_paragraph_scans(folder, 12)
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "ingest", str(folder), "--jobs", "2"],
+                               env=cli_env(settings.home), cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 120
+    while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
+        workers = {pid for pid in children_of(process.pid)
+                   if "python" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")}
+        time.sleep(0.2)
+    assert len(workers) >= 2, "the page pool never started"
+
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(pid) for pid in workers), "page workers outlived the killed ingest"
