@@ -48,43 +48,60 @@ def batch() -> None:
 @batch.command(name="status")
 @click.argument("batch_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts once, as JSON.")
+@click.option("--follow/--no-follow", default=None,
+              help="Follow the batch live until nothing is pending (default: on a terminal only).")
 @click.option("--interval", type=float, default=1.0, show_default=True, help="Seconds between updates.")
+@click.option("--stalled-after", type=float, default=STALLED_SECONDS, show_default=True,
+              help="Stop following when nothing has settled for this many seconds.")
 @pass_runtime
-def batch_status(rt: Runtime, batch_id: str, as_json: bool, interval: float) -> None:
-    """A live progress bar of a batch, read from the index, until nothing is pending."""
+def batch_status(rt: Runtime, batch_id: str, as_json: bool, follow: bool | None, interval: float,
+                 stalled_after: float) -> None:
+    """A batch's counts, read from the index: once (piped, or --json), or live on a terminal until
+    nothing is pending. Following stops, with a hint, when nothing settles for --stalled-after
+    seconds (no worker running, or a broker that lost its queue); exit 0 either way."""
     batches = Batches(rt.index)
     batch_id = batches.resolve_batch_id(batch_id)
     counts = batches.counts(batch_id)
     if as_json:
         click.echo(_status(counts).model_dump_json())
         return
+    if follow is None:
+        follow = sys.stdout.isatty()
+    if follow and not counts.done:
+        counts = _follow(batches, counts, interval, stalled_after)
+    stdout.print(f"batch {batch_id}: {counts.total} item(s), stored {counts.stored}, duplicate "
+                 f"{counts.duplicate}, failed {counts.failed}, pending {counts.pending}", highlight=False)
+    if counts.failed:
+        console.print(f"{counts.failed} failed: see `sohoa jobs failed`")
+
+
+def _follow(batches: Batches, counts: BatchCounts, interval: float, stalled_after: float) -> BatchCounts:
+    """A live progress bar until the batch is done or nothing settles for ``stalled_after`` s."""
     progress = Progress(
         TextColumn("[bold]batch {task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("stored {task.fields[stored]} · duplicate {task.fields[duplicate]} · "
                    "[red]failed {task.fields[failed]}[/red]"),
         TimeElapsedColumn(), console=console,
     )
-    last_change, hinted = time.monotonic(), False
+    last_change = time.monotonic()
     with progress:
-        task = progress.add_task(batch_id[:12], total=counts.total, stored=0, duplicate=0, failed=0)
+        task = progress.add_task(counts.batch_id[:12], total=counts.total, stored=0, duplicate=0, failed=0)
         while True:
             progress.update(task, completed=counts.total - counts.pending, stored=counts.stored,
                             duplicate=counts.duplicate, failed=counts.failed)
             if counts.done:
-                break
-            time.sleep(interval)
-            previous, counts = counts, batches.counts(batch_id)
-            if counts != previous:
-                last_change, hinted = time.monotonic(), False
-            elif not hinted and time.monotonic() - last_change > STALLED_SECONDS:
+                return counts
+            if time.monotonic() - last_change > stalled_after:
                 # A Redis broker restarted without its data loses queued messages; the items
                 # are still pending in the index and can be sent again.
                 progress.console.print(
-                    f"[yellow]nothing settled for {STALLED_SECONDS} s: are workers running? If the "
-                    f"broker restarted, `sohoa batch resume {batch_id}` sends the pending items again")
-                hinted = True
-    if counts.failed:
-        console.print(f"{counts.failed} failed: see `sohoa jobs failed`")
+                    f"[yellow]nothing settled for {stalled_after:.0f} s: are workers running? If the "
+                    f"broker restarted, `sohoa batch resume {counts.batch_id}` sends the pending items again")
+                return counts
+            time.sleep(interval)
+            previous, counts = counts, batches.counts(counts.batch_id)
+            if counts != previous:
+                last_change = time.monotonic()
 
 
 @batch.command(name="resume")
