@@ -115,7 +115,8 @@ def test_review_set_corrects_type_and_fields_and_keeps_the_correction(ingested, 
     document_id = lines[files[0].name]["document_id"]
 
     result = sohoa("review", "set", document_id, "--type", "quyet_dinh",
-                       "--field", "full_name=Nguyễn Thị Lấp Lánh", "--field", "issue_date=2024-02-05",
+                       "--field", "full_name=Nguyễn Thị Lấp Lánh", "--field", "issue_date=05/02/2024",
+                       "--field", "doc_number=15/QĐ-UBND", "--field", "issuer=UBND PHƯỜNG BẾN NGHÉ",
                        "--by", "can-bo-mot-cua")
 
     assert result.returncode == 0, result.stderr
@@ -130,6 +131,8 @@ def test_review_set_corrects_type_and_fields_and_keeps_the_correction(ingested, 
         ("type", "doc_type", "can-bo-mot-cua"),
         ("field", "full_name", "can-bo-mot-cua"),
         ("field", "issue_date", "can-bo-mot-cua"),
+        ("field", "doc_number", "can-bo-mot-cua"),
+        ("field", "issuer", "can-bo-mot-cua"),
     ]
     assert ("quyet_dinh" in [label for _text, label in index.correction_labels()])
 
@@ -138,3 +141,55 @@ def test_review_set_corrects_type_and_fields_and_keeps_the_correction(ingested, 
     assert "123456789012" not in bad.stderr, "personal ID numbers are not echoed"
     unknown = sohoa("review", "set", document_id, "--type", "giay_bay")
     assert unknown.returncode == 2 and "unknown document type" in unknown.stderr
+
+
+def test_review_refuses_unknown_fields_and_accepting_with_required_fields_missing(ingested, sohoa):
+    """GIVEN a stored document that a reviewer retypes as a health insurance card
+    WHEN the reviewer names a field the type does not have, or accepts it while its insurance
+    code is still missing
+    THEN both are refused with the reason and nothing is recorded; saving the corrections made so
+    far (a date typed dd-mm-yyyy) leaves it waiting"""
+    files, lines, _, _ = ingested
+    document_id = lines[files[1].name]["document_id"]
+    before = json.loads(sohoa("show", document_id, "--json").stdout)
+    assert "insurance_code" not in before["fields"]
+
+    unknown = sohoa("review", "set", document_id, "--type", "the_bao_hiem_y_te", "--field", "so_thua=12")
+    assert unknown.returncode == 2 and "unknown field(s) for the_bao_hiem_y_te: so_thua" in unknown.stderr
+    missing = sohoa("review", "set", document_id, "--type", "the_bao_hiem_y_te")
+    assert missing.returncode == 2 and "still missing for the_bao_hiem_y_te: " in missing.stderr
+    assert "insurance_code" in missing.stderr
+    assert json.loads(sohoa("show", document_id, "--json").stdout)["doc_type"] == before["doc_type"]
+
+    saved = sohoa("review", "set", document_id, "--type", "the_bao_hiem_y_te",
+                  "--field", "issue_date=5-2-2024", "--keep-waiting")
+    assert saved.returncode == 0, saved.stderr
+    record = json.loads(sohoa("show", document_id, "--json").stdout)
+    assert (record["doc_type"], record["status"], record["issue_date"]) == (
+        "the_bao_hiem_y_te", "needs_review", "2024-02-05")
+    bad_date = sohoa("review", "set", document_id, "--field", "issue_date=31/02/2024")
+    assert bad_date.returncode == 2 and "dd/mm/yyyy" in bad_date.stderr
+
+
+def test_a_rejected_document_leaves_the_queue_and_is_never_on_file(ingested, sohoa):
+    """GIVEN a stored document
+    WHEN a reviewer rejects it with a reason (and once without one)
+    THEN without a reason it is refused; with one it is rejected, out of the review queue, the
+    reason kept"""
+    files, lines, _, _ = ingested
+    document_id = lines[files[2].name]["document_id"]
+
+    assert sohoa("review", "reject", document_id).returncode == 2  # --reason is required
+    result = sohoa("review", "reject", document_id, "--reason", "Bản chụp mờ, không đọc được", "--by", "kiem-soat")
+
+    assert result.returncode == 0, result.stderr
+    record = json.loads(sohoa("show", document_id, "--json").stdout)
+    assert record["status"] == "rejected"
+    assert "Bản chụp mờ, không đọc được" in record["review_note"]
+    assert document_id not in sohoa("review", "list", "--json").stdout
+
+    complete = lines[files[0].name]["document_id"]  # corrected and accepted above: nothing missing
+    accepted = sohoa("review", "accept", complete, "--by", "kiem-soat")
+    assert accepted.returncode == 0, accepted.stderr
+    assert "reviewed by kiem-soat" in json.loads(sohoa("show", complete, "--json").stdout)["review_note"]
+

@@ -3,7 +3,7 @@ and the figures offices report (digitisation, reuse and signing rates).
 
 A stored document satisfies a dossier component when it belongs to the owner, is of the
 component's type, that type is reusable (a form filled for one procedure is not), it is valid on
-the day asked, and no person still has to check it (status ``needs_review``). Among several, a
+the day asked, no person still has to check it (status ``needs_review``) and none rejected it. Among several, a
 validly signed one wins, then the most recently issued.
 """
 
@@ -37,6 +37,7 @@ from pipeline.clock import OFFICE_TZ, aware, office_day, office_today, utcnow
 from pipeline.errors import DocumentNotFound, SohoaError
 from pipeline.stores.index import (
     NEEDS_REVIEW,
+    REJECTED,
     Index,
     _as_date,
     documents,
@@ -151,7 +152,7 @@ def on_file(
         .where(documents.c.owner_id == owner_id)
         .where(documents.c.doc_type.in_(wanted))
         .where(or_(documents.c.valid_until.is_(None), documents.c.valid_until >= valid_on))
-        .where(documents.c.status != NEEDS_REVIEW)
+        .where(documents.c.status.not_in((NEEDS_REVIEW, REJECTED)))
     )
     with index.engine.connect() as conn:
         rows = conn.execute(query).all()

@@ -59,6 +59,7 @@ from pipeline.textnorm import fold_aligned
 
 #: The status a classifier gives a document a person must look at.
 NEEDS_REVIEW = "needs_review"
+REJECTED = "rejected"  # a reviewer found it is not a usable paper: never on file
 
 metadata = MetaData()
 
