@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from pipeline.textnorm import digits_from_ocr, fold_aligned, fold_upper, nfc, squash, title_case_vi, upper_ratio
-from schemas.catalog import UNKNOWN_TYPE, Catalog, FieldValue, default_catalog
+from schemas.catalog import UNKNOWN_TYPE, Catalog, DocumentType, FieldValue, Validity, default_catalog
 from schemas.models import OcrPageRecord, OcrWordRecord, PageDiagnostics
 
 log = logging.getLogger(__name__)
@@ -456,30 +456,84 @@ def extract_fields(
     catalog: Catalog | None = None,
     settings: ExtractSettings = ExtractSettings(),
 ) -> Extraction:
-    """The catalog's fields for ``doc_type`` read from ``pages``, and what is missing or invalid."""
+    """The catalog's fields for ``doc_type`` read from ``pages``, and what is missing or invalid.
+
+    The readers run in this order because later ones use what earlier ones found: the birth date
+    decides between ID candidates, the form's subject line bounds the owner's own fields, the
+    document number may be a business's tax code, and the issue date feeds a computed validity."""
     catalog = catalog or default_catalog()
     spec = catalog.document_types.get(doc_type) or catalog.document_types[UNKNOWN_TYPE]
-    wanted = set(spec.field_names) | {"sex", "tax_code", "insurance_code", "spouse_id", "old_id_number", "date_of_death"}
+    wanted = _wanted_fields(spec, doc_type)
     doc = _Text.of(pages)
-    fields: dict[str, FieldValue] = {}
-    problems: list[str] = []
     notes: list[str] = []
-    if doc_type == UNKNOWN_TYPE:  # still offer the reviewer what any paper may carry
-        wanted |= {"owner_id", "full_name", "date_of_birth", "doc_number", "issue_date", "issuer"}
+    if doc_type == UNKNOWN_TYPE:
         notes.append("type unknown: generic fields only")
 
+    cutoff = _form_subject_start(doc, doc_type)
     # Dates of birth first: they decide between ID candidates.
-    dob = _labelled_date(doc, r"(ngay,? thang,? nam sinh|ngay sinh|sinh ngay|date of birth)[^\n:0-9]{0,20}:?")
-    # A form's requester comes first; a person the form is *for* (the child to register) is not its owner.
-    subject = _first(r"(cho nguoi duoi day|nguoi duoc khai sinh\s*:)", doc) if doc_type == "to_khai" else None
-    cutoff = subject.start() if subject else len(doc.text)
-    if dob and dob[0] > cutoff:
-        dob = None
-    if dob:
-        fields["date_of_birth"] = doc.value(dob[2].isoformat(), dob[0], dob[1], 0.9)
-    birth = dob[2] if dob else None
+    dob = _find_birth_date(doc, cutoff)
+    fields = _date_field(doc, "date_of_birth", dob, 0.9)
+    ids, problems = _read_personal_ids(doc, doc_type, dob[2] if dob else None, settings)
+    fields |= ids
+    fields |= _read_full_name(doc)
+    fields |= _read_sex(doc, cutoff)
+    number = _find_doc_number(doc, doc_type)
+    if number:
+        fields["doc_number"] = doc.value(number[2], number[0], number[1], 0.85)
+    fields |= _read_tax_code(doc, doc_type, number)
+    fields |= _date_field(doc, "date_of_death", _find_death_date(doc), 0.85)
+    fields |= _read_insurance_code(doc)
+    fields |= _date_field(doc, "issue_date", _find_issue_date(doc, doc_type), 0.85)
+    if "issuer" in wanted:
+        fields |= _read_issuer(doc, doc_type, catalog, settings)
+    if "valid_until" in wanted:
+        validity, validity_notes = _read_validity(doc, spec.validity, fields.get("issue_date"))
+        fields |= validity
+        notes += validity_notes
 
-    # Personal IDs.
+    fields = {k: v for k, v in fields.items() if k in wanted}
+    for name in spec.required_fields:
+        if name not in fields:
+            problems.append(f"required field {name} not found")
+    return Extraction(fields, tuple(problems), tuple(notes))
+
+
+def _wanted_fields(spec: DocumentType, doc_type: str) -> set[str]:
+    """The type's catalog fields, and the personal ones any paper may print."""
+    wanted = set(spec.field_names) | {"sex", "tax_code", "insurance_code", "spouse_id", "old_id_number",
+                                      "date_of_death"}
+    if doc_type == UNKNOWN_TYPE:  # still offer the reviewer what any paper may carry
+        wanted |= {"owner_id", "full_name", "date_of_birth", "doc_number", "issue_date", "issuer"}
+    return wanted
+
+
+def _date_field(
+    doc: _Text, name: str, found: tuple[int, int, date] | None, confidence: float
+) -> dict[str, FieldValue]:
+    return {name: doc.value(found[2].isoformat(), found[0], found[1], confidence)} if found else {}
+
+
+def _form_subject_start(doc: _Text, doc_type: str) -> int:
+    """Where a form's own fields end: a form's requester comes first; a person the form is *for*
+    (the child to register) is not its owner. The end of the text for any other paper."""
+    subject = _first(r"(cho nguoi duoi day|nguoi duoc khai sinh\s*:)", doc) if doc_type == "to_khai" else None
+    return subject.start() if subject else len(doc.text)
+
+
+def _find_birth_date(doc: _Text, cutoff: int) -> tuple[int, int, date] | None:
+    dob = _labelled_date(doc, r"(ngay,? thang,? nam sinh|ngay sinh|sinh ngay|date of birth)[^\n:0-9]{0,20}:?")
+    if dob and dob[0] > cutoff:
+        return None
+    return dob
+
+
+def _read_personal_ids(
+    doc: _Text, doc_type: str, birth: date | None, settings: ExtractSettings
+) -> tuple[dict[str, FieldValue], list[str]]:
+    """The owner's 12-digit ID (the one agreeing with the birth date), a marriage certificate's
+    second ID as the spouse's, and the old 9-digit CMND; with why a labelled ID is invalid."""
+    fields: dict[str, FieldValue] = {}
+    problems: list[str] = []
     candidates = _id_candidates(doc)
     valid = [(s, e, d, lab) for s, e, d, lab in candidates if not personal_id_problems(d, today=settings.today)]
     invalid = [(s, e, d, lab) for s, e, d, lab in candidates if lab and personal_id_problems(d, today=settings.today)]
@@ -503,8 +557,11 @@ def extract_fields(
     cmnd = _first(r"(?:cmnd|chung minh nhan dan)[^\n0-9]{0,15}([0-9]{9})(?![0-9])", doc)
     if cmnd:
         fields["old_id_number"] = doc.value(cmnd.group(1), cmnd.start(1), cmnd.end(1), 0.8)
+    return fields, problems
 
-    # Full name: the first labelled name.
+
+def _read_full_name(doc: _Text) -> dict[str, FieldValue]:
+    """Full name: the first labelled name."""
     best = None
     for label in _NAME_LABELS:
         for m in re.finditer(label, doc.folded, re.I):
@@ -513,50 +570,57 @@ def extract_fields(
                 best = found
             if found:
                 break
-    if best:
-        fields["full_name"] = doc.value(best[2], best[0], best[1], 0.85)
+    return {"full_name": doc.value(best[2], best[0], best[1], 0.85)} if best else {}
 
+
+def _read_sex(doc: _Text, cutoff: int) -> dict[str, FieldValue]:
     sex = _first(r"gioi tinh(?:\s*/\s*sex)?\s*:?\s*(nam|nu)\b", doc)
     if sex and sex.start() < cutoff:
-        fields["sex"] = doc.value("Nam" if sex.group(1).lower() == "nam" else "Nữ", sex.start(1), sex.end(1), 0.9)
+        return {"sex": doc.value("Nam" if sex.group(1).lower() == "nam" else "Nữ", sex.start(1), sex.end(1), 0.9)}
+    return {}
 
-    # Số/ký hiệu.
-    number = None
+
+def _find_doc_number(doc: _Text, doc_type: str) -> tuple[int, int, str] | None:
+    """Số/ký hiệu (a land certificate's series and number), as (start, end, value)."""
     if doc_type == "giay_chung_nhan_quyen_su_dung_dat":
         m = re.search(r"(?<![A-Z0-9])([A-Z]{2}) ?([0-9]{6})(?![0-9])", doc.text)
-        if m:
-            number = (m.start(), m.end(), f"{m.group(1)} {m.group(2)}")
-    else:
-        for m in re.finditer(r"(?:^|\n)\s*(?:so|ma so ho kinh doanh)\s*[:.]\s*([^\s]+(?:\s*/\s*[^\s]+)*)", doc.folded, re.I):
-            raw = doc.text[m.start(1): m.end(1)]
-            parsed = parse_doc_number(raw)
-            if parsed is None and doc_type == "giay_chung_nhan_dang_ky_ho_kinh_doanh" and re.fullmatch(r"[0-9A-Z]{8,13}", raw):
-                parsed = raw
-            if parsed:
-                number = (m.start(1), m.end(1), parsed)
-                break
-    if number:
-        fields["doc_number"] = doc.value(number[2], number[0], number[1], 0.85)
+        return (m.start(), m.end(), f"{m.group(1)} {m.group(2)}") if m else None
+    for m in re.finditer(r"(?:^|\n)\s*(?:so|ma so ho kinh doanh)\s*[:.]\s*([^\s]+(?:\s*/\s*[^\s]+)*)", doc.folded, re.I):
+        raw = doc.text[m.start(1): m.end(1)]
+        parsed = parse_doc_number(raw)
+        if parsed is None and doc_type == "giay_chung_nhan_dang_ky_ho_kinh_doanh" and re.fullmatch(r"[0-9A-Z]{8,13}", raw):
+            parsed = raw
+        if parsed:
+            return m.start(1), m.end(1), parsed
+    return None
 
+
+def _read_tax_code(doc: _Text, doc_type: str, number: tuple[int, int, str] | None) -> dict[str, FieldValue]:
+    """The labelled tax code, else a household business's number when it is one."""
     tax = _first(r"ma so thue\s*:?\s*([0-9OoIl]{10}(?:\s*-\s*[0-9]{3})?)", doc)
     if tax and parse_tax_code(doc.text[tax.start(1): tax.end(1)]):
-        fields["tax_code"] = doc.value(parse_tax_code(doc.text[tax.start(1): tax.end(1)]), tax.start(1), tax.end(1), 0.85)
+        code = parse_tax_code(doc.text[tax.start(1): tax.end(1)])
+        return {"tax_code": doc.value(code, tax.start(1), tax.end(1), 0.85)}
+    if doc_type == "giay_chung_nhan_dang_ky_ho_kinh_doanh" and number and parse_tax_code(number[2]):
+        return {"tax_code": doc.value(number[2], number[0], number[1], 0.7)}
+    return {}
 
-    if "tax_code" not in fields and doc_type == "giay_chung_nhan_dang_ky_ho_kinh_doanh" and number:
-        if parse_tax_code(number[2]):
-            fields["tax_code"] = doc.value(number[2], number[0], number[1], 0.7)
 
-    death = _labelled_date(doc, r"(da ch\w{1,3} vao luc|ngay chet)[^\n]{0,25}?", within=30)
-    if death:
-        fields["date_of_death"] = doc.value(death[2].isoformat(), death[0], death[1], 0.85)
+def _find_death_date(doc: _Text) -> tuple[int, int, date] | None:
+    return _labelled_date(doc, r"(da ch\w{1,3} vao luc|ngay chet)[^\n]{0,25}?", within=30)
 
+
+def _read_insurance_code(doc: _Text) -> dict[str, FieldValue]:
     ins = _first(r"(?:ma the bhyt|ma so)\s*:\s*([A-Z]{2}[^\s0-9]?[0-9OoIl]{13}|[0-9]{10})(?![0-9A-Z])", doc)
-    if ins:
-        raw = doc.text[ins.start(1): ins.end(1)]
-        code = fold_upper(raw[:2]) + digits_from_ocr(raw[-13:]) if raw[:2].isalpha() else raw
-        fields["insurance_code"] = doc.value(code, ins.start(1), ins.end(1), 0.85)
+    if not ins:
+        return {}
+    raw = doc.text[ins.start(1): ins.end(1)]
+    code = fold_upper(raw[:2]) + digits_from_ocr(raw[-13:]) if raw[:2].isalpha() else raw
+    return {"insurance_code": doc.value(code, ins.start(1), ins.end(1), 0.85)}
 
-    # Issue date: the type's own label, then the place-and-date line.
+
+def _find_issue_date(doc: _Text, doc_type: str) -> tuple[int, int, date] | None:
+    """Issue date: the type's own label, then the place-and-date line."""
     issued = None
     if doc_type == "giay_chung_nhan_dang_ky_ho_kinh_doanh":  # dated, else its latest registration
         issued = _place_date(doc) or _labelled_date(doc, r"dang ky (?:thay doi lan thu \w+|lan dau)\s*:?", last=True)
@@ -566,43 +630,37 @@ def extract_fields(
         issued = _labelled_date(doc, r"(ngay,? thang,? nam cap|date of issue|ngay,? thang,? nam\s*:)[^\n:0-9]{0,20}:?")
     else:
         issued = _labelled_date(doc, r"ngay,? thang,? nam dang ky\s*:?")
-    issued = issued or _place_date(doc)
-    if issued:
-        fields["issue_date"] = doc.value(issued[2].isoformat(), issued[0], issued[1], 0.85)
+    return issued or _place_date(doc)
 
-    if "issuer" in wanted:
-        if doc_type == "can_cuoc":
-            m = _first(r"(bo cong an|cuc canh sat)", doc)
-            if m:
-                fields["issuer"] = doc.value("BỘ CÔNG AN", m.start(), m.end(), 0.8)
-        else:
-            keys = [squash(c) for t in catalog.document_types.values() for c in t.cues]
-            issuer = _issuer(doc, settings, keys)
-            if issuer:
-                fields["issuer"] = issuer
 
-    # Validity: printed, else computed from the catalog's rule.
-    if "valid_until" in wanted:
-        printed = _labelled_date(
-            doc, r"(co gia tri den|date of expiry|den het ngay|han the\s*:\s*tu[^\n]{0,25}den"
-                 r"|gia tri su dung\s*:?\s*tu[^\n]{0,25}den)\s*(?:ngay)?\s*:?", within=25)
-        rule = spec.validity
-        if printed:
-            fields["valid_until"] = doc.value(printed[2].isoformat(), printed[0], printed[1], 0.85)
-        elif issued and rule.kind in ("months_from_issue", "days_from_issue"):
-            until = (add_months(issued[2], rule.months) if rule.kind == "months_from_issue"
-                     else issued[2] + timedelta(days=rule.days))
-            fields["valid_until"] = FieldValue(value=until.isoformat(), confidence=fields["issue_date"].confidence,
-                                               page=None, bbox=None, source="computed")
-            notes.append(f"valid_until computed: {rule.kind} from issue_date")
-        elif re.search(r"khong thoi han", doc.folded, re.I):
-            notes.append("valid_until: printed as no expiry")
+def _read_issuer(doc: _Text, doc_type: str, catalog: Catalog, settings: ExtractSettings) -> dict[str, FieldValue]:
+    if doc_type == "can_cuoc":
+        m = _first(r"(bo cong an|cuc canh sat)", doc)
+        return {"issuer": doc.value("BỘ CÔNG AN", m.start(), m.end(), 0.8)} if m else {}
+    keys = [squash(c) for t in catalog.document_types.values() for c in t.cues]
+    issuer = _issuer(doc, settings, keys)
+    return {"issuer": issuer} if issuer else {}
 
-    fields = {k: v for k, v in fields.items() if k in wanted}
-    for name in spec.required_fields:
-        if name not in fields:
-            problems.append(f"required field {name} not found")
-    return Extraction(fields, tuple(problems), tuple(notes))
+
+def _read_validity(
+    doc: _Text, rule: Validity, issue_date: FieldValue | None
+) -> tuple[dict[str, FieldValue], list[str]]:
+    """Validity: printed, else computed from the catalog's rule."""
+    printed = _labelled_date(
+        doc, r"(co gia tri den|date of expiry|den het ngay|han the\s*:\s*tu[^\n]{0,25}den"
+             r"|gia tri su dung\s*:?\s*tu[^\n]{0,25}den)\s*(?:ngay)?\s*:?", within=25)
+    if printed:
+        return _date_field(doc, "valid_until", printed, 0.85), []
+    if issue_date and rule.kind in ("months_from_issue", "days_from_issue"):
+        issued = date.fromisoformat(issue_date.value)
+        until = (add_months(issued, rule.months) if rule.kind == "months_from_issue"
+                 else issued + timedelta(days=rule.days))
+        computed = FieldValue(value=until.isoformat(), confidence=issue_date.confidence, page=None, bbox=None,
+                              source="computed")
+        return {"valid_until": computed}, [f"valid_until computed: {rule.kind} from issue_date"]
+    if re.search(r"khong thoi han", doc.folded, re.I):
+        return {}, ["valid_until: printed as no expiry"]
+    return {}, []
 
 
 def needs_review(classification, extraction: Extraction | None) -> tuple[bool, str]:

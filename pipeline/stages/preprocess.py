@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -649,9 +649,53 @@ def preprocess(image: np.ndarray, settings: PreprocessSettings) -> PreprocessedP
     cleaned page for storage and a grey copy for OCR; report every decision in `notes`."""
     started = time.perf_counter()
     image = _validate(image)
-    notes: list[str] = []
-    factor = _shrink_factor(*image.shape[:2])
+    copies, analysis, notes = _copies_in_stored_mode(image, settings)
+    orientation = _orientation(analysis, settings)
+    notes.extend(orientation.notes)
+    deskew = abs(orientation.skew) >= settings.min_skew_to_correct
+    # The small copies are turned first; they decide the crop. The full-resolution page follows
+    # once everything is known.
+    copies, turn_notes = _turn_small_copies(copies, orientation, deskew, settings)
+    notes.extend(turn_notes)
+    crop, copies, crop_notes = _crop_borders(copies, orientation.rotation, settings)
+    notes.extend(crop_notes)
+    full = _upright_full_page(copies.full, orientation, deskew, crop)
+    page = _clean(full, copies.small, settings)
+    ocr_image, ocr_notes = _ocr_copy(page, settings)
+    notes.extend(ocr_notes)
+    seconds = time.perf_counter() - started
+    for note in notes:
+        log.debug("preprocess: %s", note)
+    return PreprocessedPage(
+        image=page,
+        ocr_image=ocr_image,
+        rotation=orientation.rotation,
+        rotation_confidence=float(orientation.confidence),
+        skew=float(round(orientation.skew, 3)),
+        crop=crop,
+        colour=copies.colour,
+        seconds=seconds,
+        notes=tuple(notes),
+    )
 
+
+@dataclass(frozen=True)
+class _Copies:
+    """The page in the mode it is stored in (grey, or RGB when it really is in colour) at full
+    resolution and shrunk by `factor`, and the shrunk grey copy that decides the turn and crop."""
+
+    full: np.ndarray
+    small: np.ndarray
+    grey_small: np.ndarray
+    factor: int
+    colour: bool
+
+
+def _copies_in_stored_mode(
+    image: np.ndarray, settings: PreprocessSettings
+) -> tuple[_Copies, _Analysis, list[str]]:
+    """The working copies, the analysis of the small grey one, and the colour decision's note."""
+    factor = _shrink_factor(*image.shape[:2])
     if image.ndim == 3:
         grey_full = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
         rgb_small = _shrink(image, factor)
@@ -660,6 +704,7 @@ def preprocess(image: np.ndarray, settings: PreprocessSettings) -> PreprocessedP
     grey_small = _shrink(grey_full, factor)
     analysis = _analyse_small(grey_small)
 
+    notes: list[str] = []
     colour = False
     if rgb_small is not None:
         colour, fraction = _is_colour(rgb_small, analysis.ink, settings)
@@ -670,13 +715,16 @@ def preprocess(image: np.ndarray, settings: PreprocessSettings) -> PreprocessedP
         )
     full = image if colour else grey_full
     small = rgb_small if colour else grey_small
+    return _Copies(full, small, grey_small, factor, colour), analysis, notes
 
-    orientation = _orientation(analysis, settings)
-    notes.extend(orientation.notes)
+
+def _turn_small_copies(
+    copies: _Copies, orientation: _Orientation, deskew: bool, settings: PreprocessSettings
+) -> tuple[_Copies, list[str]]:
+    """The small copies upright and straight (the full page keeps its turn and skew for now)."""
     rotation, skew = orientation.rotation, orientation.skew
-    deskew = abs(skew) >= settings.min_skew_to_correct
-    # The small copies are turned first; they decide the crop. The full-resolution page follows
-    # once everything is known.
+    grey_small, small, colour = copies.grey_small, copies.small, copies.colour
+    notes: list[str] = []
     if rotation:
         notes.append(f"rotated {rotation}° (confidence {orientation.confidence:.2f})")
         grey_small = _undo_quarter_turns(grey_small, rotation)
@@ -687,60 +735,62 @@ def preprocess(image: np.ndarray, settings: PreprocessSettings) -> PreprocessedP
         small = _undo_skew(small, skew, cv2.INTER_LINEAR) if colour else grey_small
     else:
         notes.append(f"skew {skew:+.2f}° left alone (< {settings.min_skew_to_correct}°)")
+    return replace(copies, small=small, grey_small=grey_small), notes
 
-    full_h, full_w = full.shape[:2]
+
+def _crop_borders(
+    copies: _Copies, rotation: int, settings: PreprocessSettings
+) -> tuple[tuple[int, int, int, int], _Copies, list[str]]:
+    """The crop of dark scanner borders in full-resolution px of the upright page (the whole page
+    when there are none), found on the upright small copies; the small stored-mode copy cropped."""
+    factor = copies.factor
+    full_h, full_w = copies.full.shape[:2]
     if rotation % 180:
         full_h, full_w = full_w, full_h  # size once upright
     crop = (0, 0, full_w, full_h)
-    if settings.crop_borders:
-        left, top, right, bottom = _border_crop(grey_small, settings)
-        small_h, small_w = grey_small.shape
-        if (left, top, right, bottom) != (0, 0, small_w, small_h):
-            # Small px -> full px; the trimmed remainder (< factor px) sits past right/bottom.
-            crop = (
-                left * factor,
-                top * factor,
-                full_w if right == small_w else right * factor,
-                full_h if bottom == small_h else bottom * factor,
-            )
-            notes.append(
-                "cropped dark borders: "
-                f"{crop[0]} px left, {crop[1]} px top, {full_w - crop[2]} px right, "
-                f"{full_h - crop[3]} px bottom"
-            )
-            small = small[top:bottom, left:right]
+    if not settings.crop_borders:
+        return crop, copies, []
+    left, top, right, bottom = _border_crop(copies.grey_small, settings)
+    small_h, small_w = copies.grey_small.shape
+    if (left, top, right, bottom) == (0, 0, small_w, small_h):
+        return crop, copies, []
+    # Small px -> full px; the trimmed remainder (< factor px) sits past right/bottom.
+    crop = (
+        left * factor,
+        top * factor,
+        full_w if right == small_w else right * factor,
+        full_h if bottom == small_h else bottom * factor,
+    )
+    note = (
+        "cropped dark borders: "
+        f"{crop[0]} px left, {crop[1]} px top, {full_w - crop[2]} px right, "
+        f"{full_h - crop[3]} px bottom"
+    )
+    return crop, replace(copies, small=copies.small[top:bottom, left:right]), [note]
 
+
+def _upright_full_page(
+    full: np.ndarray, orientation: _Orientation, deskew: bool, crop: tuple[int, int, int, int]
+) -> np.ndarray:
     # Quarter turns are exact (and cheap, and keep the warp below cache-friendly); the skew and
     # crop are one resampling.
-    full = _undo_quarter_turns(full, rotation)
+    full = _undo_quarter_turns(full, orientation.rotation)
     if deskew:
-        full = _deskew_and_crop(full, skew, crop)
-    else:
-        full = full[crop[1] : crop[3], crop[0] : crop[2]]
+        return _deskew_and_crop(full, orientation.skew, crop)
+    return full[crop[1] : crop[3], crop[0] : crop[2]]
 
-    page = _clean(full, small, settings)
+
+def _ocr_copy(page: np.ndarray, settings: PreprocessSettings) -> tuple[np.ndarray, list[str]]:
+    """The grey page Tesseract reads: the cleaned page itself, or for a colour page its grey copy
+    without coloured seals and signatures."""
     # Tesseract gets the cleaned grey page, not a binarised one. Measured on 12 generated office
     # scans (300 dpi, light..heavy damage, skew 0-4.5°, tesseract 5.3 -l vie --psm 3): raw scan
     # CER 4.97 % in 2.77 s/page; this grey page 0.55 % in 1.37 s; Otsu-binarised 0.61 % in 1.20 s.
     # Binarising saves ~12 % of OCR time but loses accuracy (thin tone marks break up), and
     # Tesseract thresholds a flat white background just as well itself.
     if page.ndim == 2:
-        ocr_image = page
-    else:
-        ocr_image, removed = _without_seals_and_signatures(page, settings)
-        if removed:
-            notes.append(f"OCR copy: {removed} seal/signature mark(s) in colour left out")
-    seconds = time.perf_counter() - started
-    for note in notes:
-        log.debug("preprocess: %s", note)
-    return PreprocessedPage(
-        image=page,
-        ocr_image=ocr_image,
-        rotation=rotation,
-        rotation_confidence=float(orientation.confidence),
-        skew=float(round(skew, 3)),
-        crop=crop,
-        colour=colour,
-        seconds=seconds,
-        notes=tuple(notes),
-    )
+        return page, []
+    ocr_image, removed = _without_seals_and_signatures(page, settings)
+    if removed:
+        return ocr_image, [f"OCR copy: {removed} seal/signature mark(s) in colour left out"]
+    return ocr_image, []

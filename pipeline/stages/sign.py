@@ -273,58 +273,11 @@ def sign_pdf(
     `trust_roots` anchor the chain whose OCSP/CRL B-LT embeds (default: the roots the signer
     carries).
     """
-    try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    except Exception as exc:
-        raise SigningFailed(f"not a readable PDF: {exc}") from exc
-    if writer.prev.encrypted:
-        raise SigningFailed("encrypted PDFs are not signed")
-    already_signed = bool(writer.prev.embedded_signatures)
-    if already_signed and _is_final(writer.prev):
-        raise SigningFailed("the document is final: a signature on it forbids any change (DocMDP)")
-    page_count = int(writer.root["/Pages"]["/Count"])
-
+    writer, already_signed = _open_for_signing(pdf)
     if spec.qr is not None:
-        if already_signed:
-            raise SigningFailed(
-                "a QR code must be added before the first signature; this PDF is already signed"
-            )
-        width, height = _page_size(writer, 0)
-        _draw_on_page(writer, 0, stamp.qr_content_stream(spec.qr, stamp.qr_box(width, height)))
-
-    page, box, style, params = _appearance(writer, spec, signer, page_count)
-    field_name = _new_field_name(writer, spec.kind)
-    lock_document = spec.certify and already_signed
-    field_spec = fields.SigFieldSpec(
-        sig_field_name=field_name,
-        on_page=page,
-        box=box,
-        # A later signer makes the document final with a locking dictionary (PDF 2.0 /P 1):
-        # certification proper is only allowed for the first signature.
-        field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.ALL) if lock_document else None,
-        doc_mdp_update_value=fields.MDPPerm.NO_CHANGES if lock_document else None,
-    )
-    long_term = spec.level in ("B-LT", "B-LTA")
-    validation_context = None
-    if long_term:
-        roots = list(trust_roots) or signer_chain_roots(signer)
-        validation_context = ValidationContext(
-            trust_roots=roots, allow_fetching=True, revocation_mode="hard-fail"
-        )
-    metadata = signers.PdfSignatureMetadata(
-        field_name=field_name,
-        md_algorithm=DIGEST,
-        subfilter=fields.SigSeedSubFilter.PADES,
-        certify=spec.certify and not already_signed,
-        docmdp_permissions=fields.MDPPerm.NO_CHANGES,
-        reason=spec.reason,
-        location=spec.location,
-        name=spec.signer_name,
-        embed_validation_info=long_term,
-        use_pades_lta=spec.level == "B-LTA",
-        validation_context=validation_context,
-        signer_key_usage={"digital_signature"} if long_term else {"non_repudiation"},
-    )
+        _draw_qr(writer, spec.qr, already_signed)
+    field_spec, style, params = _signature_field(writer, spec, signer, already_signed)
+    metadata = _signature_metadata(spec, signer, field_spec.sig_field_name, already_signed, trust_roots)
     timestamper = (
         HTTPTimeStamper(spec.tsa_url, timeout=signing_timeout) if spec.level != "B-B" else None
     )
@@ -339,8 +292,84 @@ def sign_pdf(
         raise
     except Exception as exc:
         raise SigningFailed(f"signing failed: {type(exc).__name__}: {exc}") from exc
-    log.info("signed as %s (%s) in field %s", spec.kind, spec.level, field_name)
+    log.info("signed as %s (%s) in field %s", spec.kind, spec.level, field_spec.sig_field_name)
     return out.getvalue()
+
+
+def _open_for_signing(pdf: bytes) -> tuple[IncrementalPdfFileWriter, bool]:
+    """An incremental writer over `pdf`, and whether it is signed already; refuses encrypted and
+    final documents."""
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    except Exception as exc:
+        raise SigningFailed(f"not a readable PDF: {exc}") from exc
+    if writer.prev.encrypted:
+        raise SigningFailed("encrypted PDFs are not signed")
+    already_signed = bool(writer.prev.embedded_signatures)
+    if already_signed and _is_final(writer.prev):
+        raise SigningFailed("the document is final: a signature on it forbids any change (DocMDP)")
+    return writer, already_signed
+
+
+def _draw_qr(writer: IncrementalPdfFileWriter, qr: stamp.QrPayload, already_signed: bool) -> None:
+    if already_signed:
+        raise SigningFailed(
+            "a QR code must be added before the first signature; this PDF is already signed"
+        )
+    width, height = _page_size(writer, 0)
+    _draw_on_page(writer, 0, stamp.qr_content_stream(qr, stamp.qr_box(width, height)))
+
+
+def _signature_field(
+    writer: IncrementalPdfFileWriter, spec: SignSpec, signer: signers.Signer, already_signed: bool
+) -> tuple[fields.SigFieldSpec, stamp.IsoTimeTextStampStyle, dict[str, str]]:
+    """The new signature field (page, box, name, lock) and its stamp's style and text."""
+    page_count = int(writer.root["/Pages"]["/Count"])
+    page, box, style, params = _appearance(writer, spec, signer, page_count)
+    field_name = _new_field_name(writer, spec.kind)
+    lock_document = spec.certify and already_signed
+    field_spec = fields.SigFieldSpec(
+        sig_field_name=field_name,
+        on_page=page,
+        box=box,
+        # A later signer makes the document final with a locking dictionary (PDF 2.0 /P 1):
+        # certification proper is only allowed for the first signature.
+        field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.ALL) if lock_document else None,
+        doc_mdp_update_value=fields.MDPPerm.NO_CHANGES if lock_document else None,
+    )
+    return field_spec, style, params
+
+
+def _signature_metadata(
+    spec: SignSpec,
+    signer: signers.Signer,
+    field_name: str,
+    already_signed: bool,
+    trust_roots: Sequence[x509.Certificate],
+) -> signers.PdfSignatureMetadata:
+    """PAdES at `spec.level` (B-LT/B-LTA: revocation data fetched against `trust_roots`), and
+    DocMDP certification when asked for on the first signature."""
+    long_term = spec.level in ("B-LT", "B-LTA")
+    validation_context = None
+    if long_term:
+        roots = list(trust_roots) or signer_chain_roots(signer)
+        validation_context = ValidationContext(
+            trust_roots=roots, allow_fetching=True, revocation_mode="hard-fail"
+        )
+    return signers.PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm=DIGEST,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        certify=spec.certify and not already_signed,
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+        reason=spec.reason,
+        location=spec.location,
+        name=spec.signer_name,
+        embed_validation_info=long_term,
+        use_pades_lta=spec.level == "B-LTA",
+        validation_context=validation_context,
+        signer_key_usage={"digital_signature"} if long_term else {"non_repudiation"},
+    )
 
 
 def _reserved_bytes(level: str, signer: signers.Signer) -> int | None:
