@@ -15,21 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    func,
-    insert,
-    or_,
-    select,
-)
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.service.access import mask_owner_id
@@ -43,36 +29,10 @@ from pipeline.stores.index import (
     signature_status_of,
     signatures,
 )
+from pipeline.stores.index.tables import dossier_components, dossiers
 from schemas.catalog import Catalog, Procedure
 
 log = logging.getLogger(__name__)
-
-metadata = MetaData()
-
-dossiers = Table(
-    "dossiers",
-    metadata,
-    Column("code", String(128), primary_key=True),
-    Column("procedure_code", String(64), nullable=False),
-    Column("owner_id", String(32), nullable=False),
-    Column("status", String(32), nullable=False),
-    Column("created_by", String(128), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-dossier_components = Table(
-    "dossier_components",
-    metadata,
-    Column("dossier_code", String(128), ForeignKey("dossiers.code", ondelete="CASCADE"),
-           nullable=False),
-    Column("doc_type", String(64), nullable=False),
-    Column("position", Integer, nullable=False),  # the component's place in the procedure
-    Column("required", Boolean, nullable=False),
-    Column("source", String(16), nullable=False),  # reused | uploaded | missing
-    Column("document_id", String(32)),
-    Column("job_id", String(32)),
-    PrimaryKeyConstraint("dossier_code", "doc_type"),
-)
 
 REUSED, UPLOADED, MISSING = "reused", "uploaded", "missing"
 

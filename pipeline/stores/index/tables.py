@@ -1,8 +1,13 @@
-"""The index database's tables as they are at head, for queries (the migrations create them)."""
+"""Every table of the index database, as it is at head, in one MetaData.
+
+The migrations in pipeline/stores/migrations create the schema; these definitions are for
+queries (nothing calls ``create_all``). The index's own tables come first, then those of the
+concerns that share its database: the reuse service and queued batches."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -19,7 +24,8 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-# The table definitions below describe the schema at head for queries; the migrations create it.
+# --- documents and their history (0001, 0002, 0004) ------------------------------------------
+
 documents = Table(
     "documents",
     metadata,
@@ -108,6 +114,120 @@ signatures = Table(
     Column("report", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     SqlIndex("ix_signatures_document_version", "document_id", "version"),
+)
+
+# --- the reuse service (0005): API keys, the audit log, dossiers and upload jobs ----------------
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("key_prefix", String(16), nullable=False),
+    Column("scopes", Text, nullable=False),  # JSON list
+    Column("doc_types", Text),  # JSON list; None = every type
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("client", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("owner_id", String(32)),
+    Column("purpose", Text),
+    Column("outcome", Integer, nullable=False),  # the HTTP status answered
+)
+
+dossiers = Table(
+    "dossiers",
+    metadata,
+    Column("code", String(128), primary_key=True),
+    Column("procedure_code", String(64), nullable=False),
+    Column("owner_id", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+dossier_components = Table(
+    "dossier_components",
+    metadata,
+    Column("dossier_code", String(128), ForeignKey("dossiers.code", ondelete="CASCADE"),
+           nullable=False),
+    Column("doc_type", String(64), nullable=False),
+    Column("position", Integer, nullable=False),  # the component's place in the procedure
+    Column("required", Boolean, nullable=False),
+    Column("source", String(16), nullable=False),  # reused | uploaded | missing
+    Column("document_id", String(32)),
+    Column("job_id", String(32)),
+    PrimaryKeyConstraint("dossier_code", "doc_type"),
+)
+
+upload_jobs = Table(
+    "upload_jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("client", String(128), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # queued | running | stored | duplicate | failed
+    Column("document_id", String(32)),
+    Column("batch_item_id", String(32)),  # queued for workers: the item that carries the upload
+    Column("error_code", String(64)),
+    Column("error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+# --- queued batches (0006) ---------------------------------------------------------------------
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+)
+
+batch_items = Table(
+    "batch_items",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("batch_id", String(32), ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("source", Text, nullable=False),  # the path as given on the submitting machine
+    Column("dossier_code", String(128)),
+    Column("owner_id", String(32)),
+    Column("procedure_code", String(64)),
+    Column("sha256", String(64)),  # None when the file could not even be read
+    Column("staged_key", Text),  # object-store key of the bytes received, for the workers
+    Column("same_as_item", String(32)),  # an earlier item of this batch with the same bytes
+    Column("input_kind", String(32)),
+    Column("pages", Integer),
+    Column("status", String(16), nullable=False),
+    Column("error_code", String(64)),
+    Column("error", Text),
+    Column("document_id", String(32)),
+    Column("quarantined_as", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    SqlIndex("ix_batch_items_batch_status", "batch_id", "status"),
+    SqlIndex("ix_batch_items_status", "status"),
+    SqlIndex("ix_batch_items_same_as_item", "same_as_item"),
+)
+
+document_claims = Table(
+    "document_claims",
+    metadata,
+    Column("document_id", String(32), primary_key=True),
+    Column("item_id", String(32), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
 )
 
 # SQLite's FTS5 table over search_title/search_text (made by the migrations, never by create_all).
