@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from pipeline.clock import utcnow
 from pipeline.errors import DocumentNotFound, StorageUnavailable
 from pipeline.stores.index import (
     NEEDS_REVIEW,
@@ -27,7 +28,6 @@ from pipeline.stores.index import (
     fold_text,
     schema_revision,
     upgrade,
-    utcnow,
 )
 
 POSTGRES_URL = os.environ.get(

@@ -21,15 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from pipeline.service.access import mask_owner_id
 from pipeline.clock import OFFICE_TZ, aware, office_day, office_today, utcnow
 from pipeline.errors import DocumentNotFound, SohoaError
-from pipeline.stores.index import (
-    NEEDS_REVIEW,
-    Index,
-    _as_date,
-    documents,
-    signature_status_of,
-    signatures,
-)
-from pipeline.stores.index.tables import dossier_components, dossiers
+from pipeline.stores.index import NEEDS_REVIEW, Index, as_date, signature_status_of
+from pipeline.stores.index.tables import dossier_components, dossiers, documents, signatures
 from schemas.catalog import Catalog, Procedure
 
 log = logging.getLogger(__name__)
@@ -127,7 +120,7 @@ def on_file(
         if state == "invalid":
             continue  # a paper whose signature fails validation cannot stand in for the original
         found[r.doc_type].append(OnFile(r.id, r.doc_type, state == "signed", state,
-                                        _as_date(r.valid_until), _as_date(r.issue_date)))
+                                        as_date(r.valid_until), as_date(r.issue_date)))
     for items in found.values():
         items.sort(key=lambda d: (d.signed, d.issue_date or date.min), reverse=True)
     return dict(found)

@@ -13,8 +13,7 @@ generated ``tsvector`` column under a GIN index, ranked by ``ts_rank_cd``. The s
 Python from the original (accented) text at the place the folded query matched.
 """
 
-
-from pipeline.clock import utcnow
+from pipeline.clock import utcnow  # lives in pipeline.clock; tests/test_verify.py imports it from here
 from pipeline.stores.index.engine import SchemaNotCurrent, schema_revision, upgrade
 from pipeline.stores.index.index import Index
 from pipeline.stores.index.records import (
@@ -25,7 +24,7 @@ from pipeline.stores.index.records import (
     ObjectRef,
     SearchHit,
     SignatureRecord,
-    _as_date,
+    as_date,
 )
 from pipeline.stores.index.search import fold_text, make_snippet, search_terms, search_words
 from pipeline.stores.index.signatures import SIGNATURE_STATUSES, signature_status_of
@@ -42,6 +41,7 @@ __all__ = [
     "SchemaNotCurrent",
     "SearchHit",
     "SignatureRecord",
+    "as_date",
     "document_versions",
     "documents",
     "fold_text",

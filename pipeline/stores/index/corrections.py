@@ -8,10 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import OperationalError
 
-from pipeline.clock import aware as _aware
-from pipeline.clock import utcnow
+from pipeline.clock import aware, utcnow
 from pipeline.errors import DocumentNotFound, StorageUnavailable
-from pipeline.stores.index.documents import _dump_fields
+from pipeline.stores.index.documents import dump_fields
 from pipeline.stores.index.engine import IndexConnection
 from pipeline.stores.index.records import Correction
 from pipeline.stores.index.tables import corrections, documents
@@ -59,7 +58,7 @@ class CorrectionsIndex(IndexConnection):
                     previous = entry.get("value")
                     entry.update(value=new_value, confidence=1.0)
                     fields[name] = entry
-                    changes = {"fields": _dump_fields(fields)}
+                    changes = {"fields": dump_fields(fields)}
                     # Fields the index also keeps as columns (owner lookups, validity) follow.
                     if name == "owner_id":
                         changes["owner_id"] = new_value
@@ -101,4 +100,4 @@ class CorrectionsIndex(IndexConnection):
                 select(corrections).where(corrections.c.document_id == document_id)
                 .order_by(corrections.c.corrected_at, corrections.c.id)
             ).mappings().all()
-        return [Correction(**{**r, "corrected_at": _aware(r["corrected_at"])}) for r in rows]
+        return [Correction(**{**r, "corrected_at": aware(r["corrected_at"])}) for r in rows]

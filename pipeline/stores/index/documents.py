@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from pipeline.clock import aware as _aware
+from pipeline.clock import aware
 from pipeline.errors import DocumentNotFound, StorageUnavailable
 from pipeline.stores.index.engine import IndexConnection
-from pipeline.stores.index.records import NEEDS_REVIEW, DocumentRow, DuplicateDocument, _as_date
+from pipeline.stores.index.records import NEEDS_REVIEW, DocumentRow, DuplicateDocument, as_date
 from pipeline.stores.index.search import search_words
 from pipeline.stores.index.tables import document_versions, documents
 
@@ -124,7 +124,7 @@ class DocumentsIndex(IndexConnection):
             "doc_type": doc_type,
             "type_confidence": confidence,
             "type_reason": reason,
-            "fields": _dump_fields(fields or {}),
+            "fields": dump_fields(fields or {}),
             "valid_until": valid_until,
             "issue_date": issue_date,
             "review_note": review_note,
@@ -171,13 +171,13 @@ def _select_rows():
 def _values(row: DocumentRow) -> dict[str, Any]:
     values = dict(row.__dict__)
     values["stage_seconds"] = json.dumps(row.stage_seconds)
-    values["fields"] = _dump_fields(row.fields)
+    values["fields"] = dump_fields(row.fields)
     values["search_title"] = search_words(row.title or "")
     values["search_text"] = search_words(row.text or "")
     return values
 
 
-def _dump_fields(fields: Mapping[str, Any]) -> str:
+def dump_fields(fields: Mapping[str, Any]) -> str:
     return json.dumps(fields, ensure_ascii=False, default=str, sort_keys=True)
 
 
@@ -185,7 +185,7 @@ def _row(mapping) -> DocumentRow:
     values = dict(mapping)
     values["stage_seconds"] = json.loads(values["stage_seconds"] or "{}")
     values["fields"] = json.loads(values.get("fields") or "{}")
-    values["created_at"] = _aware(values["created_at"])
+    values["created_at"] = aware(values["created_at"])
     for name in ("valid_until", "issue_date"):
-        values[name] = _as_date(values.get(name))
+        values[name] = as_date(values.get(name))
     return DocumentRow(**values)

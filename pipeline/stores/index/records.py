@@ -109,7 +109,8 @@ class ObjectRef:
     sha256: str
 
 
-def _as_date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
+    """A date column as read back: SQLite hands out the ISO text, PostgreSQL a date."""
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))

@@ -12,8 +12,8 @@ from sqlalchemy.exc import OperationalError
 
 from pipeline.errors import StorageUnavailable
 from pipeline.stores.index.engine import IndexConnection
-from pipeline.stores.index.records import SearchHit, _as_date
-from pipeline.stores.index.tables import _documents_fts, documents
+from pipeline.stores.index.records import SearchHit, as_date
+from pipeline.stores.index.tables import documents, documents_fts
 from pipeline.textnorm import fold_aligned
 
 SEARCH_RANK_CANDIDATES = 1000
@@ -80,8 +80,8 @@ class SearchIndex(IndexConnection):
             rank = (-literal_column("bm25(documents_fts, 0.0, 10.0, 1.0)")).label("rank")
             stmt = (
                 select(*columns, rank)
-                .select_from(_documents_fts.join(
-                    documents, documents.c.id == _documents_fts.c.document_id))
+                .select_from(documents_fts.join(
+                    documents, documents.c.id == documents_fts.c.document_id))
                 .where(literal_column("documents_fts").op("MATCH")(bindparam("m", match)),
                        *filters)
                 .order_by(literal_column("rank").desc(), documents.c.id).limit(limit)
@@ -107,7 +107,7 @@ class SearchIndex(IndexConnection):
                 document_id=r.id, title=r.title,
                 snippet=make_snippet(r.text or r.title or "", terms),
                 rank=float(r.rank), doc_type=r.doc_type, owner_id=r.owner_id,
-                dossier_code=r.dossier_code, issue_date=_as_date(r.issue_date),
+                dossier_code=r.dossier_code, issue_date=as_date(r.issue_date),
             )
             for r in rows
         ]

@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.exc import OperationalError
 
-from pipeline.clock import aware as _aware
-from pipeline.clock import utcnow
+from pipeline.clock import aware, utcnow
 from pipeline.errors import DocumentNotFound, StorageUnavailable
 from pipeline.stores.index.engine import IndexConnection
 from pipeline.stores.index.records import SignatureRecord
@@ -70,9 +69,9 @@ class SignaturesIndex(IndexConnection):
                 document_id=r["document_id"], version=r["version"], field_name=r["field_name"],
                 indication=r["indication"], sub_indication=r["sub_indication"],
                 signer=r["signer"],
-                signed_at=_aware(r["signed_at"]) if r["signed_at"] else None,
+                signed_at=aware(r["signed_at"]) if r["signed_at"] else None,
                 level=r["level"], report=json.loads(r["report"]),
-                created_at=_aware(r["created_at"]),
+                created_at=aware(r["created_at"]),
             )
             for r in rows
         ]

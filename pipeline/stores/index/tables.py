@@ -20,6 +20,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    column,
+    table,
 )
 
 metadata = MetaData()
@@ -230,5 +232,6 @@ document_claims = Table(
     Column("claimed_at", DateTime(timezone=True), nullable=False),
 )
 
-# SQLite's FTS5 table over search_title/search_text (made by the migrations, never by create_all).
-_documents_fts = Table("documents_fts", MetaData(), Column("document_id", String(32)))
+# SQLite's FTS5 table over search_title/search_text, made by migration 0002 on SQLite only: a bare
+# table clause for joins in search, outside `metadata`, which holds the tables of both backends.
+documents_fts = table("documents_fts", column("document_id"))
