@@ -21,14 +21,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from pydantic import ValidationError
-from sqlalchemy import select, text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline import __version__
 from pipeline.service.access import AccessStore, ApiClient, RateLimiter, mask_owner_id, mask_personal_ids
 from pipeline.clock import office_today
 from pipeline.errors import DocumentNotFound, SohoaError, StorageUnavailable
-from pipeline.stores.index import Index, document_versions, signature_status_of
+from pipeline.stores.index import Index, signature_status_of
 from pipeline.core.reuse import (
     DossierConflict,
     check_procedure,
@@ -386,8 +385,7 @@ def _routes(app: FastAPI, s: ApiServices) -> None:  # noqa: C901 — one place l
     @app.get("/readyz", tags=["service"], responses={503: {"model": Problem}})
     def readyz() -> dict[str, str]:
         try:
-            with s.index.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            s.index.ping()
         except Exception as exc:
             raise ApiProblem(503, "index_unavailable", "Not ready", "the index cannot be reached") from exc
         try:
@@ -448,11 +446,11 @@ def _routes(app: FastAPI, s: ApiServices) -> None:  # noqa: C901 — one place l
         why = _purpose(purpose)
         row = s.index.get(document_id)
         _check_type(client, row.doc_type)
-        found = _version_object(s.index, row.id, variant, version)
+        found = s.index.latest_object(row.id, variant, version)
         if found is None:
             raise ApiProblem(404, "no_such_variant", "Not found",
                              f"document {row.id} has no {variant} object" + (f" in version {version}" if version else ""))
-        key, sha256, number = found
+        key, sha256, number = found.key, found.sha256, found.version
         audit(client, f"read_content:{variant}", f"{row.id}/v{number}", why, row.owner_id)
         filename = _download_name(row.filename, variant)
         presign = getattr(s.store, "presigned_get_url", None)
@@ -642,18 +640,6 @@ async def _dossier_request(request: Request) -> tuple[DossierRequest, dict[str, 
         raise ApiProblem(422, "invalid_request", "Invalid request", "the body is not JSON") from exc
 
 
-def _version_object(index: Index, document_id: str, variant: str, version: int | None):
-    query = (select(document_versions.c.key, document_versions.c.sha256, document_versions.c.version)
-             .where(document_versions.c.document_id == document_id,
-                    document_versions.c.variant == variant)
-             .order_by(document_versions.c.version.desc()).limit(1))
-    if version is not None:
-        query = query.where(document_versions.c.version == version)
-    with index.engine.connect() as conn:
-        found = conn.execute(query).first()
-    return tuple(found) if found else None
-
-
 def _download_name(filename: str, variant: str) -> str:
     stem = Path(filename).stem.encode("ascii", "ignore").decode() or "document"
     stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in stem)
@@ -661,11 +647,6 @@ def _download_name(filename: str, variant: str) -> str:
 
 
 def _document_out(s: ApiServices, row) -> DocumentOut:
-    with s.index.engine.connect() as conn:
-        versions = conn.execute(
-            select(document_versions).where(document_versions.c.document_id == row.id)
-            .order_by(document_versions.c.version, document_versions.c.variant)
-        ).mappings().all()
     records = s.index.signatures(row.id)
     # the status is that of the current version's signatures (Index.signature_status), derived
     # from the records already read rather than asked for again
@@ -676,8 +657,9 @@ def _document_out(s: ApiServices, row) -> DocumentOut:
         owner_id=row.owner_id, dossier_code=row.dossier_code, procedure_code=row.procedure_code,
         title=row.title, filename=row.filename, media_type=row.media_type, pages=row.pages,
         issue_date=row.issue_date, valid_until=row.valid_until, fields=row.fields, version=row.version,
-        versions=[{"version": v["version"], "variant": v["variant"], "sha256": v["sha256"],
-                   "created_at": v["created_at"]} for v in versions],
+        versions=[{"version": v.version, "variant": variant, "sha256": ref.sha256,
+                   "created_at": v.created_at}
+                  for v in s.index.versions(row.id) for variant, ref in v.objects.items()],
         signature_status=state, signatures=[_signature_out(r) for r in records],
         created_at=row.created_at,
     )

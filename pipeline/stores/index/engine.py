@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.pool import StaticPool
@@ -51,6 +51,14 @@ class IndexConnection:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def ping(self) -> None:
+        """Raise StorageUnavailable unless the database answers (a readiness probe)."""
+        try:
+            with self._connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except OperationalError as exc:
+            raise StorageUnavailable(f"index {self.safe_url} unavailable: {exc.orig}") from exc
 
     def _connect(self) -> Connection:
         try:

@@ -109,6 +109,16 @@ class ObjectRef:
     sha256: str
 
 
+@dataclass(frozen=True)
+class DocumentVersion:
+    """One recorded version of a document: the objects it is made of, by variant."""
+
+    document_id: str
+    version: int
+    created_at: datetime
+    objects: dict[str, ObjectRef]  # variant (original, searchable, ocr, signed…) -> its object
+
+
 def as_date(value: Any) -> date | None:
     """A date column as read back: SQLite hands out the ISO text, PostgreSQL a date."""
     if value is None or isinstance(value, date):

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import OperationalError
 
-from pipeline.clock import utcnow
+from pipeline.clock import aware, utcnow
 from pipeline.errors import DocumentNotFound, StorageUnavailable
 from pipeline.stores.index.engine import IndexConnection
-from pipeline.stores.index.records import ObjectRef
+from pipeline.stores.index.records import DocumentVersion, ObjectRef
 from pipeline.stores.index.tables import document_versions, documents
 
 
@@ -48,6 +48,36 @@ class VersionsIndex(IndexConnection):
         except OperationalError as exc:
             raise StorageUnavailable(f"index unavailable: {exc.orig}") from exc
         return version
+
+    def versions(self, document_id: str) -> list[DocumentVersion]:
+        """Every recorded version of a document, oldest first, each with its objects by variant."""
+        query = (select(document_versions).where(document_versions.c.document_id == document_id)
+                 .order_by(document_versions.c.version, document_versions.c.variant))
+        with self._connect() as conn:
+            rows = conn.execute(query).all()
+        found: dict[int, DocumentVersion] = {}
+        for r in rows:
+            if r.version not in found:
+                found[r.version] = DocumentVersion(document_id, r.version, aware(r.created_at), {})
+            found[r.version].objects[r.variant] = ObjectRef(document_id, r.version, r.variant,
+                                                            r.key, r.sha256)
+        return list(found.values())
+
+    def latest_object(
+        self, document_id: str, variant: str, version: int | None = None
+    ) -> ObjectRef | None:
+        """The object of ``variant`` in the newest version that has one (or in ``version``)."""
+        query = (select(document_versions)
+                 .where(document_versions.c.document_id == document_id,
+                        document_versions.c.variant == variant)
+                 .order_by(document_versions.c.version.desc()).limit(1))
+        if version is not None:
+            query = query.where(document_versions.c.version == version)
+        with self._connect() as conn:
+            found = conn.execute(query).first()
+        if found is None:
+            return None
+        return ObjectRef(document_id, found.version, variant, found.key, found.sha256)
 
     def object_refs(self, ids: Sequence[str] | None = None) -> Iterator[ObjectRef]:
         """Every object the index points at (current keys and all recorded versions), once each."""
