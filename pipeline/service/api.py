@@ -453,9 +453,8 @@ def _routes(app: FastAPI, s: ApiServices) -> None:  # noqa: C901 — one place l
         key, sha256, number = found.key, found.sha256, found.version
         audit(client, f"read_content:{variant}", f"{row.id}/v{number}", why, row.owner_id)
         filename = _download_name(row.filename, variant)
-        presign = getattr(s.store, "presigned_get_url", None)
-        if presign is not None:
-            url = presign(key, s.settings.presign_seconds, filename=filename)
+        url = s.store.presigned_get_url(key, s.settings.presign_seconds, filename=filename)
+        if url is not None:
             return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
         media_type = VARIANT_MEDIA_TYPES.get(variant, row.media_type)
         return Response(s.store.get(key), media_type=media_type, headers={
