@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, File, Form, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Header, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -219,7 +219,7 @@ def create_app(services: ApiServices) -> FastAPI:
         responses={401: {"model": Problem}, 403: {"model": Problem}, 429: {"model": Problem}},
     )
     app.state.services = services
-    registry = CollectorRegistry()
+    app.state.metrics = registry = CollectorRegistry()
     requests_total = Counter("sohoa_http_requests_total", "HTTP requests", ["route", "method", "status"],
                              registry=registry)
     latency = Histogram("sohoa_http_request_seconds", "HTTP request latency", ["route", "method"],
@@ -277,12 +277,8 @@ def create_app(services: ApiServices) -> FastAPI:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return _problem_response(request, ApiProblem(500, "internal_error", "Internal error"))
 
-    _routes(app, services)
-
-    @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-
+    for routes in ROUTERS:
+        app.include_router(routes)
     return app
 
 
@@ -336,7 +332,7 @@ Purpose = Annotated[str | None, Header(
     alias="X-Purpose", description="Why personal data is read (audited); UTF-8, percent-encoded")]
 
 
-def _purpose(purpose: str | None) -> str:
+def stated_purpose(purpose: str | None) -> str:
     """The purpose a client gave. HTTP header values are ASCII, so Vietnamese text arrives
     percent-encoded (`giải quyết` -> `gi%E1%BA%A3i%20quy%E1%BA%BFt`)."""
     import unicodedata
@@ -349,12 +345,12 @@ def _purpose(purpose: str | None) -> str:
     return text
 
 
-def _check_type(client: ApiClient, doc_type: str | None) -> None:
+def check_type(client: ApiClient, doc_type: str | None) -> None:
     if not client.may_read_type(doc_type):
         raise ApiProblem(403, "forbidden_type", "Forbidden", "this key may not read documents of this type")
 
 
-def _valid_owner(owner_id: str) -> str:
+def valid_owner(owner_id: str) -> str:
     import re
 
     if not re.fullmatch(OWNER_ID_PATTERN, owner_id):
@@ -365,256 +361,314 @@ def _valid_owner(owner_id: str) -> str:
 
 # --- routes ------------------------------------------------------------------------------------
 
-def _routes(app: FastAPI, s: ApiServices) -> None:  # noqa: C901 — one place lists every endpoint
-    read = require("documents:read")
-    write = require("documents:write")
-    sign_scope = require("documents:sign")
-    admin = require("admin")
-    any_key = require(None)
+read = require("documents:read")
+write = require("documents:write")
+sign_scope = require("documents:sign")
+admin = require("admin")
+any_key = require(None)
 
-    def audit(client: ApiClient, action: str, target: str, purpose: str, owner_id: str | None = None,
-              outcome: int = 200) -> None:
-        s.access.audit(client.name, action, target, owner_id=owner_id, purpose=purpose, outcome=outcome)
-        log.info("%s %s %s owner=%s", client.name, action, target if not owner_id else "-",
-                 mask_owner_id(owner_id))
 
-    @app.get("/healthz", tags=["service"])
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+def services(request: Request) -> ApiServices:
+    """A dependency: the services of the app serving the request."""
+    return request.app.state.services
 
-    @app.get("/readyz", tags=["service"], responses={503: {"model": Problem}})
-    def readyz() -> dict[str, str]:
-        try:
-            s.index.ping()
-        except Exception as exc:
-            raise ApiProblem(503, "index_unavailable", "Not ready", "the index cannot be reached") from exc
-        try:
-            s.store.exists("readyz-probe")
-        except Exception as exc:
-            raise ApiProblem(503, "store_unavailable", "Not ready", "the object store cannot be reached") from exc
-        return {"status": "ready"}
 
-    # -- documents --
+Services = Annotated[ApiServices, Depends(services)]
 
-    @app.post("/v1/documents", status_code=202, response_model=JobOut, tags=["documents"],
-              responses={413: {"model": Problem}, 422: {"model": Problem}})
-    async def upload_document(
-        file: Annotated[UploadFile, File(description="A scan (PNG, JPEG, TIFF) or a PDF")],
-        client: Annotated[ApiClient, Depends(write)],
-        dossier_code: Annotated[str | None, Form(max_length=128)] = None,
-        owner_id: Annotated[str | None, Form(pattern=OWNER_ID_PATTERN)] = None,
-        procedure_code: Annotated[str | None, Form(max_length=64)] = None,
-    ) -> JSONResponse:
-        data = await file.read(MAX_UPLOAD_BYTES + 1)
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise ApiProblem(413, "too_large", "Upload too large", f"at most {MAX_UPLOAD_BYTES} bytes")
-        if not data:
-            raise ApiProblem(422, "empty_file", "Empty upload", "the file has no bytes")
-        job, _ = s.uploads.submit(client.name, file.filename or "upload", data, dossier_code=dossier_code,
-                                  owner_id=owner_id, procedure_code=procedure_code)
-        return JSONResponse(_job_out(job).model_dump(mode="json"), status_code=202,
-                            headers={"Location": f"/v1/jobs/{job.id}"})
 
-    @app.get("/v1/jobs/{job_id}", response_model=JobOut, tags=["documents"],
-             responses={404: {"model": Problem}})
-    def get_job(job_id: str, client: Annotated[ApiClient, Depends(write)]) -> JobOut:
-        job = s.uploads.job(job_id)
-        if job.client != client.name and "admin" not in client.scopes:
-            raise DocumentNotFound(f"no job {job_id}")  # another client's job is not shown
-        return _job_out(job)
+def audit(s: ApiServices, client: ApiClient, action: str, target: str, purpose: str,
+          owner_id: str | None = None, outcome: int = 200) -> None:
+    s.access.audit(client.name, action, target, owner_id=owner_id, purpose=purpose, outcome=outcome)
+    log.info("%s %s %s owner=%s", client.name, action, target if not owner_id else "-",
+             mask_owner_id(owner_id))
 
-    @app.get("/v1/documents/{document_id}", response_model=DocumentOut, tags=["documents"],
-             responses={404: {"model": Problem}})
-    def get_document(document_id: str, client: Annotated[ApiClient, Depends(read)],
-                     purpose: Purpose = None) -> DocumentOut:
-        why = _purpose(purpose)
-        row = s.index.get(document_id)
-        _check_type(client, row.doc_type)
-        audit(client, "read_document", row.id, why, row.owner_id)
-        return _document_out(s, row)
 
-    @app.get("/v1/documents/{document_id}/content", tags=["documents"],
-             responses={200: {"content": {"application/pdf": {}}}, 307: {"description": "Presigned URL"},
-                        404: {"model": Problem}})
-    def get_content(
-        document_id: str,
-        client: Annotated[ApiClient, Depends(read)],
-        variant: Annotated[str, Query(pattern="^(original|searchable|signed)$")] = "searchable",
-        version: Annotated[int | None, Query(ge=1)] = None,
-        purpose: Purpose = None,
-    ) -> Response:
-        why = _purpose(purpose)
-        row = s.index.get(document_id)
-        _check_type(client, row.doc_type)
-        found = s.index.latest_object(row.id, variant, version)
-        if found is None:
-            raise ApiProblem(404, "no_such_variant", "Not found",
-                             f"document {row.id} has no {variant} object" + (f" in version {version}" if version else ""))
-        key, sha256, number = found.key, found.sha256, found.version
-        audit(client, f"read_content:{variant}", f"{row.id}/v{number}", why, row.owner_id)
-        filename = _download_name(row.filename, variant)
-        url = s.store.presigned_get_url(key, s.settings.presign_seconds, filename=filename)
-        if url is not None:
-            return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
-        media_type = VARIANT_MEDIA_TYPES.get(variant, row.media_type)
-        return Response(s.store.get(key), media_type=media_type, headers={
-            "ETag": f'"{sha256}"', "Content-Disposition": f'attachment; filename="{filename}"',
-            "X-Document-Version": str(number), "Cache-Control": "no-store",
-        })
+service_routes = APIRouter()
 
-    @app.get("/v1/documents/{document_id}/signatures", tags=["signatures"], responses={404: {"model": Problem}})
-    def get_signatures(document_id: str, client: Annotated[ApiClient, Depends(read)],
-                       purpose: Purpose = None) -> list[SignatureOut]:
-        why = _purpose(purpose)
-        row = s.index.get(document_id)
-        _check_type(client, row.doc_type)
-        audit(client, "read_signatures", row.id, why, row.owner_id)
-        return [_signature_out(r) for r in s.index.signatures(row.id)]
 
-    @app.post("/v1/documents/{document_id}/sign", tags=["signatures"],
-              responses={404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Problem}})
-    def sign_document(document_id: str, request_body: SignRequest,
-                      client: Annotated[ApiClient, Depends(sign_scope)]) -> DocumentOut:
-        row = s.index.get(document_id)
-        if s.signer is None:
-            raise ApiProblem(503, "signing_not_configured", "Signing not configured",
-                             "set SOHOA_SIGN_KEY (and SOHOA_KEY_PASSPHRASE) on the server")
-        s.signer(s, row, request_body, client)
-        return _document_out(s, s.index.get(row.id))
+@service_routes.get("/healthz", tags=["service"])
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
 
-    # -- owners and procedures --
 
-    @app.get("/v1/owners/{owner_id}/documents", response_model=OwnerDocumentsOut, tags=["reuse"],
-             responses={422: {"model": Problem}})
-    def owner_documents(
-        owner_id: str,
-        client: Annotated[ApiClient, Depends(read)],
-        doc_type: Annotated[list[str] | None, Query(alias="type")] = None,
-        valid_on: date | None = None,
-        purpose: Purpose = None,
-    ) -> OwnerDocumentsOut:
-        _valid_owner(owner_id)
-        why = _purpose(purpose)
-        day = valid_on or office_today()
-        types = [t for t in (doc_type or s.catalog.document_types) if client.may_read_type(t)]
-        found = on_file(s.index, s.catalog, owner_id, types, valid_on=day)
-        docs = [_on_file_out(d) for items in found.values() for d in items]
-        audit(client, "list_owner_documents", "owner", why, owner_id)
-        return OwnerDocumentsOut(owner_id=owner_id, valid_on=day, documents=docs)
+@service_routes.get("/readyz", tags=["service"], responses={503: {"model": Problem}})
+def readyz(s: Services) -> dict[str, str]:
+    try:
+        s.index.ping()
+    except Exception as exc:
+        raise ApiProblem(503, "index_unavailable", "Not ready", "the index cannot be reached") from exc
+    try:
+        s.store.exists("readyz-probe")
+    except Exception as exc:
+        raise ApiProblem(503, "store_unavailable", "Not ready", "the object store cannot be reached") from exc
+    return {"status": "ready"}
 
-    @app.get("/v1/procedures", response_model=list[ProcedureOut], tags=["procedures"])
-    def list_procedures(client: Annotated[ApiClient, Depends(any_key)]) -> list[ProcedureOut]:
-        return [_procedure_out(p) for p in s.catalog.procedures.values()]
 
-    @app.get("/v1/procedures/{code}", response_model=ProcedureOut, tags=["procedures"],
-             responses={404: {"model": Problem}})
-    def get_procedure(code: str, client: Annotated[ApiClient, Depends(any_key)]) -> ProcedureOut:
-        return _procedure_out(procedure_or_error(s.catalog, code))
+@service_routes.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
 
-    @app.post("/v1/procedures/{code}/check", response_model=CheckOut, tags=["reuse"],
-              responses={404: {"model": Problem}})
-    def check(code: str, body: CheckRequest, client: Annotated[ApiClient, Depends(read)],
-              purpose: Purpose = None) -> CheckOut:
-        why = _purpose(purpose)
-        result = check_procedure(s.index, s.catalog, code, body.owner_id, valid_on=body.valid_on)
-        audit(client, "check_procedure", code, why, body.owner_id)
-        return CheckOut(
-            procedure_code=result.procedure.code, owner_id=body.owner_id, valid_on=result.valid_on,
-            components=[
-                ComponentOut(doc_type=c.doc_type, required=c.required,
-                             status="on_file" if c.satisfied else "missing",
-                             document=_on_file_out(c.document)
-                             if c.document and client.may_read_type(c.doc_type) else None)
-                for c in result.components
-            ],
-            missing=result.missing,
+
+# -- documents --
+
+document_routes = APIRouter()
+
+
+@document_routes.post("/v1/documents", status_code=202, response_model=JobOut, tags=["documents"],
+                      responses={413: {"model": Problem}, 422: {"model": Problem}})
+async def upload_document(
+    file: Annotated[UploadFile, File(description="A scan (PNG, JPEG, TIFF) or a PDF")],
+    client: Annotated[ApiClient, Depends(write)],
+    s: Services,
+    dossier_code: Annotated[str | None, Form(max_length=128)] = None,
+    owner_id: Annotated[str | None, Form(pattern=OWNER_ID_PATTERN)] = None,
+    procedure_code: Annotated[str | None, Form(max_length=64)] = None,
+) -> JSONResponse:
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ApiProblem(413, "too_large", "Upload too large", f"at most {MAX_UPLOAD_BYTES} bytes")
+    if not data:
+        raise ApiProblem(422, "empty_file", "Empty upload", "the file has no bytes")
+    job, _ = s.uploads.submit(client.name, file.filename or "upload", data, dossier_code=dossier_code,
+                              owner_id=owner_id, procedure_code=procedure_code)
+    return JSONResponse(job_out(job).model_dump(mode="json"), status_code=202,
+                        headers={"Location": f"/v1/jobs/{job.id}"})
+
+
+@document_routes.get("/v1/jobs/{job_id}", response_model=JobOut, tags=["documents"],
+                     responses={404: {"model": Problem}})
+def get_job(job_id: str, client: Annotated[ApiClient, Depends(write)], s: Services) -> JobOut:
+    job = s.uploads.job(job_id)
+    if job.client != client.name and "admin" not in client.scopes:
+        raise DocumentNotFound(f"no job {job_id}")  # another client's job is not shown
+    return job_out(job)
+
+
+@document_routes.get("/v1/documents/{document_id}", response_model=DocumentOut, tags=["documents"],
+                     responses={404: {"model": Problem}})
+def get_document(document_id: str, client: Annotated[ApiClient, Depends(read)], s: Services,
+                 purpose: Purpose = None) -> DocumentOut:
+    why = stated_purpose(purpose)
+    row = s.index.get(document_id)
+    check_type(client, row.doc_type)
+    audit(s, client, "read_document", row.id, why, row.owner_id)
+    return document_out(s, row)
+
+
+@document_routes.get("/v1/documents/{document_id}/content", tags=["documents"],
+                     responses={200: {"content": {"application/pdf": {}}},
+                                307: {"description": "Presigned URL"}, 404: {"model": Problem}})
+def get_content(
+    document_id: str,
+    client: Annotated[ApiClient, Depends(read)],
+    s: Services,
+    variant: Annotated[str, Query(pattern="^(original|searchable|signed)$")] = "searchable",
+    version: Annotated[int | None, Query(ge=1)] = None,
+    purpose: Purpose = None,
+) -> Response:
+    why = stated_purpose(purpose)
+    row = s.index.get(document_id)
+    check_type(client, row.doc_type)
+    found = s.index.latest_object(row.id, variant, version)
+    if found is None:
+        raise ApiProblem(404, "no_such_variant", "Not found",
+                         f"document {row.id} has no {variant} object" + (f" in version {version}" if version else ""))
+    key, sha256, number = found.key, found.sha256, found.version
+    audit(s, client, f"read_content:{variant}", f"{row.id}/v{number}", why, row.owner_id)
+    filename = download_name(row.filename, variant)
+    url = s.store.presigned_get_url(key, s.settings.presign_seconds, filename=filename)
+    if url is not None:
+        return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
+    media_type = VARIANT_MEDIA_TYPES.get(variant, row.media_type)
+    return Response(s.store.get(key), media_type=media_type, headers={
+        "ETag": f'"{sha256}"', "Content-Disposition": f'attachment; filename="{filename}"',
+        "X-Document-Version": str(number), "Cache-Control": "no-store",
+    })
+
+
+# -- signatures --
+
+signature_routes = APIRouter()
+
+
+@signature_routes.get("/v1/documents/{document_id}/signatures", tags=["signatures"],
+                      responses={404: {"model": Problem}})
+def get_signatures(document_id: str, client: Annotated[ApiClient, Depends(read)], s: Services,
+                   purpose: Purpose = None) -> list[SignatureOut]:
+    why = stated_purpose(purpose)
+    row = s.index.get(document_id)
+    check_type(client, row.doc_type)
+    audit(s, client, "read_signatures", row.id, why, row.owner_id)
+    return [signature_out(r) for r in s.index.signatures(row.id)]
+
+
+@signature_routes.post("/v1/documents/{document_id}/sign", tags=["signatures"],
+                       responses={404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Problem}})
+def sign_document(document_id: str, request_body: SignRequest,
+                  client: Annotated[ApiClient, Depends(sign_scope)], s: Services) -> DocumentOut:
+    row = s.index.get(document_id)
+    if s.signer is None:
+        raise ApiProblem(503, "signing_not_configured", "Signing not configured",
+                         "set SOHOA_SIGN_KEY (and SOHOA_KEY_PASSPHRASE) on the server")
+    s.signer(s, row, request_body, client)
+    return document_out(s, s.index.get(row.id))
+
+
+# -- owners and procedures --
+
+reuse_routes = APIRouter()
+
+
+@reuse_routes.get("/v1/owners/{owner_id}/documents", response_model=OwnerDocumentsOut, tags=["reuse"],
+                  responses={422: {"model": Problem}})
+def owner_documents(
+    owner_id: str,
+    client: Annotated[ApiClient, Depends(read)],
+    s: Services,
+    doc_type: Annotated[list[str] | None, Query(alias="type")] = None,
+    valid_on: date | None = None,
+    purpose: Purpose = None,
+) -> OwnerDocumentsOut:
+    valid_owner(owner_id)
+    why = stated_purpose(purpose)
+    day = valid_on or office_today()
+    types = [t for t in (doc_type or s.catalog.document_types) if client.may_read_type(t)]
+    found = on_file(s.index, s.catalog, owner_id, types, valid_on=day)
+    docs = [on_file_out(d) for items in found.values() for d in items]
+    audit(s, client, "list_owner_documents", "owner", why, owner_id)
+    return OwnerDocumentsOut(owner_id=owner_id, valid_on=day, documents=docs)
+
+
+@reuse_routes.get("/v1/procedures", response_model=list[ProcedureOut], tags=["procedures"])
+def list_procedures(client: Annotated[ApiClient, Depends(any_key)], s: Services) -> list[ProcedureOut]:
+    return [procedure_out(p) for p in s.catalog.procedures.values()]
+
+
+@reuse_routes.get("/v1/procedures/{code}", response_model=ProcedureOut, tags=["procedures"],
+                  responses={404: {"model": Problem}})
+def get_procedure(code: str, client: Annotated[ApiClient, Depends(any_key)], s: Services) -> ProcedureOut:
+    return procedure_out(procedure_or_error(s.catalog, code))
+
+
+@reuse_routes.post("/v1/procedures/{code}/check", response_model=CheckOut, tags=["reuse"],
+                   responses={404: {"model": Problem}})
+def check(code: str, body: CheckRequest, client: Annotated[ApiClient, Depends(read)], s: Services,
+          purpose: Purpose = None) -> CheckOut:
+    why = stated_purpose(purpose)
+    result = check_procedure(s.index, s.catalog, code, body.owner_id, valid_on=body.valid_on)
+    audit(s, client, "check_procedure", code, why, body.owner_id)
+    return CheckOut(
+        procedure_code=result.procedure.code, owner_id=body.owner_id, valid_on=result.valid_on,
+        components=[
+            ComponentOut(doc_type=c.doc_type, required=c.required,
+                         status="on_file" if c.satisfied else "missing",
+                         document=on_file_out(c.document)
+                         if c.document and client.may_read_type(c.doc_type) else None)
+            for c in result.components
+        ],
+        missing=result.missing,
+    )
+
+
+# -- dossiers --
+
+dossier_routes = APIRouter()
+
+
+@dossier_routes.post("/v1/dossiers", status_code=201, response_model=DossierOut, tags=["dossiers"],
+                     responses={404: {"model": Problem}, 409: {"model": Problem}},
+                     openapi_extra={"requestBody": {"required": True, "content": {
+                         "application/json": {"schema": DossierRequest.model_json_schema()},
+                         "multipart/form-data": {"schema": {
+                             "type": "object", "required": ["metadata"],
+                             "properties": {"metadata": {"type": "string", "description": "DossierRequest as JSON"}},
+                             "additionalProperties": {"type": "string", "format": "binary",
+                                                      "description": "A new paper; the part's name is its component type"},
+                         }},
+                     }}})
+async def create_dossier(request: Request, client: Annotated[ApiClient, Depends(write)], s: Services) -> DossierOut:
+    body, files = await _dossier_request(request)
+    procedure = procedure_or_error(s.catalog, body.procedure_code)
+    unknown = sorted(set(files) - {c.doc_type for c in procedure.components})
+    if unknown:
+        raise ApiProblem(409, "dossier_conflict", "Conflict",
+                         f"procedure {procedure.code} has no component {', '.join(unknown)}")
+    contents: dict[str, tuple[str, bytes]] = {}
+    for doc_type, upload in files.items():
+        data = await upload.read(MAX_UPLOAD_BYTES + 1)
+        if not data or len(data) > MAX_UPLOAD_BYTES:
+            raise ApiProblem(422, "bad_upload", "Bad upload", f"the {doc_type} part is empty or too large")
+        contents[doc_type] = (upload.filename or doc_type, data)
+    # Uploads are accepted first so the dossier can name their jobs, and started only once
+    # the dossier exists, so that a finished job always finds its component.
+    jobs = {t: s.uploads.accept(client.name, name, data) for t, (name, data) in contents.items()}
+    try:
+        dossier = open_dossier(
+            s.index, s.catalog, procedure_code=procedure.code, owner_id=body.owner_id,
+            created_by=client.name, agency_code=s.settings.agency_code, code=body.code,
+            attach=body.documents, uploads={t: job.id for t, job in jobs.items()}, reuse=body.reuse,
         )
-
-    # -- dossiers --
-
-    @app.post("/v1/dossiers", status_code=201, response_model=DossierOut, tags=["dossiers"],
-              responses={404: {"model": Problem}, 409: {"model": Problem}},
-              openapi_extra={"requestBody": {"required": True, "content": {
-                  "application/json": {"schema": DossierRequest.model_json_schema()},
-                  "multipart/form-data": {"schema": {
-                      "type": "object", "required": ["metadata"],
-                      "properties": {"metadata": {"type": "string", "description": "DossierRequest as JSON"}},
-                      "additionalProperties": {"type": "string", "format": "binary",
-                                               "description": "A new paper; the part's name is its component type"},
-                  }},
-              }}})
-    async def create_dossier(request: Request, client: Annotated[ApiClient, Depends(write)]) -> DossierOut:
-        body, files = await _dossier_request(request)
-        procedure = procedure_or_error(s.catalog, body.procedure_code)
-        unknown = sorted(set(files) - {c.doc_type for c in procedure.components})
-        if unknown:
-            raise ApiProblem(409, "dossier_conflict", "Conflict",
-                             f"procedure {procedure.code} has no component {', '.join(unknown)}")
-        contents: dict[str, tuple[str, bytes]] = {}
-        for doc_type, upload in files.items():
-            data = await upload.read(MAX_UPLOAD_BYTES + 1)
-            if not data or len(data) > MAX_UPLOAD_BYTES:
-                raise ApiProblem(422, "bad_upload", "Bad upload", f"the {doc_type} part is empty or too large")
-            contents[doc_type] = (upload.filename or doc_type, data)
-        # Uploads are accepted first so the dossier can name their jobs, and started only once
-        # the dossier exists, so that a finished job always finds its component.
-        jobs = {t: s.uploads.accept(client.name, name, data) for t, (name, data) in contents.items()}
-        try:
-            dossier = open_dossier(
-                s.index, s.catalog, procedure_code=procedure.code, owner_id=body.owner_id,
-                created_by=client.name, agency_code=s.settings.agency_code, code=body.code,
-                attach=body.documents, uploads={t: job.id for t, job in jobs.items()}, reuse=body.reuse,
-            )
-        except BaseException as exc:
-            for job in jobs.values():
-                s.uploads.discard(job, f"the dossier was not opened: {exc}")
-            raise
+    except BaseException as exc:
         for job in jobs.values():
-            s.uploads.start(job, dossier_code=dossier.code, owner_id=dossier.owner_id,
-                            procedure_code=dossier.procedure_code)
-        return _dossier_out(dossier)
+            s.uploads.discard(job, f"the dossier was not opened: {exc}")
+        raise
+    for job in jobs.values():
+        s.uploads.start(job, dossier_code=dossier.code, owner_id=dossier.owner_id,
+                        procedure_code=dossier.procedure_code)
+    return dossier_out(dossier)
 
-    @app.get("/v1/dossiers/{code}", response_model=DossierOut, tags=["dossiers"],
-             responses={404: {"model": Problem}})
-    def read_dossier(code: str, client: Annotated[ApiClient, Depends(read)], purpose: Purpose = None) -> DossierOut:
-        why = _purpose(purpose)
-        dossier = get_dossier(s.index, code)
-        audit(client, "read_dossier", code, why, dossier.owner_id)
-        return _dossier_out(dossier)
 
-    # -- search and figures --
+@dossier_routes.get("/v1/dossiers/{code}", response_model=DossierOut, tags=["dossiers"],
+                    responses={404: {"model": Problem}})
+def read_dossier(code: str, client: Annotated[ApiClient, Depends(read)], s: Services,
+                 purpose: Purpose = None) -> DossierOut:
+    why = stated_purpose(purpose)
+    dossier = get_dossier(s.index, code)
+    audit(s, client, "read_dossier", code, why, dossier.owner_id)
+    return dossier_out(dossier)
 
-    @app.get("/v1/search", response_model=list[SearchHitOut], tags=["search"])
-    def search(
-        client: Annotated[ApiClient, Depends(read)],
-        q: Annotated[str, Query(min_length=1, max_length=500)],
-        doc_type: Annotated[str | None, Query(alias="type")] = None,
-        owner_id: Annotated[str | None, Query(alias="owner", pattern=OWNER_ID_PATTERN)] = None,
-        dossier_code: Annotated[str | None, Query(alias="dossier")] = None,
-        date_from: Annotated[date | None, Query(alias="from")] = None,
-        date_to: Annotated[date | None, Query(alias="to")] = None,
-        limit: Annotated[int, Query(ge=1, le=100)] = 20,
-        purpose: Purpose = None,
-    ) -> list[SearchHitOut]:
-        why = _purpose(purpose)
-        if doc_type is not None:
-            _check_type(client, doc_type)
-        hits = s.index.search(q, doc_type=doc_type, owner_id=owner_id, dossier_code=dossier_code,
-                              date_from=date_from, date_to=date_to, limit=limit)
-        visible = [h for h in hits if client.may_read_type(h.doc_type)]
-        audit(client, "search", f"q={q[:100]}", why, owner_id)
-        return [SearchHitOut(**h.__dict__) for h in visible]
 
-    @app.get("/v1/stats", response_model=StatsOut, tags=["figures"])
-    def stats(client: Annotated[ApiClient, Depends(admin)], since: date | None = None) -> StatsOut:
-        figures = compute_stats(s.index, s.catalog, since=since)
-        return StatsOut(
-            since=since, digitisation=_rate(figures.digitisation), reuse=_rate(figures.reuse),
-            results_signed=_rate(figures.results_signed),
-            reuse_by_type={t: _rate(r) for t, r in figures.reuse_by_type.items()},
-            documents_by_type=figures.documents_by_type, documents_by_day=figures.documents_by_day,
-            dossiers_by_day=figures.dossiers_by_day,
-        )
+# -- search and figures --
+
+search_routes = APIRouter()
+
+
+@search_routes.get("/v1/search", response_model=list[SearchHitOut], tags=["search"])
+def search(
+    client: Annotated[ApiClient, Depends(read)],
+    s: Services,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    doc_type: Annotated[str | None, Query(alias="type")] = None,
+    owner_id: Annotated[str | None, Query(alias="owner", pattern=OWNER_ID_PATTERN)] = None,
+    dossier_code: Annotated[str | None, Query(alias="dossier")] = None,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    purpose: Purpose = None,
+) -> list[SearchHitOut]:
+    why = stated_purpose(purpose)
+    if doc_type is not None:
+        check_type(client, doc_type)
+    hits = s.index.search(q, doc_type=doc_type, owner_id=owner_id, dossier_code=dossier_code,
+                          date_from=date_from, date_to=date_to, limit=limit)
+    visible = [h for h in hits if client.may_read_type(h.doc_type)]
+    audit(s, client, "search", f"q={q[:100]}", why, owner_id)
+    return [SearchHitOut(**h.__dict__) for h in visible]
+
+
+@search_routes.get("/v1/stats", response_model=StatsOut, tags=["figures"])
+def stats(client: Annotated[ApiClient, Depends(admin)], s: Services, since: date | None = None) -> StatsOut:
+    figures = compute_stats(s.index, s.catalog, since=since)
+    return StatsOut(
+        since=since, digitisation=rate_out(figures.digitisation), reuse=rate_out(figures.reuse),
+        results_signed=rate_out(figures.results_signed),
+        reuse_by_type={t: rate_out(r) for t, r in figures.reuse_by_type.items()},
+        documents_by_type=figures.documents_by_type, documents_by_day=figures.documents_by_day,
+        dossiers_by_day=figures.dossiers_by_day,
+    )
+
+
+ROUTERS = (service_routes, document_routes, signature_routes, reuse_routes, dossier_routes, search_routes)
 
 
 # --- shaping responses -------------------------------------------------------------------------
@@ -639,13 +693,13 @@ async def _dossier_request(request: Request) -> tuple[DossierRequest, dict[str, 
         raise ApiProblem(422, "invalid_request", "Invalid request", "the body is not JSON") from exc
 
 
-def _download_name(filename: str, variant: str) -> str:
+def download_name(filename: str, variant: str) -> str:
     stem = Path(filename).stem.encode("ascii", "ignore").decode() or "document"
     stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in stem)
     return f"{stem}.{variant}.pdf" if variant != "original" else f"{stem}{Path(filename).suffix}"
 
 
-def _document_out(s: ApiServices, row) -> DocumentOut:
+def document_out(s: ApiServices, row) -> DocumentOut:
     records = s.index.signatures(row.id)
     # the status is that of the current version's signatures (Index.signature_status), derived
     # from the records already read rather than asked for again
@@ -659,37 +713,37 @@ def _document_out(s: ApiServices, row) -> DocumentOut:
         versions=[{"version": v.version, "variant": variant, "sha256": ref.sha256,
                    "created_at": v.created_at}
                   for v in s.index.versions(row.id) for variant, ref in v.objects.items()],
-        signature_status=state, signatures=[_signature_out(r) for r in records],
+        signature_status=state, signatures=[signature_out(r) for r in records],
         created_at=row.created_at,
     )
 
 
-def _signature_out(record) -> SignatureOut:
+def signature_out(record) -> SignatureOut:
     return SignatureOut(**{k: getattr(record, k) for k in SignatureOut.model_fields})
 
 
-def _on_file_out(document) -> OnFileOut:
+def on_file_out(document) -> OnFileOut:
     return OnFileOut(id=document.id, doc_type=document.doc_type, signed=document.signed,
                      signature_status=document.signature_status, valid_until=document.valid_until,
                      issue_date=document.issue_date)
 
 
-def _procedure_out(p) -> ProcedureOut:
+def procedure_out(p) -> ProcedureOut:
     return ProcedureOut(code=p.code, name=p.name, gloss=p.gloss, level=p.level,
                         required=list(p.required), optional=list(p.optional), result=p.result)
 
 
-def _dossier_out(d) -> DossierOut:
+def dossier_out(d) -> DossierOut:
     return DossierOut(code=d.code, procedure_code=d.procedure_code, owner_id=d.owner_id, status=d.status,
                       created_by=d.created_by, created_at=d.created_at,
                       components=[c.__dict__ for c in d.components], missing=d.missing)
 
 
-def _job_out(job: UploadJob) -> JobOut:
+def job_out(job: UploadJob) -> JobOut:
     return JobOut(**{k: getattr(job, k) for k in JobOut.model_fields})
 
 
-def _rate(rate) -> RateOut:
+def rate_out(rate) -> RateOut:
     return RateOut(numerator=rate.numerator, denominator=rate.denominator, value=rate.value)
 
 
