@@ -1,0 +1,36 @@
+"""The signatures recorded for a document, and signing it with the server's key."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from pipeline.service.access import ApiClient
+from pipeline.service.api.dependencies import Purpose, Services, audit, check_type, read, sign_scope, stated_purpose
+from pipeline.service.api.problems import ApiProblem
+from pipeline.service.api.shapes import document_out, signature_out
+from schemas.api import DocumentOut, Problem, SignatureOut, SignRequest
+
+signature_routes = APIRouter()
+
+
+@signature_routes.get("/v1/documents/{document_id}/signatures", tags=["signatures"],
+                      responses={404: {"model": Problem}})
+def get_signatures(document_id: str, client: Annotated[ApiClient, Depends(read)], s: Services,
+                   purpose: Purpose = None) -> list[SignatureOut]:
+    why = stated_purpose(purpose)
+    row = s.index.get(document_id)
+    check_type(client, row.doc_type)
+    audit(s, client, "read_signatures", row.id, why, row.owner_id)
+    return [signature_out(r) for r in s.index.signatures(row.id)]
+
+
+@signature_routes.post("/v1/documents/{document_id}/sign", tags=["signatures"],
+                       responses={404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Problem}})
+def sign_document(document_id: str, request_body: SignRequest,
+                  client: Annotated[ApiClient, Depends(sign_scope)], s: Services) -> DocumentOut:
+    row = s.index.get(document_id)
+    if s.signer is None:
+        raise ApiProblem(503, "signing_not_configured", "Signing not configured",
+                         "set SOHOA_SIGN_KEY (and SOHOA_KEY_PASSPHRASE) on the server")
+    s.signer(s, row, request_body, client)
+    return document_out(s, s.index.get(row.id))
