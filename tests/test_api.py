@@ -25,6 +25,7 @@ from test_store import s3_endpoint  # noqa: F401 - fixture
 
 from conftest import cli_env, run_cli
 from pipeline.service.access import AccessStore
+from pipeline.core.runtime import Runtime
 from pipeline.service.api import ApiServices, build_services, create_app
 from pipeline.stores.index import NEEDS_REVIEW, upgrade
 from pipeline.clock import office_today as today
@@ -109,8 +110,8 @@ class Api:
 
 def make_api(tmp_path: Path, index_url: str, classifier, **overrides) -> Api:
     settings = Settings(home=tmp_path / "home", database_url=index_url, **overrides)
-    services = build_services(settings, store=open_store((tmp_path / "objects").as_uri()),
-                              classifier_loader=lambda: classifier)
+    services = build_services(Runtime(settings, store=open_store((tmp_path / "objects").as_uri()),
+                                      classifier=classifier))
     return Api(services)
 
 
@@ -318,7 +319,7 @@ def test_content_on_s3_is_a_short_lived_presigned_redirect(tmp_path: Path, s3_en
     store = open_store(s3_endpoint.url(s3_endpoint.new_bucket_name()), access_key=s3_endpoint.access_key,
                        secret_key=s3_endpoint.secret_key)
     settings = Settings(home=tmp_path / "home", presign_seconds=2)
-    services = build_services(settings, store=store, classifier_loader=lambda: classifier)
+    services = build_services(Runtime(settings, store=store, classifier=classifier))
     api = Api(services)
     doc = api.add_document(1, owner_id=OWNER, doc_type="can_cuoc", content=b"%PDF-1.7 on s3")
 

@@ -154,6 +154,7 @@ def test_openapi_fuzzing_finds_no_server_errors(tmp_path: Path, classifier, pki)
     from hypothesis import HealthCheck, given, settings
 
     from pipeline.service.access import AccessStore
+    from pipeline.core.runtime import Runtime
     from pipeline.service.api import build_services, create_app
     from pipeline.settings import Settings
 
@@ -161,7 +162,7 @@ def test_openapi_fuzzing_finds_no_server_errors(tmp_path: Path, classifier, pki)
 
     configured = Settings(home=tmp_path / "home", rate_limit_per_minute=100000,
                           sign_key=str(pki.pkcs12("official")), key_passphrase=PASSPHRASE)
-    services = build_services(configured, classifier_loader=lambda: classifier)
+    services = build_services(Runtime(configured, classifier=classifier))
     key = AccessStore(services.index).create_key("fuzzer", ["admin"]).key
     app = create_app(services)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
@@ -195,13 +196,14 @@ def test_uploads_go_to_the_workers_when_a_broker_is_configured(tmp_path: Path, c
     THEN the job is carried by a batch item, a worker stores the document, and the job reports
     it stored with the same document id the batch records."""
     from pipeline.service.access import AccessStore
+    from pipeline.core.runtime import Runtime
     from pipeline.service.api import build_services, create_app
     from pipeline.core.batches import Batches
     from pipeline.settings import Settings
 
     home = tmp_path / "home"
     configured = Settings(home=home, broker_url=redis_server.url)
-    services = build_services(configured, classifier_loader=lambda: classifier)
+    services = build_services(Runtime(configured, classifier=classifier))
     key = AccessStore(services.index).create_key("mot-cua", ["documents:write", "documents:read"]).key
     from fastapi.testclient import TestClient
 

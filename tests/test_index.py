@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from pipeline.clock import utcnow
 from pipeline.errors import DocumentNotFound, StorageUnavailable
 from pipeline.stores.index import (
     NEEDS_REVIEW,
@@ -27,7 +28,6 @@ from pipeline.stores.index import (
     fold_text,
     schema_revision,
     upgrade,
-    utcnow,
 )
 
 POSTGRES_URL = os.environ.get(
@@ -398,6 +398,47 @@ def test_a_new_version_keeps_the_old_objects_listed(index):
     keys = {r.key for r in index.object_refs([row.id])}
     assert keys == {row.original_key, row.searchable_key, row.ocr_key,
                     f"documents/{row.id}/v2/searchable.pdf"}
+
+
+def test_versions_list_their_objects_and_the_latest_of_a_variant_is_found(index):
+    """GIVEN a stored document signed into version 2
+    WHEN its versions and the latest object of a variant are asked for
+    THEN version 1 holds the three objects of ingest and version 2 the signed PDF; the latest
+    signed and original objects come from the versions that have them, a version can be named,
+    and a variant no version has is None"""
+    row = make_row(1)
+    index.add(row)
+    signed_key = f"documents/{row.id}/v2/signed.pdf"
+    index.add_version(row.id, {"signed": (signed_key, "d" * 64), "searchable": (signed_key, "d" * 64)})
+
+    versions = index.versions(row.id)
+    assert [v.version for v in versions] == [1, 2]
+    assert sorted(versions[0].objects) == ["ocr", "original", "searchable"]
+    assert versions[0].objects["original"].key == row.original_key
+    assert sorted(versions[1].objects) == ["searchable", "signed"]
+    assert versions[1].created_at.tzinfo is not None
+
+    signed = index.latest_object(row.id, "signed")
+    assert (signed.version, signed.key, signed.sha256) == (2, signed_key, "d" * 64)
+    assert index.latest_object(row.id, "original").version == 1
+    assert index.latest_object(row.id, "searchable", version=1).key == row.searchable_key
+    assert index.latest_object(row.id, "signed", version=1) is None
+    assert index.latest_object(row.id, "ocr", version=2) is None
+    assert index.versions("0" * 32) == []
+
+
+def test_ping_answers_while_the_database_does(index):
+    """GIVEN an open index WHEN pinged THEN it answers; with its database gone,
+    StorageUnavailable"""
+    index.ping()
+    working, index.engine = index.engine, create_engine(
+        "postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 1})
+    try:
+        with pytest.raises(StorageUnavailable):
+            index.ping()
+    finally:
+        index.engine.dispose()
+        index.engine = working
 
 
 # --- folding ----------------------------------------------------------------------------------

@@ -198,6 +198,23 @@ def test_immutable_object_is_not_overwritten_or_deleted_by_the_store(store):
     assert store.stat(key).immutable
 
 
+def test_a_download_url_is_handed_out_only_by_a_store_that_has_urls(backend, store):
+    """GIVEN a stored searchable PDF
+    WHEN a download URL valid for a minute is asked for
+    THEN the S3 store signs one for that key, expiry and file name; the local store answers None
+    (its caller serves the bytes itself)"""
+    key = "documents/f00d/v1/searchable.pdf"
+    store.put(key, BINARY)
+
+    url = store.presigned_get_url(key, 60, filename="giay_khai_sinh.searchable.pdf")
+
+    if backend.kind == "local":
+        assert url is None
+    else:
+        assert key in url and "X-Amz-Expires=60" in url
+        assert "giay_khai_sinh.searchable.pdf" in url
+
+
 def test_store_is_created_where_missing_and_reopens(backend):
     """GIVEN a location (directory or bucket) that does not exist yet
     WHEN a store is opened there twice

@@ -10,7 +10,7 @@ does nothing. An item settles once, from ``pending`` to ``stored``, ``duplicate`
 ``document_claims`` makes "stored" exact when several items carry the same bytes: the first item
 to claim a document id is the one that stores it; the others wait for it and become duplicates.
 
-The tables match migration 0006. Nothing here imports a broker.
+The tables (pipeline.stores.index.tables) match migration 0006. Nothing here imports a broker.
 """
 
 from __future__ import annotations
@@ -21,74 +21,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    ForeignKey,
-    Index as SqlIndex,
-    Integer,
-    String,
-    Table,
-    Text,
-    case,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pipeline.errors import DocumentNotFound, StorageUnavailable
 from pipeline.clock import utcnow
-from pipeline.stores.index import Index, metadata
+from pipeline.stores.index import Index
+from pipeline.stores.index.tables import batch_items, batches, document_claims
 
 PENDING, STORED, DUPLICATE, FAILED = "pending", "stored", "duplicate", "failed"
 SETTLED = (STORED, DUPLICATE, FAILED)
-
-batches = Table(
-    "batches",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("description", Text, nullable=False, default=""),
-)
-
-batch_items = Table(
-    "batch_items",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("batch_id", String(32), ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
-    Column("position", Integer, nullable=False),
-    Column("source", Text, nullable=False),  # the path as given on the submitting machine
-    Column("dossier_code", String(128)),
-    Column("owner_id", String(32)),
-    Column("procedure_code", String(64)),
-    Column("sha256", String(64)),  # None when the file could not even be read
-    Column("staged_key", Text),  # object-store key of the bytes received, for the workers
-    Column("same_as_item", String(32)),  # an earlier item of this batch with the same bytes
-    Column("input_kind", String(32)),
-    Column("pages", Integer),
-    Column("status", String(16), nullable=False),
-    Column("error_code", String(64)),
-    Column("error", Text),
-    Column("document_id", String(32)),
-    Column("quarantined_as", Text),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    SqlIndex("ix_batch_items_batch_status", "batch_id", "status"),
-    SqlIndex("ix_batch_items_status", "status"),
-    SqlIndex("ix_batch_items_same_as_item", "same_as_item"),
-)
-
-document_claims = Table(
-    "document_claims",
-    metadata,
-    Column("document_id", String(32), primary_key=True),
-    Column("item_id", String(32), nullable=False),
-    Column("claimed_at", DateTime(timezone=True), nullable=False),
-)
 
 
 @dataclass(frozen=True)

@@ -15,65 +15,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    func,
-    insert,
-    or_,
-    select,
-)
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.service.access import mask_owner_id
 from pipeline.clock import OFFICE_TZ, aware, office_day, office_today, utcnow
 from pipeline.errors import DocumentNotFound, SohoaError
-from pipeline.stores.index import (
-    NEEDS_REVIEW,
-    REJECTED,
-    Index,
-    _as_date,
-    documents,
-    signature_status_of,
-    signatures,
-)
+from pipeline.stores.index import NEEDS_REVIEW, REJECTED, Index, as_date, signature_status_of
+from pipeline.stores.index.tables import dossier_components, dossiers, documents, signatures
 from schemas.catalog import Catalog, Procedure
 
 log = logging.getLogger(__name__)
-
-metadata = MetaData()
-
-dossiers = Table(
-    "dossiers",
-    metadata,
-    Column("code", String(128), primary_key=True),
-    Column("procedure_code", String(64), nullable=False),
-    Column("owner_id", String(32), nullable=False),
-    Column("status", String(32), nullable=False),
-    Column("created_by", String(128), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-dossier_components = Table(
-    "dossier_components",
-    metadata,
-    Column("dossier_code", String(128), ForeignKey("dossiers.code", ondelete="CASCADE"),
-           nullable=False),
-    Column("doc_type", String(64), nullable=False),
-    Column("position", Integer, nullable=False),  # the component's place in the procedure
-    Column("required", Boolean, nullable=False),
-    Column("source", String(16), nullable=False),  # reused | uploaded | missing
-    Column("document_id", String(32)),
-    Column("job_id", String(32)),
-    PrimaryKeyConstraint("dossier_code", "doc_type"),
-)
 
 REUSED, UPLOADED, MISSING = "reused", "uploaded", "missing"
 
@@ -168,7 +120,7 @@ def on_file(
         if state == "invalid":
             continue  # a paper whose signature fails validation cannot stand in for the original
         found[r.doc_type].append(OnFile(r.id, r.doc_type, state == "signed", state,
-                                        _as_date(r.valid_until), _as_date(r.issue_date)))
+                                        as_date(r.valid_until), as_date(r.issue_date)))
     for items in found.values():
         items.sort(key=lambda d: (d.signed, d.issue_date or date.min), reverse=True)
     return dict(found)

@@ -19,55 +19,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    insert,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.errors import SohoaError
 from pipeline.clock import utcnow
 from pipeline.stores.index import Index
+from pipeline.stores.index.tables import api_keys, audit_log
 
 SCOPES = ("documents:read", "documents:write", "documents:sign", "admin")
 KEY_PREFIX = "sohoa_"
-
-metadata = MetaData()
-
-api_keys = Table(
-    "api_keys",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(128), nullable=False, unique=True),
-    Column("key_hash", String(64), nullable=False, unique=True),
-    Column("key_prefix", String(16), nullable=False),
-    Column("scopes", Text, nullable=False),  # JSON list
-    Column("doc_types", Text),  # JSON list; None = every type
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True)),
-)
-
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("client", String(128), nullable=False),
-    Column("action", String(64), nullable=False),
-    Column("target", Text, nullable=False),
-    Column("owner_id", String(32)),
-    Column("purpose", Text),
-    Column("outcome", Integer, nullable=False),  # the HTTP status answered
-)
 
 
 class AccessError(SohoaError):

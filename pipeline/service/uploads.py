@@ -18,33 +18,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import insert, select, update
 
 from pipeline.errors import DocumentNotFound
 from pipeline.clock import aware, utcnow
 from pipeline.stores.index import Index
+from pipeline.stores.index.tables import dossier_components, upload_jobs
 from pipeline.stages.ingest import InputFile
-from pipeline.core.reuse import dossier_components
 from pipeline.core.run import Ingestor
 
 log = logging.getLogger(__name__)
-
-metadata = MetaData()
-
-upload_jobs = Table(
-    "upload_jobs",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("client", String(128), nullable=False),
-    Column("filename", Text, nullable=False),
-    Column("status", String(16), nullable=False),  # queued | running | stored | duplicate | failed
-    Column("document_id", String(32)),
-    Column("batch_item_id", String(32)),  # queued for workers: the item that carries the upload
-    Column("error_code", String(64)),
-    Column("error", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
-)
 
 FINISHED = ("stored", "duplicate", "failed")
 

@@ -128,6 +128,13 @@ class ObjectStore(Protocol):
 
     def delete(self, key: str) -> None: ...
 
+    def presigned_get_url(
+        self, key: str, expires_seconds: int, *, filename: str | None = None
+    ) -> str | None:
+        """A URL that lets its holder download the object until it expires, or None when this
+        store cannot hand one out (the caller then serves the bytes itself)."""
+        ...
+
 
 def _check_key(key: str) -> str:
     if (
@@ -293,6 +300,12 @@ class LocalObjectStore:
             self._meta_path(key).unlink(missing_ok=True)
         except OSError as exc:
             raise StorageUnavailable(f"cannot delete object {key}: {exc}") from exc
+
+    def presigned_get_url(
+        self, key: str, expires_seconds: int, *, filename: str | None = None
+    ) -> str | None:
+        """None: a directory on the server has no URL of its own; the API serves the bytes."""
+        return None
 
 
 def _atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:

@@ -1,0 +1,191 @@
+"""Documents in the index: adding, reading, listing, and the classifier's and reviewers' updates."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from pipeline.clock import aware
+from pipeline.errors import DocumentNotFound, StorageUnavailable
+from pipeline.stores.index.engine import IndexConnection
+from pipeline.stores.index.records import NEEDS_REVIEW, DocumentRow, DuplicateDocument, as_date
+from pipeline.stores.index.search import search_words
+from pipeline.stores.index.tables import document_versions, documents
+
+#: Columns of `documents` that are not DocumentRow fields.
+_INTERNAL_COLUMNS = ("search_title", "search_text")
+
+
+class DocumentsIndex(IndexConnection):
+    """Documents: one row per stored document, with its classification and review status."""
+
+    def find_by_sha256(self, sha256: str) -> str | None:
+        with self._connect() as conn:
+            return conn.execute(
+                select(documents.c.id).where(documents.c.sha256 == sha256)
+            ).scalar_one_or_none()
+
+    def add(self, row: DocumentRow) -> None:
+        """Insert one document in one transaction; a row with the same content is a duplicate."""
+        values = _values(row)
+        objects = [
+            ("original", row.original_key, row.sha256),
+            ("searchable", row.searchable_key, row.searchable_sha256),
+            ("ocr", row.ocr_key, row.ocr_sha256),
+        ]
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(documents).values(**values))
+                conn.execute(insert(document_versions), [
+                    {"document_id": row.id, "version": row.version, "variant": variant,
+                     "key": key, "sha256": sha, "created_at": row.created_at}
+                    for variant, key, sha in objects
+                ])
+        except IntegrityError as exc:
+            existing = self.find_by_sha256(row.sha256)
+            if existing:
+                raise DuplicateDocument(existing) from exc
+            raise
+        except OperationalError as exc:
+            raise StorageUnavailable(f"index unavailable: {exc.orig}") from exc
+
+    def get(self, document_id: str) -> DocumentRow:
+        with self._connect() as conn:
+            found = conn.execute(
+                _select_rows().where(documents.c.id == document_id)
+            ).mappings().first()
+            if found is None and len(document_id) >= 6:
+                # Like git, an unambiguous prefix names a document.
+                matches = conn.execute(
+                    _select_rows().where(documents.c.id.startswith(document_id)).limit(2)
+                ).mappings().all()
+                found = matches[0] if len(matches) == 1 else None
+        if found is None:
+            raise DocumentNotFound(f"no document {document_id}")
+        return _row(found)
+
+    def list(self, *, dossier_code: str | None = None) -> list[DocumentRow]:
+        query = _select_rows().order_by(documents.c.dossier_code, documents.c.created_at)
+        if dossier_code:
+            query = query.where(documents.c.dossier_code == dossier_code)
+        with self._connect() as conn:
+            return [_row(m) for m in conn.execute(query).mappings()]
+
+    def find_for_owner(
+        self,
+        owner_id: str,
+        doc_types: Sequence[str] | None = None,
+        *,
+        valid_on: date | None = None,
+    ) -> list[DocumentRow]:
+        """Documents of one owner, optionally of these types, valid on a day (default: today).
+
+        A document without ``valid_until`` does not expire. Served by the
+        (owner_id, doc_type, valid_until) index.
+        """
+        day = valid_on or date.today()
+        query = (
+            _select_rows()
+            .where(documents.c.owner_id == owner_id)
+            .where(or_(documents.c.valid_until.is_(None), documents.c.valid_until >= day))
+            .order_by(documents.c.doc_type, documents.c.issue_date.desc(), documents.c.id)
+        )
+        if doc_types is not None:
+            query = query.where(documents.c.doc_type.in_(list(doc_types)))
+        with self._connect() as conn:
+            return [_row(m) for m in conn.execute(query).mappings()]
+
+    # --- classification and review -----------------------------------------------------------
+
+    def set_classification(
+        self,
+        document_id: str,
+        doc_type: str | None,
+        confidence: float | None,
+        reason: str | None,
+        fields: Mapping[str, Mapping[str, Any]] | None = None,
+        status: str | None = None,
+        owner_id: str | None = None,
+        valid_until: date | None = None,
+        issue_date: date | None = None,
+        review_note: str | None = None,
+    ) -> None:
+        """Record what the classifier and extractor found.
+
+        ``status`` and ``owner_id`` are kept as they were when given as None (the owner may come
+        from the dossier's manifest); the other values are replaced.
+        """
+        values: dict[str, Any] = {
+            "doc_type": doc_type,
+            "type_confidence": confidence,
+            "type_reason": reason,
+            "fields": dump_fields(fields or {}),
+            "valid_until": valid_until,
+            "issue_date": issue_date,
+            "review_note": review_note,
+        }
+        if status is not None:
+            values["status"] = status
+        if owner_id is not None:
+            values["owner_id"] = owner_id
+        self._update(document_id, values)
+
+    def set_status(self, document_id: str, status: str, review_note: str | None = None) -> None:
+        """E.g. a reviewer accepts a document: ``set_status(id, "stored", "checked by …")``."""
+        self._update(document_id, {"status": status, "review_note": review_note})
+
+    def list_needing_review(self, *, limit: int | None = None) -> list[DocumentRow]:
+        query = (
+            _select_rows()
+            .where(documents.c.status == NEEDS_REVIEW)
+            .order_by(documents.c.created_at, documents.c.id)
+        )
+        if limit:
+            query = query.limit(limit)
+        with self._connect() as conn:
+            return [_row(m) for m in conn.execute(query).mappings()]
+
+    def _update(self, document_id: str, values: dict[str, Any]) -> None:
+        try:
+            with self.engine.begin() as conn:
+                done = conn.execute(
+                    update(documents).where(documents.c.id == document_id).values(**values)
+                ).rowcount
+        except OperationalError as exc:
+            raise StorageUnavailable(f"index unavailable: {exc.orig}") from exc
+        if not done:
+            raise DocumentNotFound(f"no document {document_id}")
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+def _select_rows():
+    return select(*(c for c in documents.c if c.name not in _INTERNAL_COLUMNS))
+
+
+def _values(row: DocumentRow) -> dict[str, Any]:
+    values = dict(row.__dict__)
+    values["stage_seconds"] = json.dumps(row.stage_seconds)
+    values["fields"] = dump_fields(row.fields)
+    values["search_title"] = search_words(row.title or "")
+    values["search_text"] = search_words(row.text or "")
+    return values
+
+
+def dump_fields(fields: Mapping[str, Any]) -> str:
+    return json.dumps(fields, ensure_ascii=False, default=str, sort_keys=True)
+
+
+def _row(mapping) -> DocumentRow:
+    values = dict(mapping)
+    values["stage_seconds"] = json.loads(values["stage_seconds"] or "{}")
+    values["fields"] = json.loads(values.get("fields") or "{}")
+    values["created_at"] = aware(values["created_at"])
+    for name in ("valid_until", "issue_date"):
+        values[name] = as_date(values.get(name))
+    return DocumentRow(**values)

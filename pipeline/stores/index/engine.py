@@ -1,0 +1,168 @@
+"""Opening the index database: the engine, SQLite's pragmas and the Alembic migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.pool import StaticPool
+
+from pipeline.errors import StorageUnavailable
+
+
+class SchemaNotCurrent(StorageUnavailable):
+    """The PostgreSQL index is older (or newer) than this version of sohoa expects."""
+
+    code = "schema_not_current"
+
+
+class IndexConnection:
+    """An open index database, the base of every part of `Index`.
+
+    ``upgrade``: apply pending migrations when opening. Always done for SQLite (embedded, one
+    owner); for PostgreSQL it defaults to False and an outdated schema raises SchemaNotCurrent.
+    """
+
+    def __init__(self, url: str, *, upgrade: bool | None = None):
+        self.url = url
+        self.engine: Engine = _engine(url)
+        is_sqlite = self.engine.dialect.name == "sqlite"
+        try:
+            if upgrade or (upgrade is None and is_sqlite):
+                _upgrade_engine(self.engine)
+            else:
+                _check_at_head(self.engine, self.safe_url)
+        except OperationalError as exc:
+            self.engine.dispose()
+            raise StorageUnavailable(f"index {self.safe_url} unavailable: {exc.orig}") from exc
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    @property
+    def safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def ping(self) -> None:
+        """Raise StorageUnavailable unless the database answers (a readiness probe)."""
+        try:
+            with self._connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except OperationalError as exc:
+            raise StorageUnavailable(f"index {self.safe_url} unavailable: {exc.orig}") from exc
+
+    def _connect(self) -> Connection:
+        try:
+            return self.engine.connect()
+        except OperationalError as exc:
+            raise StorageUnavailable(f"index {self.safe_url} unavailable: {exc.orig}") from exc
+
+
+# --- engine and migrations -------------------------------------------------------------------
+
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        engine = create_engine(url, poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def upgrade(url: str) -> str:
+    """Bring the index at ``url`` to the newest schema (``sohoa db upgrade``); returns the head."""
+    engine = _engine(url)
+    try:
+        return _upgrade_engine(engine)
+    except OperationalError as exc:
+        safe = engine.url.render_as_string(hide_password=True)
+        raise StorageUnavailable(f"index {safe} unavailable: {exc.orig}") from exc
+    finally:
+        engine.dispose()
+
+
+def schema_revision(url: str) -> tuple[str | None, str]:
+    """(revision the database is at, revision this code expects)."""
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            return _current_revision(conn), _head_revision()
+    finally:
+        engine.dispose()
+
+
+def _alembic_config(connection: Connection | None = None):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def _current_revision(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def _upgrade_engine(engine: Engine) -> str:
+    from alembic import command
+
+    head = _head_revision()
+    with engine.connect() as conn:
+        if _current_revision(conn) == head:
+            return head
+    try:
+        with engine.begin() as conn:
+            from sqlalchemy import inspect
+
+            if _current_revision(conn) is None and inspect(conn).has_table("documents"):
+                # An index made before migrations existed holds the 0001 schema.
+                command.stamp(_alembic_config(conn), "0001")
+            command.upgrade(_alembic_config(conn), "head")
+    except (OperationalError, IntegrityError, ProgrammingError):
+        # Another process may have upgraded at the same moment; fine if it got there.
+        with engine.connect() as conn:
+            if _current_revision(conn) == head:
+                return head
+        raise
+    return head
+
+
+def _check_at_head(engine: Engine, safe_url: str) -> None:
+    head = _head_revision()
+    with engine.connect() as conn:
+        current = _current_revision(conn)
+    if current != head:
+        raise SchemaNotCurrent(
+            f"index {safe_url} has schema {current or 'none'}, this sohoa needs {head}: "
+            "run `sohoa db upgrade`"
+        )
