@@ -34,7 +34,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench_index import load, owner, percentiles  # noqa: E402
-from pipeline.service.access import AccessStore  # noqa: E402
+from pipeline.core.access import AccessStore  # noqa: E402
 from pipeline.stores.index import Index, upgrade  # noqa: E402
 from pipeline.core.reuse import check_procedure  # noqa: E402
 from schemas.catalog import default_catalog  # noqa: E402

@@ -24,7 +24,7 @@ from test_sign import pki  # noqa: F401 - fixture
 from test_store import s3_endpoint  # noqa: F401 - fixture
 
 from conftest import cli_env, run_cli
-from pipeline.service.access import AccessStore
+from pipeline.core.access import AccessStore
 from pipeline.core.runtime import Runtime
 from pipeline.service.api import ApiServices, build_services, create_app
 from pipeline.stores.index import NEEDS_REVIEW, upgrade

@@ -153,7 +153,7 @@ def test_openapi_fuzzing_finds_no_server_errors(tmp_path: Path, classifier, pki)
     schemathesis = pytest.importorskip("schemathesis")
     from hypothesis import HealthCheck, given, settings
 
-    from pipeline.service.access import AccessStore
+    from pipeline.core.access import AccessStore
     from pipeline.core.runtime import Runtime
     from pipeline.service.api import build_services, create_app
     from pipeline.settings import Settings
@@ -195,7 +195,7 @@ def test_uploads_go_to_the_workers_when_a_broker_is_configured(tmp_path: Path, c
     WHEN a scan is uploaded
     THEN the job is carried by a batch item, a worker stores the document, and the job reports
     it stored with the same document id the batch records."""
-    from pipeline.service.access import AccessStore
+    from pipeline.core.access import AccessStore
     from pipeline.core.runtime import Runtime
     from pipeline.service.api import build_services, create_app
     from pipeline.core.batches import Batches

@@ -1,4 +1,4 @@
-"""`sohoa serve`, `sohoa keys` and `sohoa audit`: thin shells over pipeline.service.api and pipeline.service.access."""
+"""`sohoa serve`, `sohoa keys` and `sohoa audit`: thin shells over pipeline.service.api and pipeline.core.access."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 import click
 from rich.table import Table
 
-from pipeline.service.access import SCOPES, AccessError, AccessStore, mask_owner_id
+from pipeline.core.access import SCOPES, AccessError, AccessStore, mask_owner_id
 from pipeline.cli.app import cli, console, pass_runtime, stdout
 from pipeline.core.runtime import Runtime
 

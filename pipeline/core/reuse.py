@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from pipeline.service.access import mask_owner_id
+from pipeline.core.access import mask_owner_id
 from pipeline.clock import OFFICE_TZ, aware, office_day, office_today, utcnow
 from pipeline.errors import DocumentNotFound, SohoaError
 from pipeline.stores.index import NEEDS_REVIEW, REJECTED, Index, as_date, signature_status_of

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from pipeline import __version__
-from pipeline.service.access import mask_personal_ids
+from pipeline.core.access import mask_personal_ids
 from pipeline.service.api.problems import add_problem_handlers
 from pipeline.service.api.routes import ROUTERS
 from pipeline.service.api.services import ApiServices, build_services

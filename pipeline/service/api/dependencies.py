@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from pipeline.service.access import ApiClient, mask_owner_id
+from pipeline.core.access import ApiClient, mask_owner_id
 from pipeline.service.api.problems import ApiProblem
 from pipeline.service.api.services import ApiServices
 from schemas.api import OWNER_ID_PATTERN

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pipeline.core.batches import Batches
 from pipeline.core.runtime import Runtime
 from pipeline.core.signing import ServerKey
-from pipeline.service.access import AccessStore, RateLimiter
+from pipeline.core.access import AccessStore, RateLimiter
 from pipeline.service.uploads import UploadRunner
 from pipeline.settings import Settings
 from pipeline.stages.ingest import InputFile

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from pipeline.errors import DocumentNotFound
-from pipeline.service.access import ApiClient
+from pipeline.core.access import ApiClient
 from pipeline.service.api.dependencies import (
     MAX_UPLOAD_BYTES,
     Purpose,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request, UploadFile
 from pydantic import ValidationError
 
 from pipeline.core.reuse import get_dossier, open_dossier, procedure_or_error
-from pipeline.service.access import ApiClient
+from pipeline.core.access import ApiClient
 from pipeline.service.api.dependencies import MAX_UPLOAD_BYTES, Purpose, Services, audit, read, stated_purpose, write
 from pipeline.service.api.problems import ApiProblem
 from pipeline.service.api.shapes import dossier_out

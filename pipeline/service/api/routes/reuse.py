@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 
 from pipeline.clock import office_today
 from pipeline.core.reuse import check_procedure, on_file, procedure_or_error
-from pipeline.service.access import ApiClient
+from pipeline.core.access import ApiClient
 from pipeline.service.api.dependencies import (
     Purpose,
     Services,

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from pipeline.core.reuse import compute_stats
-from pipeline.service.access import ApiClient
+from pipeline.core.access import ApiClient
 from pipeline.service.api.dependencies import Purpose, Services, admin, audit, check_type, read, stated_purpose
 from pipeline.service.api.shapes import rate_out
 from schemas.api import OWNER_ID_PATTERN, SearchHitOut, StatsOut

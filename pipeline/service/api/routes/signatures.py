@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from pipeline.core.signing import SignOptions
-from pipeline.service.access import ApiClient
+from pipeline.core.access import ApiClient
 from pipeline.service.api.dependencies import Purpose, Services, audit, check_type, read, sign_scope, stated_purpose
 from pipeline.service.api.problems import ApiProblem
 from pipeline.service.api.shapes import document_out, signature_out
