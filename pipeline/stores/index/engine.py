@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 
 from pipeline.errors import StorageUnavailable
@@ -134,27 +137,47 @@ def _current_revision(conn: Connection) -> str | None:
 
 
 def _upgrade_engine(engine: Engine) -> str:
-    from alembic import command
-
+    """Apply pending migrations, one process at a time: two commands started at once on a new
+    index must not both create the schema (the loser would fail half-way)."""
     head = _head_revision()
     with engine.connect() as conn:
         if _current_revision(conn) == head:
             return head
-    try:
-        with engine.begin() as conn:
-            from sqlalchemy import inspect
-
-            if _current_revision(conn) is None and inspect(conn).has_table("documents"):
-                # An index made before migrations existed holds the 0001 schema.
-                command.stamp(_alembic_config(conn), "0001")
-            command.upgrade(_alembic_config(conn), "head")
-    except (OperationalError, IntegrityError, ProgrammingError):
-        # Another process may have upgraded at the same moment; fine if it got there.
-        with engine.connect() as conn:
-            if _current_revision(conn) == head:
-                return head
-        raise
+    with _migration_lock(engine), engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+        if _current_revision(conn) != head:  # another process may have upgraded meanwhile
+            _migrate(conn)
     return head
+
+
+def _migrate(conn: Connection) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    if _current_revision(conn) is None and inspect(conn).has_table("documents"):
+        # An index made before migrations existed holds the 0001 schema.
+        command.stamp(_alembic_config(conn), "0001")
+    command.upgrade(_alembic_config(conn), "head")
+
+
+#: PostgreSQL advisory lock held while migrating ("sohoa" in ASCII).
+_MIGRATION_LOCK_KEY = 0x736F686F61
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """A lock file beside an SQLite database (PostgreSQL uses an advisory lock instead)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _check_at_head(engine: Engine, safe_url: str) -> None:
