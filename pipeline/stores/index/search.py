@@ -41,51 +41,11 @@ class SearchIndex(IndexConnection):
         terms = search_terms(query)
         if not terms:
             return []
-        filters = []
-        if doc_type:
-            filters.append(documents.c.doc_type == doc_type)
-        if owner_id:
-            filters.append(documents.c.owner_id == owner_id)
-        if dossier_code:
-            filters.append(documents.c.dossier_code == dossier_code)
-        if date_from:
-            filters.append(documents.c.issue_date >= date_from)
-        if date_to:
-            filters.append(documents.c.issue_date <= date_to)
-        columns = [documents.c.id, documents.c.title, documents.c.text, documents.c.doc_type,
-                   documents.c.owner_id, documents.c.dossier_code, documents.c.issue_date]
+        filters = _filters(doc_type, owner_id, dossier_code, date_from, date_to)
         if self.dialect == "postgresql":
-            tsquery = func.to_tsquery(literal_column("'simple'::regconfig"),
-                                      bindparam("tsq", " & ".join(terms)))
-            vector = literal_column("documents.search_vector")
-            # Ranking every match of a very common word ("quyen su dung dat" matches a third of
-            # a million-row table) takes seconds; rank at most SEARCH_RANK_CANDIDATES matches,
-            # which the GIN index yields without reading the rest.
-            candidates = (
-                select(documents.c.id, vector.label("search_vector"))
-                .where(vector.op("@@")(tsquery), *filters)
-                .limit(SEARCH_RANK_CANDIDATES)
-                .subquery("candidates")
-            )
-            rank = func.ts_rank_cd(candidates.c.search_vector, tsquery).label("rank")
-            stmt = (
-                select(*columns, rank)
-                .select_from(candidates.join(documents, documents.c.id == candidates.c.id))
-                .order_by(rank.desc(), documents.c.id)
-                .limit(limit)
-            )
+            stmt = _postgresql_search(terms, filters, limit)
         else:
-            match = " ".join(f'"{t}"' for t in terms)
-            # bm25() is lower-is-better; the title weighs ten times the text.
-            rank = (-literal_column("bm25(documents_fts, 0.0, 10.0, 1.0)")).label("rank")
-            stmt = (
-                select(*columns, rank)
-                .select_from(documents_fts.join(
-                    documents, documents.c.id == documents_fts.c.document_id))
-                .where(literal_column("documents_fts").op("MATCH")(bindparam("m", match)),
-                       *filters)
-                .order_by(literal_column("rank").desc(), documents.c.id).limit(limit)
-            )
+            stmt = _sqlite_search(terms, filters, limit)
         try:
             with self._connect() as conn:
                 if self.dialect == "postgresql":
@@ -111,6 +71,58 @@ class SearchIndex(IndexConnection):
             )
             for r in rows
         ]
+
+
+_HIT_COLUMNS = (documents.c.id, documents.c.title, documents.c.text, documents.c.doc_type,
+                documents.c.owner_id, documents.c.dossier_code, documents.c.issue_date)
+
+
+def _filters(doc_type, owner_id, dossier_code, date_from, date_to) -> list:
+    filters = []
+    if doc_type:
+        filters.append(documents.c.doc_type == doc_type)
+    if owner_id:
+        filters.append(documents.c.owner_id == owner_id)
+    if dossier_code:
+        filters.append(documents.c.dossier_code == dossier_code)
+    if date_from:
+        filters.append(documents.c.issue_date >= date_from)
+    if date_to:
+        filters.append(documents.c.issue_date <= date_to)
+    return filters
+
+
+def _postgresql_search(terms: list[str], filters: list, limit: int):
+    tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), bindparam("tsq", " & ".join(terms)))
+    vector = literal_column("documents.search_vector")
+    # Ranking every match of a very common word ("quyen su dung dat" matches a third of
+    # a million-row table) takes seconds; rank at most SEARCH_RANK_CANDIDATES matches,
+    # which the GIN index yields without reading the rest.
+    candidates = (
+        select(documents.c.id, vector.label("search_vector"))
+        .where(vector.op("@@")(tsquery), *filters)
+        .limit(SEARCH_RANK_CANDIDATES)
+        .subquery("candidates")
+    )
+    rank = func.ts_rank_cd(candidates.c.search_vector, tsquery).label("rank")
+    return (
+        select(*_HIT_COLUMNS, rank)
+        .select_from(candidates.join(documents, documents.c.id == candidates.c.id))
+        .order_by(rank.desc(), documents.c.id)
+        .limit(limit)
+    )
+
+
+def _sqlite_search(terms: list[str], filters: list, limit: int):
+    match = " ".join(f'"{t}"' for t in terms)
+    # bm25() is lower-is-better; the title weighs ten times the text.
+    rank = (-literal_column("bm25(documents_fts, 0.0, 10.0, 1.0)")).label("rank")
+    return (
+        select(*_HIT_COLUMNS, rank)
+        .select_from(documents_fts.join(documents, documents.c.id == documents_fts.c.document_id))
+        .where(literal_column("documents_fts").op("MATCH")(bindparam("m", match)), *filters)
+        .order_by(literal_column("rank").desc(), documents.c.id).limit(limit)
+    )
 
 
 # --- accent folding and snippets ----------------------------------------------------------------
