@@ -14,16 +14,15 @@ import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
+from conftest import run_cli
 from test_api_server import Server
 from test_index import create_database, drop_database, make_row
 
-from conftest import run_cli
 from pipeline.samples import make_person
 from pipeline.stores.index import Index, upgrade
 from pipeline.stores.objects import document_key, open_store, original_key, sha256_hex

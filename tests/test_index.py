@@ -157,7 +157,7 @@ def test_a_batch_id_prefix_is_lowercase_hex_never_a_pattern(index):
     WHEN its id is resolved from its first characters, from those in capitals, from an empty
     string and from wildcards
     THEN only the lowercase hex prefix resolves it; the others are BatchNotFound"""
-    from pipeline.core.batches import BatchNotFound, Batches, NewItem
+    from pipeline.core.batches import Batches, BatchNotFound, NewItem
 
     batches = Batches(index)
     batch_id, item_ids = batches.new_ids(1)

@@ -55,8 +55,8 @@ __all__ = [
     "schema_revision",
     "search_terms",
     "search_words",
-    "signature_status_of",
     "shown_id",
+    "signature_status_of",
     "signatures",
     "upgrade",
 ]
