@@ -20,6 +20,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 from conftest import run_cli
+from sqlalchemy import create_engine, text
 from test_api_server import Server
 from test_index import create_database, drop_database, make_row
 
@@ -391,15 +392,14 @@ def test_a_hostile_request_gets_a_problem_and_leaks_nothing(served: Served, case
     assert "Traceback" not in logged
 
 
-def test_zz_an_unexpected_error_logs_its_kind_and_request_id_never_its_text(served: Served):
-    """GIVEN the server's PostgreSQL database dropped from under it (run last: the server is
-    broken from here on)
-    WHEN a client reads a citizen's documents
-    THEN the answer is a 5xx problem with a stable code and the request id, and what the server
+def test_an_unexpected_error_logs_its_kind_and_request_id_never_its_text(served: Served):
+    """GIVEN a column of the server's PostgreSQL index renamed from under it, so that reading an
+    owner's papers fails with PostgreSQL's own error text (last in this module: the server stays
+    broken)
+    WHEN a client reads a citizen's papers
+    THEN the answer is a 500 problem with a stable code and the request id, and what the server
     logs about it names the request id and the kind of error, never its text or a personal ID"""
     before = len(served.server.log())
-    from sqlalchemy import create_engine, text
-
     breaker = create_engine(served.url, isolation_level="AUTOCOMMIT")
     with breaker.connect() as conn:
         conn.execute(text("ALTER TABLE documents RENAME COLUMN owner_id TO owner_gone"))
