@@ -93,10 +93,12 @@ def served(tmp_path_factory) -> Iterator[Served]:
         "crlf": _store_document(index, store, 2, filename=CRLF_NAME, content=b"\x89PNG crlf"),
     }
     index.close()
-    served = Served(server.start(), url, keys, documents)
-    yield served
-    server.stop()
-    drop_database(url)
+    try:
+        yield Served(server.start(), url, keys, documents)
+    finally:
+        if server.process and server.process.poll() is None:
+            server.stop()
+        drop_database(url)
 
 
 def _personal_ids(log: str) -> list[str]:
