@@ -7,7 +7,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-OWNER_ID_PATTERN = r"^\d{12}$"
+#: A personal identification number: 12 ASCII digits (`\d` would also take other scripts' digits).
+OWNER_ID_PATTERN = r"^[0-9]{12}$"
+#: Dossier and procedure codes: a letter or digit, then letters, digits, `.`, `_` or `-` (64 at
+#: most): `000.00.24.H29-240515-0001`, `1.000894`; never a path such as `../../x`.
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+#: Version numbers are PostgreSQL integers.
+MAX_VERSION = 2**31 - 1
+#: Free text that goes into a signature or a record: no control characters.
+PRINTABLE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
 
 
 class Problem(BaseModel):
@@ -116,7 +124,7 @@ class DossierRequest(BaseModel):
 
     procedure_code: str
     owner_id: str = Field(pattern=OWNER_ID_PATTERN)
-    code: str | None = Field(default=None, max_length=128, description="Default: <agency>-<yymmdd>-<n>")
+    code: str | None = Field(default=None, pattern=CODE_PATTERN, description="Default: <agency>-<yymmdd>-<n>")
     documents: dict[str, str] = Field(
         default_factory=dict, description="Component type -> id of a stored document, attached by reference"
     )
@@ -186,9 +194,9 @@ class SignRequest(BaseModel):
 
     kind: Literal["official", "digitiser", "agency"] = "official"
     level: Literal["B-B", "B-T", "B-LT", "B-LTA"] | None = Field(default=None, description="Default: SOHOA_SIGN_LEVEL")
-    signer_name: str | None = Field(default=None, max_length=200)
-    position: str | None = Field(default=None, max_length=200)
-    agency: str | None = Field(default=None, max_length=300)
+    signer_name: str | None = Field(default=None, max_length=200, pattern=PRINTABLE_PATTERN)
+    position: str | None = Field(default=None, max_length=200, pattern=PRINTABLE_PATTERN)
+    agency: str | None = Field(default=None, max_length=300, pattern=PRINTABLE_PATTERN)
 
 
 MODELS: dict[str, type[BaseModel]] = {

@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -263,6 +264,41 @@ def test_owner_ids_never_reach_the_logs(api: Api, caplog):
     assert any(OWNER[-3:] in line for line in server_lines)
 
 
+
+def test_sohoa_audit_masks_personal_ids_inside_targets(api: Api, tmp_path: Path):
+    """GIVEN a search whose query is a citizen's personal ID (the audit target is `q=<ID>`)
+    WHEN `sohoa audit` lists the reads, as a table and as JSON, without --owner
+    THEN the ID is masked in the target and the owner columns; asked with --owner for that
+    citizen, the citizen's own ID is shown"""
+    api.add_document(1, owner_id=OWNER, doc_type="can_cuoc")
+    assert api.get(f"/v1/search?q={OWNER}").status_code == 200
+    assert api.get(f"/v1/search?q=can&owner={OWNER}").status_code == 200
+    env = cli_env(tmp_path / "home", SOHOA_DATABASE_URL=api.services.index.url)
+    table = run_cli(env, "audit")
+    as_json = run_cli(env, "audit", "--json")
+    assert table.returncode == 0 and as_json.returncode == 0, table.stderr + as_json.stderr
+    assert OWNER not in table.stdout and OWNER[-3:] in table.stdout
+    assert OWNER not in as_json.stdout
+    assert {json.loads(line)["target"] for line in as_json.stdout.splitlines()} >= {"q=*********" + OWNER[-3:]}
+    mine = run_cli(env, "audit", "--owner", OWNER, "--json")
+    assert [json.loads(line)["owner_id"] for line in mine.stdout.splitlines()] == [OWNER]
+
+
+def test_only_list_parameters_may_be_repeated(api: Api):
+    """GIVEN an owner's papers of two types
+    WHEN the list is asked for with `type` twice (a list parameter), and a search with `limit`
+    twice
+    THEN the list holds both types; the search is 422 repeated_parameter naming `limit`"""
+    api.add_document(1, owner_id=OWNER, doc_type="can_cuoc")
+    api.add_document(2, owner_id=OWNER, doc_type="giay_khai_sinh")
+    listed = api.get(f"/v1/owners/{OWNER}/documents?type=can_cuoc&type=giay_khai_sinh")
+    assert listed.status_code == 200, listed.text
+    assert {d["doc_type"] for d in listed.json()["documents"]} == {"can_cuoc", "giay_khai_sinh"}
+    refused = api.get("/v1/search?q=can&limit=1&limit=50")
+    assert refused.status_code == 422 and refused.json()["code"] == "repeated_parameter"
+    assert "limit" in refused.json()["detail"]
+
+
 def test_errors_are_problem_json_with_stable_codes(api: Api):
     """GIVEN requests for unknown things and malformed bodies
     THEN each answer is problem+json with type, title, status and a stable code."""
@@ -307,6 +343,42 @@ def test_document_metadata_versions_and_content_stream(api: Api):
     assert signed.headers["content-type"] == "application/pdf"
     assert api.get(f"/v1/documents/{doc}/content?variant=signed&version=1").json()["code"] == "no_such_variant"
     assert api.get(f"/v1/documents/{doc}/content?variant=bogus").status_code == 422
+
+
+
+def test_a_download_is_audited_with_the_status_actually_sent(api: Api):
+    """GIVEN a document whose searchable object has gone from the store
+    WHEN its content is asked for, then its original (still there)
+    THEN the first answer is an error problem and its audit row records that status, not 200;
+    the second is 200 and audited as 200"""
+    doc = api.add_document(1, owner_id=OWNER, doc_type="can_cuoc")
+    row = api.services.index.get(doc)
+    api.services.store.delete(row.searchable_key)
+    missing = api.get(f"/v1/documents/{doc}/content")
+    assert missing.status_code >= 400 and missing.headers["content-type"] == "application/problem+json"
+    assert api.get(f"/v1/documents/{doc}/content?variant=original").status_code == 200
+    entries = AccessStore(api.services.index).audit_entries(owner_id=OWNER)
+    assert [(e.action, e.outcome) for e in entries] == [
+        ("read_content:original", 200), ("read_content:searchable", missing.status_code)]
+
+
+def test_a_download_name_survives_any_stored_file_name():
+    """GIVEN stored file names with CR/LF, quotes, path separators, Vietnamese and nothing at all
+    WHEN the Content-Disposition of their download is built
+    THEN it is one header line of ASCII: a quoted fallback of letters, digits and `._-`, and the
+    UTF-8 name percent-encoded in filename* (RFC 6266/5987)"""
+    from pipeline.service.api.routes.documents import content_disposition, download_name
+
+    for stored in ["a\r\nb.png", 'q"uote.pdf', "../../etc/passwd", "C:\\scans\\giấy khai sinh.tif", "", "\x00"]:
+        for variant in ("original", "searchable"):
+            header = content_disposition(download_name(stored, variant))
+            assert header.isascii() and header.isprintable(), header
+            fallback = header.split('filename="')[1].split('"')[0]
+            assert re.fullmatch(r"[A-Za-z0-9._-]+", fallback), header
+            assert "filename*=UTF-8''" in header and "/" not in header.split("''")[1]
+    assert download_name("C:\\scans\\giấy khai sinh.tif", "original") == "giấy khai sinh.tif"
+    assert download_name("Hồ sơ.png", "searchable") == "Hồ sơ.searchable.pdf"
+    assert 'filename="Ho_so.searchable.pdf"' in content_disposition("Hồ sơ.searchable.pdf")
 
 
 @pytest.mark.s3

@@ -25,11 +25,14 @@ PURPOSE = {"X-Purpose": quote("kiểm tra hồ sơ đăng ký hộ kinh doanh")}
 
 
 class Server:
-    def __init__(self, home: Path):
+    """`sohoa serve` in a subprocess on a free loopback port; everything it logs goes to a file."""
+
+    def __init__(self, home: Path, **env: str):
         self.home = home
-        self.env = cli_env(home)
+        self.env = cli_env(home, **env)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = home.parent / f"serve-{self.port}.log"
         self.process: subprocess.Popen | None = None
 
     def key(self, name: str, scopes: str) -> str:
@@ -38,9 +41,11 @@ class Server:
         return made.stdout.strip()
 
     def start(self) -> Server:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "serve", "--port", str(self.port)],
-            env=self.env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "pipeline", "serve", "--port", str(self.port)],
+                env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -49,15 +54,20 @@ class Server:
             except httpx.TransportError:
                 pass
             if self.process.poll() is not None:
-                raise AssertionError(f"sohoa serve exited: {self.process.stdout.read()}")
+                raise AssertionError(f"sohoa serve exited: {self.log()}")
             time.sleep(0.2)
-        raise AssertionError("sohoa serve did not become ready in 60 s")
+        self.stop()
+        raise AssertionError(f"sohoa serve did not become ready in 60 s: {self.log()[-2000:]}")
+
+    def log(self) -> str:
+        """What the server has logged so far (bytes that are not UTF-8 shown as U+FFFD)."""
+        return self.log_path.read_bytes().decode("utf-8", errors="replace") if self.log_path.exists() else ""
 
     def stop(self) -> str:
         assert self.process is not None
         self.process.terminate()
-        output, _ = self.process.communicate(timeout=30)
-        return output
+        self.process.wait(timeout=30)
+        return self.log()
 
 
 @pytest.fixture

@@ -134,6 +134,57 @@ def test_the_same_content_twice_is_a_duplicate(index):
     assert [r.id for r in index.list()] == [first.id]
 
 
+
+@pytest.mark.parametrize("looked_up", [
+    "{prefix}%%", "{prefix}__", "%", "%%%%%%", "______", "{upper}", "{prefix}\x00", "\x00" * 6,
+    "{prefix}\\", "{prefix}' OR '1'='1",
+])
+def test_an_id_prefix_is_lowercase_hex_never_a_pattern(index, looked_up):
+    """GIVEN a stored document
+    WHEN it is looked up by its first characters followed by LIKE wildcards (`%`, `_`), by
+    wildcards alone, by the prefix in capitals, with a NUL byte, a backslash or a quote
+    THEN it is not found (DocumentNotFound, never a database error); only the lowercase hex
+    prefix names it"""
+    row = make_row(1)
+    index.add(row)
+    with pytest.raises(DocumentNotFound):
+        index.get(looked_up.format(prefix=row.id[:6], upper=row.id[:8].upper()))
+    assert index.get(row.id[:6]) == row
+
+
+def test_a_batch_id_prefix_is_lowercase_hex_never_a_pattern(index):
+    """GIVEN a queued batch
+    WHEN its id is resolved from its first characters, from those in capitals, from an empty
+    string and from wildcards
+    THEN only the lowercase hex prefix resolves it; the others are BatchNotFound"""
+    from pipeline.core.batches import Batches, BatchNotFound, NewItem
+
+    batches = Batches(index)
+    batch_id, item_ids = batches.new_ids(1)
+    batches.create(batch_id, item_ids, [NewItem(source="a.png")])
+    assert batches.resolve_batch_id(batch_id[:8]) == batch_id
+    for looked_up in (batch_id[:8].upper(), "", "%", batch_id[:8] + "%", "_" * 8, batch_id[:8] + "\x00"):
+        with pytest.raises(BatchNotFound):
+            batches.resolve_batch_id(looked_up)
+
+
+
+def test_a_failed_statement_never_shows_its_parameters(postgres_database):
+    """GIVEN the PostgreSQL index
+    WHEN a row whose title holds a NUL byte (which PostgreSQL refuses) is added for an owner
+    THEN the error raised names the problem but not the values sent: the owner's personal ID is
+    nowhere in its text, so no log line that prints it can leak it"""
+    owner = "079203001234"
+    index = Index(postgres_database)
+    try:
+        with pytest.raises(Exception) as raised:
+            index.add(make_row(90, owner_id=owner, title="Giấy khai sinh\x00"))
+    finally:
+        index.close()
+    assert "NUL" in str(raised.value)
+    assert owner not in str(raised.value) and owner not in repr(raised.value)
+
+
 # --- schema and migrations -----------------------------------------------------------------------
 
 def test_embedded_sqlite_is_migrated_to_head_when_opened(tmp_path):

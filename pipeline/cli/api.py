@@ -8,7 +8,7 @@ from datetime import datetime
 import click
 from rich.table import Table
 
-from pipeline.core.access import SCOPES, AccessError, AccessStore, mask_owner_id
+from pipeline.core.access import SCOPES, AccessError, AccessStore, mask_owner_id, mask_personal_ids
 from pipeline.cli.app import cli, console, pass_runtime, stdout
 from pipeline.core.runtime import Runtime
 
@@ -101,17 +101,25 @@ def audit(rt: Runtime, owner_id, client, since: datetime | None, limit: int, as_
 
     entries = AccessStore(rt.index).audit_entries(
         owner_id=owner_id, client=client, since=since.replace(tzinfo=UTC) if since else None, limit=limit)
+
+    def shown(text: str | None) -> str | None:
+        """Personal IDs masked (a search target can hold one), except the owner asked about."""
+        if not text or not owner_id:
+            return mask_personal_ids(text) if text else text
+        return owner_id.join(mask_personal_ids(part) for part in text.split(owner_id))
+
     if as_json:
         for entry in entries:
-            record = dict(entry.__dict__, at=entry.at.isoformat())
+            record = dict(entry.__dict__, at=entry.at.isoformat(), target=shown(entry.target),
+                          owner_id=shown(entry.owner_id), purpose=shown(entry.purpose))
             click.echo(json.dumps(record, ensure_ascii=False))
         return
     table = Table(show_header=True)
     for column in ("time", "client", "action", "target", "owner", "purpose", "status"):
         table.add_column(column)
     for e in entries:
-        table.add_row(str(e.at)[:19], e.client, e.action, e.target,
-                      e.owner_id if owner_id else mask_owner_id(e.owner_id), e.purpose or "", str(e.outcome))
+        table.add_row(str(e.at)[:19], e.client, e.action, shown(e.target),
+                      e.owner_id if owner_id else mask_owner_id(e.owner_id), shown(e.purpose) or "", str(e.outcome))
     stdout.print(table)
     if not entries:
         console.print("no audit entries match")

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import unquote
 
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -202,8 +203,20 @@ _PERSONAL_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 
 def mask_personal_ids(text: str) -> str:
-    """Any 12-digit number in a log line (a URL, a message) masked like `mask_owner_id`."""
-    return _PERSONAL_ID.sub(lambda m: mask_owner_id(m.group()), text)
+    """Any 12-digit number in a log line (a URL, a message) masked like `mask_owner_id`.
+
+    Percent-encoding is decoded first (up to four times: `0792030012%334`, `…%25334`), so an
+    encoded digit does not hide an ID; the text comes back decoded, with no encoded digit left
+    for a reader to decode. Control characters are shown as ``\\xNN`` so that a log line stays
+    one line."""
+    decoded = text
+    for _ in range(4):
+        once = unquote(decoded, errors="replace")
+        if once == decoded:
+            break
+        decoded = once
+    masked = _PERSONAL_ID.sub(lambda m: mask_owner_id(m.group()), decoded)
+    return "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" for c in masked)
 
 
 def mask_owner_id(owner_id: str | None) -> str:

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pipeline.errors import DocumentNotFound, StorageUnavailable
 from pipeline.clock import utcnow
-from pipeline.stores.index import Index
+from pipeline.stores.index import Index, is_id_prefix, shown_id
 from pipeline.stores.index.tables import batch_items, batches, document_claims
 
 PENDING, STORED, DUPLICATE, FAILED = "pending", "stored", "duplicate", "failed"
@@ -246,13 +246,16 @@ class Batches:
         return BatchCounts(batch_id, *(int(v) for v in row))
 
     def resolve_batch_id(self, prefix: str) -> str:
-        """A batch id from its first characters (as printed), like document ids."""
+        """A batch id from its first characters (as printed), like document ids: lowercase hex,
+        matched literally."""
+        if not is_id_prefix(prefix):
+            raise BatchNotFound(f"no batch {shown_id(prefix)}: batch ids are lowercase hexadecimal")
         with self._begin() as conn:
             found = conn.execute(
                 select(batches.c.id).where(batches.c.id.startswith(prefix, autoescape=True)).limit(2)
             ).scalars().all()
         if len(found) != 1:
-            raise BatchNotFound(f"no batch {prefix}" if not found else f"batch id {prefix} is ambiguous")
+            raise BatchNotFound(f"no batch {shown_id(prefix)}" if not found else f"batch id {prefix} is ambiguous")
         return found[0]
 
     def items(self, batch_id: str | None = None, *, status: str | None = None) -> list[BatchItem]:

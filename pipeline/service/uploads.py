@@ -22,7 +22,7 @@ from sqlalchemy import insert, select, update
 
 from pipeline.errors import DocumentNotFound
 from pipeline.clock import aware, utcnow
-from pipeline.stores.index import Index
+from pipeline.stores.index import Index, is_id_prefix, shown_id
 from pipeline.stores.index.tables import dossier_components, upload_jobs
 from pipeline.stages.ingest import InputFile
 from pipeline.core.run import Ingestor
@@ -64,6 +64,8 @@ class UploadJobs:
         return self.get(job_id)
 
     def find(self, job_id: str) -> UploadJob | None:
+        if not is_id_prefix(job_id):  # job ids are hex: anything else is no job, and never SQL
+            return None
         with self.engine.connect() as conn:
             row = conn.execute(select(upload_jobs).where(upload_jobs.c.id == job_id)).mappings().first()
         if row is None:
@@ -74,7 +76,7 @@ class UploadJobs:
     def get(self, job_id: str) -> UploadJob:
         job = self.find(job_id)
         if job is None:
-            raise JobNotFound(f"no job {job_id}")
+            raise JobNotFound(f"no job {shown_id(job_id)}")
         return job
 
     def set_queued(self, job_id: str, batch_item_id: str) -> None:

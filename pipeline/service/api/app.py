@@ -1,19 +1,24 @@
-"""The FastAPI app: its description, metrics and access log, problem handlers and routers."""
+"""The FastAPI app: its description, middleware (request id, metrics, access log, the guard),
+problem handlers, routers and the docs page served from the package (no CDN)."""
 
-import logging
-import time
+from pathlib import Path
 
-from fastapi import FastAPI
-from prometheus_client import CollectorRegistry, Counter, Histogram
+import swagger_ui_bundle
+from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CollectorRegistry
 
 from pipeline import __version__
-from pipeline.core.access import mask_personal_ids
+from pipeline.service.api.dependencies import single_valued_query
+from pipeline.service.api.middleware import Wrap, guarded, measured
 from pipeline.service.api.problems import add_problem_handlers
 from pipeline.service.api.routes import ROUTERS
 from pipeline.service.api.services import ApiServices, build_services
 from schemas.api import Problem
 
-access_log = logging.getLogger("sohoa.access")
+DOCS_ASSETS = "/docs/assets"
 
 
 def create_app(services: ApiServices) -> FastAPI:
@@ -27,61 +32,35 @@ def create_app(services: ApiServices) -> FastAPI:
             "personal data in `X-Purpose`. Errors are RFC 9457 problem+json."
         ),
         responses={401: {"model": Problem}, 403: {"model": Problem}, 429: {"model": Problem}},
+        dependencies=[Depends(single_valued_query)],
+        docs_url=None, redoc_url=None,  # the docs page below loads nothing from outside
     )
     app.state.services = services
     app.state.metrics = CollectorRegistry()
-    app.add_middleware(_Wrap, handler=_measured(app.state.metrics))
+    # the last added runs first: measured (request id, metrics, access log) wraps guarded
+    app.add_middleware(Wrap, handler=guarded)
+    app.add_middleware(Wrap, handler=measured(app.state.metrics))
     add_problem_handlers(app)
     for routes in ROUTERS:
         app.include_router(routes)
+    add_docs(app)
     return app
 
 
-def _measured(registry: CollectorRegistry):
-    """The middleware that counts requests by route, times them and writes the access log."""
-    requests_total = Counter("sohoa_http_requests_total", "HTTP requests", ["route", "method", "status"],
-                             registry=registry)
-    latency = Histogram("sohoa_http_request_seconds", "HTTP request latency", ["route", "method"],
-                        registry=registry, buckets=(0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10))
+def add_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs with its script and stylesheet from the swagger-ui-bundle package: on
+    a closed government network a CDN cannot be reached and the page would stay blank."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=Path(swagger_ui_bundle.swagger_ui_path)), name="docs-assets")
 
-    async def measured(scope, receive, send, inner):
-        """Counts, latency and the access log, as plain ASGI: Starlette's BaseHTTPMiddleware
-        costs a task and a stream copy per request."""
-        if scope["type"] != "http":
-            return await inner(scope, receive, send)
-        started = time.perf_counter()
-        status = [500]
-
-        async def send_with_status(message):
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-            await send(message)
-
-        try:
-            await inner(scope, receive, send_with_status)
-        finally:
-            seconds = time.perf_counter() - started
-            path = getattr(scope.get("route"), "path", "unmatched")
-            requests_total.labels(path, scope["method"], str(status[0])).inc()
-            latency.labels(path, scope["method"]).observe(seconds)
-            if access_log.isEnabledFor(logging.INFO):
-                query = scope.get("query_string", b"").decode("latin-1")
-                target = scope["path"] + (f"?{query}" if query else "")
-                # the access log, personal IDs in paths and queries masked (uvicorn's is off)
-                access_log.info("%s %s %d %.1fms", scope["method"], mask_personal_ids(target),
-                                status[0], seconds * 1000)
-
-    return measured
-
-
-class _Wrap:
-    """An ASGI middleware made of one coroutine ``handler(scope, receive, send, inner)``."""
-
-    def __init__(self, app, handler):
-        self.app, self.handler = app, handler
-
-    async def __call__(self, scope, receive, send):
-        await self.handler(scope, receive, send, self.app)
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url, title=f"{app.title} — docs",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from swagger.io
+        )
 
 
 def app_from_environment() -> FastAPI:

@@ -1,12 +1,23 @@
 """What every route depends on: the services, the authenticated client and its scope, the purpose
-of a read of personal data, and the audit row that read writes."""
+of a read of personal data, single-valued parameters and parts, and the audit row a read writes."""
 
 import logging
+import re
+import types
+import typing
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Mapping
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import Depends, Header, Request
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
-from pipeline.core.access import ApiClient, mask_owner_id
+from pipeline.core.access import ApiClient, mask_owner_id, mask_personal_ids
 from pipeline.service.api.problems import ApiProblem
 from pipeline.service.api.services import ApiServices
 from schemas.api import OWNER_ID_PATTERN
@@ -32,20 +43,35 @@ def _presented_key(authorization: str | None, x_api_key: str | None) -> str | No
     return None
 
 
+def authenticate_headers(services: ApiServices, headers: Mapping[str, str]) -> ApiClient | None:
+    """The client whose key the headers present (`Authorization: Bearer …` or `X-API-Key`), or None."""
+    key = _presented_key(headers.get("authorization"), headers.get("x-api-key"))
+    return services.access.authenticate(key) if key else None
+
+
+def unauthorized() -> ApiProblem:
+    return ApiProblem(401, "unauthorized", "Unauthorized", "a valid API key is required",
+                      {"WWW-Authenticate": 'Bearer realm="sohoa"'})
+
+
 def require(scope: str | None):
-    """A dependency: the authenticated client, which must hold ``scope`` (None: any key)."""
+    """A dependency: the authenticated client, which must hold ``scope`` (None: any key).
+
+    The key was checked from the headers before the body was read (`middleware.guarded`);
+    here the client is rate-limited and its scope checked."""
 
     def dependency(
         request: Request,
+        # declared so that the OpenAPI document names them; read from request.headers
         authorization: Annotated[str | None, Header()] = None,
         x_api_key: Annotated[str | None, Header()] = None,
     ) -> ApiClient:
         services: ApiServices = request.app.state.services
-        key = _presented_key(authorization, x_api_key)
-        client = services.access.authenticate(key) if key else None
+        client = getattr(request.state, "client", None)
         if client is None:
-            raise ApiProblem(401, "unauthorized", "Unauthorized", "a valid API key is required",
-                             {"WWW-Authenticate": 'Bearer realm="sohoa"'})
+            client = authenticate_headers(services, request.headers)
+        if client is None:
+            raise unauthorized()
         allowed, wait = services.limiter.allow(client.name)
         if not allowed:
             raise ApiProblem(429, "rate_limited", "Too many requests",
@@ -59,20 +85,87 @@ def require(scope: str | None):
 
 
 Purpose = Annotated[str | None, Header(
-    alias="X-Purpose", description="Why personal data is read (audited); UTF-8, percent-encoded")]
+    alias="X-Purpose", description="Why personal data is read (audited); UTF-8, raw or percent-encoded")]
+
+MAX_PURPOSE_CHARS = 500
 
 
 def stated_purpose(purpose: str | None) -> str:
-    """The purpose a client gave. HTTP header values are ASCII, so Vietnamese text arrives
-    percent-encoded (`giải quyết` -> `gi%E1%BA%A3i%20quy%E1%BA%BFt`)."""
-    import unicodedata
-    from urllib.parse import unquote
-
-    text = unicodedata.normalize("NFC", unquote(purpose or "", errors="replace")).strip()
+    """The purpose a client gave, as it wrote it. Header values reach us as bytes decoded as
+    Latin-1 (ASGI): raw UTF-8 (`giải quyết`) is decoded again as UTF-8, then percent-encoding
+    (`gi%E1%BA%A3i%20quy%E1%BA%BFt`) is decoded. The purpose must be printable text."""
+    if not (purpose or "").strip():
+        raise _purpose_required()
+    try:
+        text = unquote(purpose.encode("latin-1").decode("utf-8"), errors="strict")
+    except UnicodeError as exc:
+        raise _invalid_purpose("X-Purpose must be UTF-8 text, raw or percent-encoded") from exc
+    text = unicodedata.normalize("NFC", text).strip()
     if not text:
-        raise ApiProblem(400, "purpose_required", "Purpose required",
-                         "reads of personal data need an X-Purpose header saying why")
+        raise _purpose_required()
+    if not all(c.isprintable() for c in text):
+        raise _invalid_purpose("X-Purpose must be printable text (no control or formatting characters)")
+    if len(text) > MAX_PURPOSE_CHARS:
+        raise _invalid_purpose(f"X-Purpose is at most {MAX_PURPOSE_CHARS} characters")
     return text
+
+
+def _purpose_required() -> ApiProblem:
+    return ApiProblem(400, "purpose_required", "Purpose required",
+                      "reads of personal data need an X-Purpose header saying why")
+
+
+def _invalid_purpose(detail: str) -> ApiProblem:
+    return ApiProblem(422, "invalid_purpose", "Invalid purpose", detail)
+
+
+def single_valued_query(request: Request) -> None:
+    """A dependency of every route: a query parameter given twice is refused (which one would
+    count?) unless the route takes a list of it (`?type=a&type=b`)."""
+    names = Counter(name for name, _ in request.query_params.multi_items())
+    repeated = sorted(name for name, count in names.items() if count > 1)
+    route = request.scope.get("route")
+    lists = _list_parameters(route) if isinstance(route, APIRoute) else frozenset()
+    refused = [name for name in repeated if name not in lists]
+    if refused:
+        raise ApiProblem(422, "repeated_parameter", "Repeated parameter",
+                         f"give each of these query parameters once: {', '.join(refused)[:200]}")
+
+
+def _list_parameters(route: APIRoute) -> frozenset[str]:
+    """The query parameters of a route (and of its dependencies) that take a list; worked out
+    once per route and kept on it."""
+    known = getattr(route, "_sohoa_list_parameters", None)
+    if known is None:
+        names, pending = set(), [route.dependant]
+        while pending:
+            dependant = pending.pop()
+            names |= {p.alias for p in dependant.query_params if _is_list(p.field_info.annotation)}
+            pending.extend(dependant.dependencies)
+        known = route._sohoa_list_parameters = frozenset(names)
+    return known
+
+
+def _is_list(annotation) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin in (list, tuple, set, frozenset):
+        return True
+    return origin in (typing.Union, types.UnionType) and any(_is_list(a) for a in typing.get_args(annotation))
+
+
+def refuse_repeated_parts(form: FormData) -> None:
+    """A multipart body whose parts repeat a name is refused: one of them would be dropped."""
+    names = Counter(name for name, _ in form.multi_items())
+    repeated = sorted(name for name, count in names.items() if count > 1)
+    if repeated:
+        shown = ", ".join(f"{name[:64]} ({names[name]} times)" for name in repeated[:5])
+        raise ApiProblem(422, "repeated_part", "Repeated part",
+                         f"each part of the form must have its own name; repeated: {shown}")
+
+
+async def single_parts(request: Request) -> None:
+    """A dependency of an upload route: its form's parts each have their own name."""
+    refuse_repeated_parts(await request.form())
 
 
 def check_type(client: ApiClient, doc_type: str | None) -> None:
@@ -81,8 +174,6 @@ def check_type(client: ApiClient, doc_type: str | None) -> None:
 
 
 def valid_owner(owner_id: str) -> str:
-    import re
-
     if not re.fullmatch(OWNER_ID_PATTERN, owner_id):
         raise ApiProblem(422, "invalid_owner_id", "Invalid owner ID",
                          "an owner ID is a 12-digit personal identification number")
@@ -99,5 +190,30 @@ any_key = require(None)
 def audit(s: ApiServices, client: ApiClient, action: str, target: str, purpose: str,
           owner_id: str | None = None, outcome: int = 200) -> None:
     s.access.audit(client.name, action, target, owner_id=owner_id, purpose=purpose, outcome=outcome)
-    log.info("%s %s %s owner=%s", client.name, action, target if not owner_id else "-",
+    log.info("%s %s %s owner=%s", client.name, action, mask_personal_ids(target) if not owner_id else "-",
              mask_owner_id(owner_id))
+
+
+class AuditedWhenSent(Response):
+    """A response whose audit row is written once it has been sent, with the status that went
+    out: a response the server could not send (its head refused) is recorded as 500, never as
+    the 200 it would have been."""
+
+    def __init__(self, response: Response, record: Callable[[int], None]):
+        self.response, self.record = response, record
+        self.status_code, self.background = response.status_code, response.background
+        self.raw_headers = response.raw_headers  # one list: headers FastAPI adds reach the response
+
+    async def __call__(self, scope, receive, send) -> None:
+        sent = 500
+
+        async def sending(message):
+            nonlocal sent
+            await send(message)
+            if message["type"] == "http.response.start":
+                sent = message["status"]
+
+        try:
+            await self.response(scope, receive, sending)
+        finally:
+            await run_in_threadpool(self.record, sent)

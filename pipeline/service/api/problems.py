@@ -1,18 +1,15 @@
 """Every error the API answers is RFC 9457 problem+json with a stable ``code``."""
 
-import logging
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pipeline.core.access import mask_personal_ids
 from pipeline.core.reuse import DossierConflict
 from pipeline.errors import DocumentNotFound, SohoaError, StorageUnavailable
 from pipeline.stages.sign import KeyUnavailable, SigningFailed
 from schemas.api import Problem
-
-log = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "https://sohoa.gov.vn/problems/"
 
@@ -28,8 +25,10 @@ class ApiProblem(Exception):
 
 
 def problem_response(request: Request, problem: ApiProblem) -> JSONResponse:
+    # a detail or a path may repeat what the client sent: personal IDs in them are masked
     body = Problem(type=PROBLEM_TYPE + problem.code, title=problem.title, status=problem.status,
-                   detail=problem.detail, code=problem.code, instance=request.url.path)
+                   detail=mask_personal_ids(problem.detail) if problem.detail else None,
+                   code=problem.code, instance=mask_personal_ids(request.url.path))
     return JSONResponse(body.model_dump(exclude_none=True), status_code=problem.status,
                         media_type="application/problem+json", headers=problem.headers)
 
@@ -65,10 +64,14 @@ def add_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException):
-        code = {404: "no_such_endpoint", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        if isinstance(exc.__cause__, RecursionError):  # FastAPI's JSON parsing of a body
+            return problem_response(request, too_deep())
+        code = {400: "bad_request", 404: "no_such_endpoint", 405: "method_not_allowed"}.get(
+            exc.status_code, "http_error")
         return problem_response(request, ApiProblem(exc.status_code, code, str(exc.detail)))
 
-    @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, exc: Exception):
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return problem_response(request, ApiProblem(500, "internal_error", "Internal error"))
+    # Anything unexpected is answered by middleware.guarded, which logs its kind, never its text.
+
+
+def too_deep() -> ApiProblem:
+    return ApiProblem(422, "invalid_request", "Invalid request", "the JSON body is nested too deeply")

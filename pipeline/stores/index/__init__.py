@@ -13,6 +13,7 @@ generated ``tsvector`` column under a GIN index, ranked by ``ts_rank_cd``. The s
 Python from the original (accented) text at the place the folded query matched.
 """
 
+from pipeline.stores.index.documents import is_id_prefix, shown_id
 from pipeline.stores.index.engine import SchemaNotCurrent, schema_revision, upgrade
 from pipeline.stores.index.index import Index
 from pipeline.stores.index.records import (
@@ -48,11 +49,13 @@ __all__ = [
     "document_versions",
     "documents",
     "fold_text",
+    "is_id_prefix",
     "make_snippet",
     "metadata",
     "schema_revision",
     "search_terms",
     "search_words",
+    "shown_id",
     "signature_status_of",
     "signatures",
     "upgrade",

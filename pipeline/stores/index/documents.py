@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -19,6 +20,22 @@ from pipeline.stores.index.tables import document_versions, documents
 
 #: Columns of `documents` that are not DocumentRow fields.
 _INTERNAL_COLUMNS = ("search_title", "search_text")
+
+#: Ids are lowercase hex (a SHA-256 prefix, a UUID). Anything else names nothing, and is never
+#: sent to the database: `%` and `_` would be LIKE wildcards, a NUL byte a PostgreSQL error.
+_HEX_ID = re.compile(r"[0-9a-f]{1,64}")
+
+
+def is_id_prefix(text: str) -> bool:
+    """Whether ``text`` can be (the start of) an id: 1 to 64 lowercase hex digits."""
+    return _HEX_ID.fullmatch(text) is not None
+
+
+def shown_id(text: str, limit: int = 80) -> str:
+    """An id as a person asked for it, fit for a message: control characters written as \\xNN,
+    cut at ``limit`` characters."""
+    shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text[:limit])
+    return shown + ("…" if len(text) > limit else "")
 
 
 class DocumentsIndex(IndexConnection):
@@ -55,6 +72,8 @@ class DocumentsIndex(IndexConnection):
             raise StorageUnavailable(f"index unavailable: {exc.orig}") from exc
 
     def get(self, document_id: str) -> DocumentRow:
+        if not is_id_prefix(document_id):
+            raise DocumentNotFound(f"no document {shown_id(document_id)}: ids are lowercase hexadecimal")
         with self._connect() as conn:
             found = conn.execute(
                 _select_rows().where(documents.c.id == document_id)
@@ -62,7 +81,7 @@ class DocumentsIndex(IndexConnection):
             if found is None and len(document_id) >= 6:
                 # Like git, an unambiguous prefix names a document.
                 matches = conn.execute(
-                    _select_rows().where(documents.c.id.startswith(document_id)).limit(2)
+                    _select_rows().where(documents.c.id.startswith(document_id, autoescape=True)).limit(2)
                 ).mappings().all()
                 found = matches[0] if len(matches) == 1 else None
         if found is None:

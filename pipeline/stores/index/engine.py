@@ -75,11 +75,13 @@ class IndexConnection:
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    # A database error's text would list the statement's parameters (owner IDs, purposes…),
+    # and error texts reach logs: they are hidden.
     if url in ("sqlite://", "sqlite:///:memory:"):
-        engine = create_engine(url, poolclass=StaticPool,
+        engine = create_engine(url, poolclass=StaticPool, hide_parameters=True,
                                connect_args={"check_same_thread": False})
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

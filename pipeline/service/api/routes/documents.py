@@ -1,26 +1,31 @@
 """Uploading documents, following their jobs, reading their records and downloading their content."""
 
-from pathlib import Path
+import unicodedata
+from pathlib import PurePosixPath
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from pipeline.errors import DocumentNotFound
+from pipeline.errors import DocumentNotFound, SohoaError
 from pipeline.core.access import ApiClient
 from pipeline.service.api.dependencies import (
     MAX_UPLOAD_BYTES,
+    AuditedWhenSent,
     Purpose,
     Services,
     audit,
     check_type,
     read,
+    single_parts,
     stated_purpose,
     write,
 )
-from pipeline.service.api.problems import ApiProblem
+from pipeline.service.api.problems import ApiProblem, sohoa_problem
 from pipeline.service.api.shapes import document_out, job_out
-from schemas.api import OWNER_ID_PATTERN, DocumentOut, JobOut, Problem
+from pipeline.textnorm import fold
+from schemas.api import CODE_PATTERN, MAX_VERSION, OWNER_ID_PATTERN, DocumentOut, JobOut, Problem
 
 VARIANT_MEDIA_TYPES = {"searchable": "application/pdf", "signed": "application/pdf"}
 
@@ -28,14 +33,15 @@ document_routes = APIRouter()
 
 
 @document_routes.post("/v1/documents", status_code=202, response_model=JobOut, tags=["documents"],
-                      responses={413: {"model": Problem}, 422: {"model": Problem}})
+                      responses={413: {"model": Problem}, 422: {"model": Problem}},
+                      dependencies=[Depends(single_parts)])
 async def upload_document(
     file: Annotated[UploadFile, File(description="A scan (PNG, JPEG, TIFF) or a PDF")],
     client: Annotated[ApiClient, Depends(write)],
     s: Services,
-    dossier_code: Annotated[str | None, Form(max_length=128)] = None,
+    dossier_code: Annotated[str | None, Form(pattern=CODE_PATTERN)] = None,
     owner_id: Annotated[str | None, Form(pattern=OWNER_ID_PATTERN)] = None,
-    procedure_code: Annotated[str | None, Form(max_length=64)] = None,
+    procedure_code: Annotated[str | None, Form(pattern=CODE_PATTERN)] = None,
 ) -> JSONResponse:
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
@@ -53,7 +59,7 @@ async def upload_document(
 def get_job(job_id: str, client: Annotated[ApiClient, Depends(write)], s: Services) -> JobOut:
     job = s.uploads.job(job_id)
     if job.client != client.name and "admin" not in client.scopes:
-        raise DocumentNotFound(f"no job {job_id}")  # another client's job is not shown
+        raise DocumentNotFound(f"no job {job.id}")  # another client's job is not shown
     return job_out(job)
 
 
@@ -76,7 +82,7 @@ def get_content(
     client: Annotated[ApiClient, Depends(read)],
     s: Services,
     variant: Annotated[str, Query(pattern="^(original|searchable|signed)$")] = "searchable",
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
     purpose: Purpose = None,
 ) -> Response:
     why = stated_purpose(purpose)
@@ -87,19 +93,40 @@ def get_content(
         raise ApiProblem(404, "no_such_variant", "Not found",
                          f"document {row.id} has no {variant} object" + (f" in version {version}" if version else ""))
     key, sha256, number = found.key, found.sha256, found.version
-    audit(s, client, f"read_content:{variant}", f"{row.id}/v{number}", why, row.owner_id)
-    filename = download_name(row.filename, variant)
-    url = s.store.presigned_get_url(key, s.settings.presign_seconds, filename=filename)
-    if url is not None:
-        return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
-    media_type = VARIANT_MEDIA_TYPES.get(variant, row.media_type)
-    return Response(s.store.get(key), media_type=media_type, headers={
-        "ETag": f'"{sha256}"', "Content-Disposition": f'attachment; filename="{filename}"',
-        "X-Document-Version": str(number), "Cache-Control": "no-store",
-    })
+
+    def record(outcome: int) -> None:  # the status that went out (AuditedWhenSent), or the error answered
+        audit(s, client, f"read_content:{variant}", f"{row.id}/v{number}", why, row.owner_id, outcome=outcome)
+
+    name = download_name(row.filename, variant)
+    try:
+        url = s.store.presigned_get_url(key, s.settings.presign_seconds, filename=ascii_name(name))
+        if url is not None:
+            response: Response = RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
+        else:
+            response = Response(s.store.get(key), media_type=VARIANT_MEDIA_TYPES.get(variant, row.media_type),
+                                headers={"ETag": f'"{sha256}"', "Content-Disposition": content_disposition(name),
+                                         "X-Document-Version": str(number), "Cache-Control": "no-store"})
+    except SohoaError as exc:
+        record(sohoa_problem(exc).status)
+        raise
+    return AuditedWhenSent(response, record)
 
 
 def download_name(filename: str, variant: str) -> str:
-    stem = Path(filename).stem.encode("ascii", "ignore").decode() or "document"
-    stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in stem)
-    return f"{stem}.{variant}.pdf" if variant != "original" else f"{stem}{Path(filename).suffix}"
+    """A download's name: the stored file name's last path component (NFC, control characters
+    dropped), with the variant's extension."""
+    printable = "".join(c for c in unicodedata.normalize("NFC", filename) if c.isprintable())
+    path = PurePosixPath(printable.replace("\\", "/").rsplit("/", 1)[-1])
+    stem = path.stem.strip() or "document"
+    return f"{stem}.{variant}.pdf" if variant != "original" else f"{stem}{path.suffix}"
+
+
+def ascii_name(name: str) -> str:
+    """The fallback for clients that read only ``filename``: accents folded, the rest `_`."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in fold(name))
+
+
+def content_disposition(name: str) -> str:
+    """An attachment named for every client (RFC 6266): an ASCII ``filename`` and the UTF-8
+    name percent-encoded in ``filename*`` (RFC 5987), so no name can break the header."""
+    return f"attachment; filename=\"{ascii_name(name)}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -8,8 +8,17 @@ from pydantic import ValidationError
 
 from pipeline.core.reuse import get_dossier, open_dossier, procedure_or_error
 from pipeline.core.access import ApiClient
-from pipeline.service.api.dependencies import MAX_UPLOAD_BYTES, Purpose, Services, audit, read, stated_purpose, write
-from pipeline.service.api.problems import ApiProblem
+from pipeline.service.api.dependencies import (
+    MAX_UPLOAD_BYTES,
+    Purpose,
+    Services,
+    audit,
+    read,
+    refuse_repeated_parts,
+    stated_purpose,
+    write,
+)
+from pipeline.service.api.problems import ApiProblem, too_deep
 from pipeline.service.api.shapes import dossier_out
 from schemas.api import DossierOut, DossierRequest, Problem
 
@@ -77,11 +86,14 @@ async def _dossier_request(request: Request) -> tuple[DossierRequest, dict[str, 
             raw = form.get("metadata")
             if not isinstance(raw, str):
                 raise ApiProblem(422, "invalid_request", "Invalid request", "a `metadata` part with JSON is required")
+            refuse_repeated_parts(form)
             body = DossierRequest.model_validate_json(raw)
             files = {name: value for name, value in form.multi_items()
                      if name != "metadata" and not isinstance(value, str)}
             return body, files
         return DossierRequest.model_validate(await request.json()), {}
+    except RecursionError as exc:
+        raise too_deep() from exc
     except ValidationError as exc:
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise ApiProblem(422, "invalid_request", "Invalid request", detail) from exc
