@@ -45,3 +45,4 @@ def test_following_a_batch_that_does_not_move_stops_with_a_hint(settings, run_so
     assert result.returncode == 0, result.stderr
     assert f"sohoa batch resume {batch_id}" in " ".join(result.stderr.split())
     assert "pending 2" in result.stdout
+

@@ -13,6 +13,7 @@ import click
 from rich.console import Console
 
 from pipeline import __version__
+from pipeline.core.access import mask_personal_ids
 from pipeline.core.runtime import Runtime, open_runtime
 from pipeline.errors import SohoaError
 
@@ -33,7 +34,8 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except SohoaError as exc:
-        console.print(f"[red]error[/red]: {exc.message}")
+        # An ID typed as an argument may come back in the message: never print it whole.
+        console.print(f"[red]error[/red]: {mask_personal_ids(exc.message)}", highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         console.print("interrupted")

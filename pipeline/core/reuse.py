@@ -261,7 +261,7 @@ def _next_dossier_code(conn, agency_code: str, moment: datetime) -> str:
     """``<agency code>-<yymmdd>-<sequence>``, e.g. 000.00.24.H29-240515-0001 (DOMAIN.md)."""
     stem = f"{agency_code}-{moment.astimezone(OFFICE_TZ).strftime('%y%m%d')}-"
     count = conn.execute(
-        select(func.count()).select_from(dossiers).where(dossiers.c.code.startswith(stem))
+        select(func.count()).select_from(dossiers).where(dossiers.c.code.startswith(stem, autoescape=True))
     ).scalar_one()
     return f"{stem}{count + 1:04d}"
 
