@@ -1,7 +1,7 @@
 """Records of the index and the core shaped as the API's response models."""
 
 from pipeline.service.api.services import ApiServices
-from pipeline.service.uploads import UploadJob
+from pipeline.stores.index.uploads import UploadJob
 from pipeline.stores.index import signature_status_of
 from schemas.api import DocumentOut, DossierOut, JobOut, OnFileOut, ProcedureOut, RateOut, SignatureOut
 
