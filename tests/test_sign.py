@@ -114,6 +114,20 @@ def sign_with(pki: TestPki, label: str, pdf: bytes, spec: SignSpec) -> bytes:
         return sign_pdf(pdf, spec, signer)
 
 
+def signed_elsewhere(pki: TestPki, label: str, pdf: bytes, field_name: str = "Signature1") -> bytes:
+    """`pdf` signed (PAdES B-B) by another system with pyHanko alone, which signs with any
+    certificate: how expired or wrong-usage signatures arrive at the counter."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    signer = signers.SimpleSigner.load_pkcs12(str(pki.pkcs12(label)), passphrase=PASSPHRASE.encode())
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    out = signers.sign_pdf(writer, signers.PdfSignatureMetadata(
+        field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES),
+        signer=signer)
+    return out.getvalue()
+
+
 @dataclass(frozen=True)
 class PdfsigVerdict:
     signature_valid: bool
@@ -290,12 +304,13 @@ def test_b_lt_validates_offline_after_the_ocsp_responder_stops(pki, unsigned_pdf
 def test_certificate_problems_get_their_indication(pki, trusted, nss_db, unsigned_pdf, tmp_path,
                                                    label, indication, sub_indication,
                                                    pdfsig_certificate):
-    """GIVEN signatures made with an expired, a revoked, an untrusted and a wrong-usage certificate
+    """GIVEN PDFs signed elsewhere with an expired, a revoked, an untrusted and a wrong-usage
+    certificate
     WHEN validated with the test root trusted and revocation fetched from the test OCSP
     THEN each is INDETERMINATE with DSS's sub-indication, while the signed bytes are intact —
     and pdfsig agrees the signature is untampered (and, where it reports it, why the
     certificate fails)"""
-    signed = sign_with(pki, label, unsigned_pdf, SignSpec(kind="digitiser"))
+    signed = signed_elsewhere(pki, label, unsigned_pdf)
     result = validate_pdf(signed, trusted).signatures[0]
     assert (result.indication, result.sub_indication) == (indication, sub_indication), result.messages
     assert result.intact and result.cryptographically_valid and not result.trusted
@@ -622,3 +637,82 @@ def test_a_pdf_arriving_signed_is_validated_at_ingest_and_never_altered(pki, uns
     assert ingestor.index.signature_status(good) == "signed"
     assert [s.indication for s in ingestor.index.signatures(bad)] == ["TOTAL_FAILED"]
     assert ingestor.index.signature_status(bad) == "invalid"
+
+
+# --- certificates that may not sign ------------------------------------------------------------------
+
+
+def validity_of(pki: TestPki, label: str) -> tuple[str, str, str]:
+    """(common name, first day, last day) of a test certificate, as people read them."""
+    cert = pki.cert(label)
+    validity = cert["tbs_certificate"]["validity"]
+    return (cert.subject.native["common_name"], validity["not_before"].native.date().isoformat(),
+            validity["not_after"].native.date().isoformat())
+
+
+@pytest.mark.parametrize(("label", "code", "problem"), [
+    ("expired", "certificate_expired", "expired"),
+    ("not-yet-valid", "certificate_not_yet_valid", "not valid yet"),
+    ("wrong-usage", "certificate_key_usage", "key usage"),
+])
+def test_signing_with_an_unusable_certificate_is_refused(pki, unsigned_pdf, tmp_path, label, code,
+                                                         problem):
+    """GIVEN a stored document, a PDF file, and a key whose certificate has expired, is not valid
+    yet, or may not make signatures (key usage without digital signature or non-repudiation)
+    WHEN `sohoa sign` is asked to sign each with it
+    THEN it refuses with exit 2 and a message saying what is wrong, with the certificate's common
+    name and validity dates, and no traceback; no version is added and no file written; the
+    stage itself raises the error with its stable code"""
+    home = tmp_path / "home"
+    index, _, document_id = store_document(home, unsigned_pdf)
+    source = tmp_path / "result.pdf"
+    source.write_bytes(unsigned_pdf)
+    env = cli_env(home, SOHOA_KEY_PASSPHRASE=PASSPHRASE)
+    common_name, first_day, last_day = validity_of(pki, label)
+    for target in (document_id, source):
+        done = run_cli(env, "sign", target, "--as", "digitiser", "--key", pki.pkcs12(label))
+        message = " ".join(done.stderr.split())
+        assert done.returncode == 2, done.stderr
+        assert problem in message and common_name in message, message
+        assert first_day in message and last_day in message, message
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "result.signed.pdf").exists()
+    assert index.get(document_id).version == 1
+    assert index.signature_status(document_id) == "unsigned"
+    from pipeline.stages.sign import CertificateNotUsable
+
+    with open_signer(str(pki.pkcs12(label)), PASSPHRASE) as signer:
+        with pytest.raises(CertificateNotUsable) as refused:
+            sign_pdf(unsigned_pdf, SignSpec(kind="digitiser"), signer)
+    assert (refused.value.code, refused.value.exit_code) == (code, 2)
+
+
+def test_the_api_refuses_to_sign_with_an_expired_certificate(pki, unsigned_pdf, tmp_path):
+    """GIVEN `sohoa serve` on loopback whose signing key (SOHOA_SIGN_KEY) has an expired
+    certificate, and a stored document
+    WHEN a client with documents:sign asks to sign the document
+    THEN the answer is 422 problem+json with code certificate_expired and a detail naming the
+    certificate and its validity; the document keeps version 1, unsigned"""
+    import httpx
+    from test_api_server import Server
+
+    home = tmp_path / "home"
+    index, _, document_id = store_document(home, unsigned_pdf)
+    server = Server(home)
+    server.env |= {"SOHOA_SIGN_KEY": str(pki.pkcs12("expired")), "SOHOA_KEY_PASSPHRASE": PASSPHRASE}
+    key = server.key("mot-cua", "documents:sign")
+    server.start()
+    try:
+        answer = httpx.post(f"{server.url}/v1/documents/{document_id}/sign",
+                            json={"kind": "digitiser"}, headers={"X-API-Key": key}, timeout=60)
+    finally:
+        log = server.stop()
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    problem = answer.json()
+    common_name, _, last_day = validity_of(pki, "expired")
+    assert problem["code"] == "certificate_expired"
+    assert common_name in problem["detail"] and last_day in problem["detail"], problem
+    assert index.get(document_id).version == 1
+    assert index.signature_status(document_id) == "unsigned"
+    assert "Traceback" not in log

@@ -7,6 +7,9 @@
   signature in one incremental update, so the signature always covers every mark and is the last
   change to the file. Levels: B-B, B-T (RFC 3161 signature timestamp), B-LT (chain and OCSP/CRL
   in the DSS), B-LTA (plus a document timestamp).
+- `check_signing_certificate(cert, at)` refuses a certificate outside its validity or whose key
+  usage allows neither digital signatures nor non-repudiation; `sign_pdf` calls it first, so no
+  shell can sign with one.
 - `validate_pdf(pdf, settings)` reports every signature with a DSS-style indication. It never
   alters the bytes, returns an empty report at once for an unsigned PDF, and reaches the network
   only when `ValidationSettings.allow_fetching` says so.
@@ -20,6 +23,7 @@ import contextlib
 import hashlib
 import io
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,9 +62,8 @@ LEVELS: tuple[PadesLevel, ...] = ("B-B", "B-T", "B-LT", "B-LTA")
 KINDS: tuple[SignatureKind, ...] = ("official", "digitiser", "agency")
 DIGEST = "sha256"
 #: Officials' certificates carry nonRepudiation, personal ones often digitalSignature only.
-SIGNER_KEY_USAGE = KeyUsageConstraints(
-    key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False
-)
+SIGNING_KEY_USAGES = frozenset({"digital_signature", "non_repudiation"})
+SIGNER_KEY_USAGE = KeyUsageConstraints(key_usage=set(SIGNING_KEY_USAGES), match_all_key_usages=False)
 
 
 class KeyUnavailable(SohoaError):
@@ -75,6 +78,25 @@ class SigningFailed(SohoaError):
 
     code = "signing_failed"
     exit_code = EXIT_INPUT_FAILED
+
+
+class CertificateNotUsable(SohoaError):
+    """The signing key's certificate may not sign now: a signature made with it would not hold."""
+
+    code = "certificate_not_usable"
+    exit_code = 2
+
+
+class CertificateExpired(CertificateNotUsable):
+    code = "certificate_expired"
+
+
+class CertificateNotYetValid(CertificateNotUsable):
+    code = "certificate_not_yet_valid"
+
+
+class CertificateKeyUsage(CertificateNotUsable):
+    code = "certificate_key_usage"
 
 
 # --- keys ------------------------------------------------------------------------------------
@@ -227,6 +249,50 @@ def signer_chain_roots(signer: signers.Signer) -> list[x509.Certificate]:
     return [cert for cert in (signer.cert_registry or ()) if cert.self_signed]
 
 
+def check_signing_certificate(cert: x509.Certificate | None, at: datetime) -> None:
+    """Refuse to sign with a certificate outside its validity at `at`, or whose key usage allows
+    neither digital signatures nor non-repudiation: such a signature is never valid, and a stored
+    document would get an indeterminate current version. The message names the certificate by
+    its common name and validity dates (never by a personal ID)."""
+    if cert is None:
+        raise KeyUnavailable("the signing key has no certificate")
+    validity = cert["tbs_certificate"]["validity"]
+    first, last = validity["not_before"].native, validity["not_after"].native
+    name = f"the signing certificate of {certificate_name(cert)}"
+    valid = f"valid from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    if at > last:
+        raise CertificateExpired(f"{name} expired on {last:%Y-%m-%d} ({valid}): sign with a "
+                                 "current certificate")
+    if at < first:
+        raise CertificateNotYetValid(f"{name} is not valid yet ({valid}): sign from "
+                                     f"{first:%Y-%m-%d} on, or with a current certificate")
+    allowed = _usage_without_signing(cert)
+    if allowed is not None:
+        raise CertificateKeyUsage(f"{name} may not make signatures: its key usage allows {allowed}, "
+                                  f"not digital signature or non-repudiation ({valid})")
+
+
+def _usage_without_signing(cert: x509.Certificate) -> str | None:
+    """What the certificate's key usage allows, when that is neither digital signatures nor
+    non-repudiation (None: it may sign; no key usage extension restricts nothing)."""
+    usages = cert.key_usage_value.native if cert.key_usage_value is not None else None
+    if usages is None or SIGNING_KEY_USAGES & set(usages):
+        return None
+    return ", ".join(sorted(u.replace("_", " ") for u in usages)) or "nothing"
+
+
+def certificate_name(cert: x509.Certificate) -> str:
+    """The certificate's subject common name, with long digit runs (ID numbers some CAs put in
+    names) left out."""
+    common_name = cert.subject.native.get("common_name") or cert.subject.human_friendly
+    if isinstance(common_name, list):  # a name may carry several CNs
+        common_name = ", ".join(common_name)
+    return _ID_NUMBER.sub("…", common_name)
+
+
+_ID_NUMBER = re.compile(r"\d{9,}")
+
+
 # --- signing ---------------------------------------------------------------------------------
 
 
@@ -273,6 +339,7 @@ def sign_pdf(
     `trust_roots` anchor the chain whose OCSP/CRL B-LT embeds (default: the roots the signer
     carries).
     """
+    check_signing_certificate(signer.signing_cert, datetime.now(UTC))
     writer, already_signed = _open_for_signing(pdf)
     if spec.qr is not None:
         _draw_qr(writer, spec.qr, already_signed)
