@@ -19,7 +19,7 @@ from pyhanko.sign.signers import Signer
 from pipeline.stores.index import Index
 from pipeline.stages.sign import SigningFailed, SignSpec, ValidationSettings, sign_pdf, validate_pdf
 from pipeline.stores.objects import ObjectStore, document_key, sha256_hex
-from schemas.signature import SignatureReport
+from schemas.signature import SignatureReport, SignatureResult
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,19 @@ def sign_stored_document(
 
 
 def record_validation(index: Index, document_id: str, version: int, report: SignatureReport) -> None:
-    """Keep a validation report in the index (also for PDFs that arrived signed at ingest)."""
-    index.record_signature(
-        document_id, version, [s.model_dump(mode="json") for s in report.signatures]
-    )
+    """Keep a validation report in the index (also for PDFs that arrived signed at ingest). Only
+    signed versions are recorded: a report that could not examine the file records a failed
+    signature, so the version reads invalid rather than unsigned."""
+    index.record_signature(document_id, version, recorded_results(report))
+
+
+def recorded_results(report: SignatureReport) -> list[dict]:
+    """The rows `record_validation` writes for a report: each signature's result as JSON."""
+    results = list(report.signatures)
+    if report.error is not None and not results:
+        results = [SignatureResult(
+            field_name="", kind="signature", indication="TOTAL_FAILED",
+            sub_indication="FORMAT_FAILURE", intact=False, cryptographically_valid=False,
+            trusted=False, covers_whole_document=False, coverage="UNCLEAR",
+            messages=[report.error])]
+    return [r.model_dump(mode="json") for r in results]
