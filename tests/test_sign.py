@@ -564,6 +564,7 @@ def test_signatures_are_recorded_on_postgresql(unsigned_pdf, pki, trusted):
         assert record.signer and OFFICIAL_NAME in record.signer
         assert record.signed_at == report.signatures[0].claimed_signing_time
         assert index.signature_status(row.id) == "signed"
+        assert index.signed_versions() == [(row.id, 1)]
         index.close()
     finally:
         drop_database(url)
@@ -927,3 +928,92 @@ def test_an_untrusted_signature_is_one_log_line_not_a_traceback(pki, unsigned_pd
     assert len(lines) == 1 and "no chain to a configured trust root" in lines[0], verbose.stderr
     detailed = run_cli(env, "-vv", "verify-signature", path)
     assert "PathBuildingError" in detailed.stderr
+
+
+# --- stored statuses follow the trust roots ------------------------------------------------------------
+
+
+def test_stored_signature_statuses_are_revalidated_when_trust_changes(pki, unsigned_pdf, tmp_path):
+    """GIVEN two PDFs that arrived signed — by the official and by a stranger — ingested while no
+    trust roots were configured, so both are stored indeterminate
+    WHEN the test root is configured and `sohoa verify-signature --all` runs, then with --update,
+    then --update again trusting the stranger's root as well
+    THEN --all shows the official's version would become signed and records nothing; --update
+    records it (`sohoa show` says signed), prints the change, keeps the stranger's indeterminate
+    and exits 6; each recorded row keeps the fingerprint of the roots it was validated under;
+    trusting both roots makes every version signed and exits 0"""
+    import hashlib
+    import json
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "official.pdf").write_bytes(sign_with(pki, "official", unsigned_pdf, official_spec()))
+    (inbox / "stranger.pdf").write_bytes(sign_with(pki, "stranger", page_pdf(seed=5),
+                                                   SignSpec(kind="digitiser")))
+    home = tmp_path / "home"
+    untrusting = cli_env(home)
+    ingested = run_cli(untrusting, "ingest", inbox, "--report", tmp_path / "report.jsonl")
+    assert ingested.returncode == 0, ingested.stderr
+    ids = {Path(line["source"]).name: line["document_id"]
+           for line in map(json.loads, (tmp_path / "report.jsonl").read_text().splitlines())}
+
+    def status(name: str, env=untrusting) -> str:
+        shown = run_cli(env, "show", ids[name], "--json")
+        return json.loads(shown.stdout)["signature_status"]
+
+    assert status("official.pdf") == status("stranger.pdf") == "indeterminate"
+
+    trusting = cli_env(home, SOHOA_TRUST_ROOTS=str(pki.root_pem))
+    preview = run_cli(trusting, "verify-signature", "--all")
+    assert preview.returncode == 6, preview.stdout + preview.stderr
+    assert f"{ids['official.pdf']} v1: indeterminate → signed" in preview.stdout, preview.stdout
+    assert status("official.pdf") == "indeterminate"
+
+    updated = run_cli(trusting, "verify-signature", "--all", "--update")
+    assert updated.returncode == 6, updated.stdout + updated.stderr
+    assert f"{ids['official.pdf']} v1: indeterminate → signed" in updated.stdout
+    assert ids["stranger.pdf"] not in updated.stdout  # unchanged
+    assert status("official.pdf") == "signed" and status("stranger.pdf") == "indeterminate"
+    fingerprint = hashlib.sha256(pki.cert("root").dump()).hexdigest()
+    index = Index(f"sqlite:///{home / 'index.sqlite3'}")
+    for record in index.signatures(ids["official.pdf"]) + index.signatures(ids["stranger.pdf"]):
+        assert record.report["trust_roots_sha256"] == fingerprint
+
+    both = tmp_path / "both-roots.pem"
+    both.write_bytes(pki.pem("root") + pki.pem("stranger-root"))
+    everyone = run_cli(untrusting, "verify-signature", "--all", "--update", "--trust", both)
+    assert everyone.returncode == 0, everyone.stdout + everyone.stderr
+    assert f"{ids['stranger.pdf']} v1: indeterminate → signed" in everyone.stdout
+    assert status("stranger.pdf") == "signed"
+
+
+def test_a_signed_arrival_recorded_without_signatures_is_found_and_revalidated(pki, trusted, unsigned_pdf,
+                                                                               tmp_path):
+    """GIVEN a document that arrived signed but has no signature recorded (as ingest left the
+    certified PDFs with indirect references before they could be read)
+    WHEN every stored signed version is validated again, first without recording, then with
+    THEN it is found; the preview reports unsigned → signed and records nothing; the update
+    records its signature with the roots' fingerprint, and the status is signed"""
+    from test_index import make_row
+
+    from pipeline.core.signed_versions import revalidate_stored_signatures
+
+    signed = sign_with(pki, "official", unsigned_pdf, official_spec())
+    home = tmp_path / "home"
+    index = Index(f"sqlite:///{home / 'index.sqlite3'}")
+    store = open_store((home / "objects").as_uri())
+    row = make_row(11, input_kind="signed_pdf", sha256=sha256_hex(signed),
+                   searchable_sha256=sha256_hex(signed))
+    store.put_immutable(row.original_key, signed)
+    store.put(row.searchable_key, signed)
+    index.add(row)
+    assert index.signature_status(row.id) == "unsigned"
+
+    [preview] = revalidate_stored_signatures(index, store, trusted, update=False)
+    assert (preview.document_id, preview.version, preview.before, preview.after) == (
+        row.id, 1, "unsigned", "signed")
+    assert index.signatures(row.id) == []
+    [done] = revalidate_stored_signatures(index, store, trusted, update=True)
+    assert done.changed and index.signature_status(row.id) == "signed"
+    [record] = index.signatures(row.id)
+    assert record.report["trust_roots_sha256"] == trusted.trust_roots_sha256

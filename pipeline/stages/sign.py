@@ -590,6 +590,13 @@ class ValidationSettings:
     def roots(self) -> list[x509.Certificate]:
         return [x509.Certificate.load(der) for der in self.trust_roots]
 
+    @property
+    def trust_roots_sha256(self) -> str:
+        """The fingerprint of this set of roots: SHA-256 over their DER certificates, sorted
+        (one root: its own SHA-256; none: the SHA-256 of nothing). A validation recorded under
+        another fingerprint was made with other trust."""
+        return hashlib.sha256(b"".join(sorted(set(self.trust_roots)))).hexdigest()
+
 
 def validate_pdf(pdf: bytes, settings: ValidationSettings) -> SignatureReport:
     """Validate every signature and document timestamp in `pdf`; never raises for a bad file
