@@ -7,10 +7,12 @@ Certificates are issued relative to now, so the PKI never expires under the test
          │        ├── digitiser  (a one-stop-shop worker)
          │        ├── agency     (UBND phường Bến Nghé, the copying body)
          │        ├── expired    (validity ended yesterday)
+         │        ├── not-yet-valid (validity starts tomorrow)
          │        ├── revoked    (revoked an hour ago; OCSP and CRL say so)
          │        └── wrong-usage (keyEncipherment only: may not sign)
          ├── tsa
     stranger-root ── stranger    (a chain nobody trusts)
+    self-signed                  (its own issuer, with signing key usage: trusted by nobody)
 
 `TestPki.stopped()` takes every service offline for a block (B-LT validated offline).
 """
@@ -30,7 +32,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 ARCH = "sohoa-test"
 PASSPHRASE = "mat-khau-thu"
-SIGNERS = ("official", "digitiser", "agency", "expired", "revoked", "wrong-usage")
+SIGNERS = ("official", "digitiser", "agency", "expired", "not-yet-valid", "revoked", "wrong-usage",
+           "self-signed")
 OFFICIAL_NAME = "Nguyễn Thị Lấp Lánh Ánh"
 
 
@@ -82,6 +85,8 @@ def _config(url: str, key_dir: Path) -> dict:
                 "agency": {"common-name": "UBND phường Bến Nghé",
                            "organization-name": "UBND phường Bến Nghé"},
                 "expired": {"common-name": "Lê Hết Hạn"},
+                "not-yet-valid": {"common-name": "Vũ Chưa Tới"},
+                "self-signed": {"common-name": "Hoàng Tự Ký", "organization-name": "Tự phát"},
                 "revoked": {"common-name": "Phạm Bị Thu Hồi"},
                 "wrong-usage": {"common-name": "Đỗ Sai Mục Đích"},
             },
@@ -123,6 +128,14 @@ def _config(url: str, key_dir: Path) -> dict:
                 "expired": leaf(signing, validity={
                     "valid-from": _when(now - timedelta(days=400)),
                     "valid-to": _when(now - timedelta(days=1))}),
+                "not-yet-valid": leaf(signing, validity={
+                    "valid-from": _when(now + timedelta(days=1)),
+                    "valid-to": _when(now + timedelta(days=400))}),
+                "self-signed": {"subject": "self-signed", "issuer": "self-signed",
+                                "subject-key": "self-signed", "authority-key": "self-signed",
+                                "validity": current, "extensions": [
+                                    {"id": "key_usage", "critical": True,
+                                     "smart-value": {"schema": "key-usage", "params": signing}}]},
                 "revoked": leaf(signing, revocation={
                     "revoked-since": _when(now - timedelta(hours=1)), "reason": "key_compromise"}),
                 "wrong-usage": leaf(["key_encipherment"]),

@@ -114,6 +114,20 @@ def sign_with(pki: TestPki, label: str, pdf: bytes, spec: SignSpec) -> bytes:
         return sign_pdf(pdf, spec, signer)
 
 
+def signed_elsewhere(pki: TestPki, label: str, pdf: bytes, field_name: str = "Signature1") -> bytes:
+    """`pdf` signed (PAdES B-B) by another system with pyHanko alone, which signs with any
+    certificate: how expired or wrong-usage signatures arrive at the counter."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    signer = signers.SimpleSigner.load_pkcs12(str(pki.pkcs12(label)), passphrase=PASSPHRASE.encode())
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    out = signers.sign_pdf(writer, signers.PdfSignatureMetadata(
+        field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES),
+        signer=signer)
+    return out.getvalue()
+
+
 @dataclass(frozen=True)
 class PdfsigVerdict:
     signature_valid: bool
@@ -290,12 +304,13 @@ def test_b_lt_validates_offline_after_the_ocsp_responder_stops(pki, unsigned_pdf
 def test_certificate_problems_get_their_indication(pki, trusted, nss_db, unsigned_pdf, tmp_path,
                                                    label, indication, sub_indication,
                                                    pdfsig_certificate):
-    """GIVEN signatures made with an expired, a revoked, an untrusted and a wrong-usage certificate
+    """GIVEN PDFs signed elsewhere with an expired, a revoked, an untrusted and a wrong-usage
+    certificate
     WHEN validated with the test root trusted and revocation fetched from the test OCSP
     THEN each is INDETERMINATE with DSS's sub-indication, while the signed bytes are intact —
     and pdfsig agrees the signature is untampered (and, where it reports it, why the
     certificate fails)"""
-    signed = sign_with(pki, label, unsigned_pdf, SignSpec(kind="digitiser"))
+    signed = signed_elsewhere(pki, label, unsigned_pdf)
     result = validate_pdf(signed, trusted).signatures[0]
     assert (result.indication, result.sub_indication) == (indication, sub_indication), result.messages
     assert result.intact and result.cryptographically_valid and not result.trusted
@@ -549,6 +564,7 @@ def test_signatures_are_recorded_on_postgresql(unsigned_pdf, pki, trusted):
         assert record.signer and OFFICIAL_NAME in record.signer
         assert record.signed_at == report.signatures[0].claimed_signing_time
         assert index.signature_status(row.id) == "signed"
+        assert index.signed_versions() == [(row.id, 1)]
         index.close()
     finally:
         drop_database(url)
@@ -622,3 +638,382 @@ def test_a_pdf_arriving_signed_is_validated_at_ingest_and_never_altered(pki, uns
     assert ingestor.index.signature_status(good) == "signed"
     assert [s.indication for s in ingestor.index.signatures(bad)] == ["TOTAL_FAILED"]
     assert ingestor.index.signature_status(bad) == "invalid"
+
+
+# --- certificates that may not sign ------------------------------------------------------------------
+
+
+def validity_of(pki: TestPki, label: str) -> tuple[str, str, str]:
+    """(common name, first day, last day) of a test certificate, as people read them."""
+    cert = pki.cert(label)
+    validity = cert["tbs_certificate"]["validity"]
+    return (cert.subject.native["common_name"], validity["not_before"].native.date().isoformat(),
+            validity["not_after"].native.date().isoformat())
+
+
+@pytest.mark.parametrize(("label", "code", "problem"), [
+    ("expired", "certificate_expired", "expired"),
+    ("not-yet-valid", "certificate_not_yet_valid", "not valid yet"),
+    ("wrong-usage", "certificate_key_usage", "key usage"),
+])
+def test_signing_with_an_unusable_certificate_is_refused(pki, unsigned_pdf, tmp_path, label, code,
+                                                         problem):
+    """GIVEN a stored document, a PDF file, and a key whose certificate has expired, is not valid
+    yet, or may not make signatures (key usage without digital signature or non-repudiation)
+    WHEN `sohoa sign` is asked to sign each with it
+    THEN it refuses with exit 2 and a message saying what is wrong, with the certificate's common
+    name and validity dates, and no traceback; no version is added and no file written; the
+    stage itself raises the error with its stable code"""
+    home = tmp_path / "home"
+    index, _, document_id = store_document(home, unsigned_pdf)
+    source = tmp_path / "result.pdf"
+    source.write_bytes(unsigned_pdf)
+    env = cli_env(home, SOHOA_KEY_PASSPHRASE=PASSPHRASE)
+    common_name, first_day, last_day = validity_of(pki, label)
+    for target in (document_id, source):
+        done = run_cli(env, "sign", target, "--as", "digitiser", "--key", pki.pkcs12(label))
+        message = " ".join(done.stderr.split())
+        assert done.returncode == 2, done.stderr
+        assert problem in message and common_name in message, message
+        assert first_day in message and last_day in message, message
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "result.signed.pdf").exists()
+    assert index.get(document_id).version == 1
+    assert index.signature_status(document_id) == "unsigned"
+    from pipeline.stages.sign import CertificateNotUsable
+
+    with open_signer(str(pki.pkcs12(label)), PASSPHRASE) as signer:
+        with pytest.raises(CertificateNotUsable) as refused:
+            sign_pdf(unsigned_pdf, SignSpec(kind="digitiser"), signer)
+    assert (refused.value.code, refused.value.exit_code) == (code, 2)
+
+
+def test_the_api_refuses_to_sign_with_an_expired_certificate(pki, unsigned_pdf, tmp_path):
+    """GIVEN `sohoa serve` on loopback whose signing key (SOHOA_SIGN_KEY) has an expired
+    certificate, and a stored document
+    WHEN a client with documents:sign asks to sign the document
+    THEN the answer is 422 problem+json with code certificate_expired and a detail naming the
+    certificate and its validity; the document keeps version 1, unsigned"""
+    import httpx
+    from test_api_server import Server
+
+    home = tmp_path / "home"
+    index, _, document_id = store_document(home, unsigned_pdf)
+    server = Server(home)
+    server.env |= {"SOHOA_SIGN_KEY": str(pki.pkcs12("expired")), "SOHOA_KEY_PASSPHRASE": PASSPHRASE}
+    key = server.key("mot-cua", "documents:sign")
+    server.start()
+    try:
+        answer = httpx.post(f"{server.url}/v1/documents/{document_id}/sign",
+                            json={"kind": "digitiser"}, headers={"X-API-Key": key}, timeout=60)
+    finally:
+        log = server.stop()
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    problem = answer.json()
+    common_name, _, last_day = validity_of(pki, "expired")
+    assert problem["code"] == "certificate_expired"
+    assert common_name in problem["detail"] and last_day in problem["detail"], problem
+    assert index.get(document_id).version == 1
+    assert index.signature_status(document_id) == "unsigned"
+    assert "Traceback" not in log
+
+
+# --- structural traps in signed PDFs ------------------------------------------------------------------
+
+
+def embed_signature(pdf: bytes, signer, *, certify_with_indirect_references: bool = False,
+                    uncovered_tail: int = 0, encapsulated: bytes | None = None) -> bytes:
+    """Sign `pdf` through pyHanko's low-level embedder, the way other software shapes signatures:
+    a certification whose /Reference array and reference dictionaries are indirect objects, a
+    /ByteRange that stops `uncovered_tail` bytes before the end of the file (the digest taken
+    over that shortened range, so the signature itself verifies), or a CMS that encapsulates
+    content instead of being detached."""
+    import asyncio
+    import hashlib
+    import re
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.signers import cms_embedder
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+
+    class IndirectReferences(cms_embedder.SigMDPSetup):
+        def apply(self, sig_obj_ref, writer):
+            super().apply(sig_obj_ref, writer)
+            signature = sig_obj_ref.get_object()
+            references = signature["/Reference"]
+            for position in range(len(references)):
+                reference = references[position]
+                reference["/TransformParams"] = writer.add_object(reference["/TransformParams"])
+                references[position] = writer.add_object(reference)
+            signature["/Reference"] = writer.add_object(references)
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    embedder = cms_embedder.PdfCMSEmbedder().write_cms(field_name="Signature1", writer=writer)
+    next(embedder)
+    mdp = IndirectReferences(md_algorithm=DIGEST_NAME, certify=True,
+                             docmdp_perms=fields.MDPPerm.NO_CHANGES) \
+        if certify_with_indirect_references else None
+    embedder.send(cms_embedder.SigObjSetup(
+        sig_placeholder=signers.SignatureObject(bytes_reserved=16_384,
+                                                subfilter=fields.SigSeedSubFilter.PADES),
+        mdp_setup=mdp))
+    prepared, output = embedder.send(cms_embedder.SigIOSetup(md_algorithm=DIGEST_NAME))
+    digest = prepared.document_digest
+    if uncovered_tail:
+        data = bytearray(output.getvalue())
+        found = re.search(rb"/ByteRange\s*\[0 (\d+) (\d+) (\d+)\]", bytes(data))
+        first, second_start, second_length = map(int, found.groups())
+        shortened = b"/ByteRange [0 %d %d %d]" % (first, second_start, second_length - uncovered_tail)
+        data[found.start():found.end()] = shortened.ljust(found.end() - found.start())
+        end = second_start + second_length - uncovered_tail
+        digest = hashlib.sha256(bytes(data[:first]) + bytes(data[second_start:end])).digest()
+        output.seek(0)
+        output.write(bytes(data))
+    cms = asyncio.run(signer.async_sign(
+        digest, DIGEST_NAME, use_pades=True,
+        signed_attr_settings=PdfCMSSignedAttributes(signing_time=datetime.now(UTC)),
+        encap_content_info={"content_type": "data", "content": encapsulated}
+        if encapsulated is not None else None))
+    embedder.send(cms)
+    return output.getvalue()
+
+
+DIGEST_NAME = "sha256"
+
+
+def test_certification_with_indirect_reference_dictionaries_is_recognised(
+        pki, trusted, nss_db, unsigned_pdf, tmp_path, classifier):
+    """GIVEN a PDF certified by the agency (DocMDP, no changes) whose signature's /Reference
+    array and each signature reference dictionary are indirect objects
+    WHEN it is validated, checked with pdfsig and ingested
+    THEN it is a certified, TOTAL_PASSED signature (pdfsig also finds it valid), and ingest
+    stores it byte-identical with the status signed — not unsigned"""
+    from pipeline.core.run import Ingestor, PipelineSettings
+    from pipeline.stages.ingest import InputFile
+
+    with open_signer(str(pki.pkcs12("agency")), PASSPHRASE) as signer:
+        certified = embed_signature(unsigned_pdf, signer, certify_with_indirect_references=True)
+    assert b"/Reference" in certified and b"/Reference [" not in certified
+    report = validate_pdf(certified, trusted)
+    assert report.error is None, report.error
+    [result] = report.signatures
+    assert result.certified and result.indication == "TOTAL_PASSED", result.messages
+    [verdict] = pdfsig(certified, nss_db, tmp_path)
+    assert verdict.untampered
+
+    (tmp_path / "certified.pdf").write_bytes(certified)
+    home = tmp_path / "home"
+    ingestor = Ingestor(open_store((home / "objects").as_uri()), Index(f"sqlite:///{home / 'i.db'}"),
+                        PipelineSettings(signature_trust_roots=pki.root_pem, signature_fetching=True),
+                        quarantine_dir=home / "quarantine", classifier=classifier)
+    [line] = ingestor.ingest([InputFile(tmp_path / "certified.pdf")])
+    assert line.input_kind == "signed_pdf", line
+    assert ingestor.store.get(ingestor.index.get(line.document_id).original_key) == certified
+    assert ingestor.index.signature_status(line.document_id) == "signed"
+
+
+def test_signature_fields_are_found_through_references_past_junk():
+    """GIVEN PDFs made with pikepdf whose form lists its fields through an indirect array and an
+    indirect /Kids array (the filled signature field and its value indirect too), next to
+    entries that are not fields (a number, a name), and a form whose fields loop back on
+    themselves
+    WHEN ingest asks whether each is signed
+    THEN the one with a filled signature field is signed, the looping one is not, and neither
+    raises"""
+    from pipeline.stages.ingest import is_signed_pdf
+
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        value = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Sig))
+        field = pdf.make_indirect(pikepdf.Dictionary(FT=pikepdf.Name.Sig, V=value))
+        parent = pdf.make_indirect(pikepdf.Dictionary(Kids=pdf.make_indirect(pikepdf.Array([field]))))
+        pdf.Root.AcroForm = pdf.make_indirect(pikepdf.Dictionary(Fields=pdf.make_indirect(
+            pikepdf.Array([parent, 3, pikepdf.Name.Junk]))))
+        assert is_signed_pdf(pdf)
+
+        first = pdf.make_indirect(pikepdf.Dictionary(FT=pikepdf.Name.Tx, Kids=7))
+        second = pdf.make_indirect(pikepdf.Dictionary(Kids=pikepdf.Array([first])))
+        first.Kids = pikepdf.Array([second, 5])
+        pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([first]))
+        assert not is_signed_pdf(pdf)
+        pdf.Root.AcroForm = pikepdf.Dictionary(Fields=7)
+        assert not is_signed_pdf(pdf)
+
+
+def readable_by_a_person(message: str) -> bool:
+    """No Python repr, exception class or library internals in a message."""
+    return not any(marker in message for marker in (
+        "Traceback", "Error:", "Error(", "object at 0x", "<", "asn1crypto", "pyhanko", "[Ad"))
+
+
+def corrupt_cms(signed: bytes) -> bytes:
+    """`signed` with its CMS's first DER tag made primitive: /Contents no longer parses."""
+    start = signed.index(b"/Contents <") + len(b"/Contents <")
+    assert signed[start:start + 2] == b"30"
+    return signed[:start] + b"04" + signed[start + 2:]
+
+
+def test_a_signature_whose_cms_cannot_be_read_or_encapsulates_content_is_invalid(
+        pki, trusted, unsigned_pdf, tmp_path):
+    """GIVEN a signed PDF whose /Contents is not a readable CMS, and one whose CMS encapsulates
+    content instead of being detached
+    WHEN each is validated and the validation recorded for a stored document
+    THEN each signature is TOTAL_FAILED / FORMAT_FAILURE with a reason a person can read, and
+    the document's signature status is invalid — not unsigned"""
+    signed = sign_with(pki, "official", unsigned_pdf, SignSpec(kind="digitiser"))
+    with open_signer(str(pki.pkcs12("official")), PASSPHRASE) as signer:
+        encapsulating = embed_signature(unsigned_pdf, signer, encapsulated=b"Giay phep xay dung")
+    index, _, document_id = store_document(tmp_path / "home", unsigned_pdf)
+    for pdf, reason in ((corrupt_cms(signed), "cannot be read"), (encapsulating, "encapsulates")):
+        report = validate_pdf(pdf, trusted)
+        assert report.error is None, report.error
+        [result] = report.signatures
+        assert (result.indication, result.sub_indication) == ("TOTAL_FAILED", "FORMAT_FAILURE")
+        assert any(reason in m for m in result.messages), result.messages
+        assert all(readable_by_a_person(m) for m in result.messages), result.messages
+        record_validation(index, document_id, 1, report)
+        assert index.signature_status(document_id) == "invalid"
+
+
+def test_a_pdf_that_cannot_be_examined_is_recorded_invalid_not_unsigned(unsigned_pdf, tmp_path):
+    """GIVEN a stored PDF that looks signed but whose structure cannot be read
+    WHEN its validation is recorded
+    THEN the report says so in words (no exception text), and the status is invalid"""
+    index, _, document_id = store_document(tmp_path / "home", unsigned_pdf)
+    report = validate_pdf(unsigned_pdf[:500] + b"/ByteRange [0 10 20 30]" + unsigned_pdf[500:900],
+                          ValidationSettings())
+    assert report.error is not None and readable_by_a_person(report.error), report.error
+    record_validation(index, document_id, 1, report)
+    assert index.signature_status(document_id) == "invalid"
+
+
+def test_coverage_and_self_signed_findings_say_what_is_wrong(pki, trusted, unsigned_pdf):
+    """GIVEN a signature whose byte range stops 20 bytes before the end of the file (the
+    signature itself verifies), and a signature by a self-signed certificate
+    WHEN each is validated with the test root trusted
+    THEN the first is TOTAL_FAILED saying the signature does not cover the whole file, not that
+    the document was modified; the second is INDETERMINATE saying the certificate is
+    self-signed and not trusted, not that the chain breaks a constraint"""
+    with open_signer(str(pki.pkcs12("official")), PASSPHRASE) as signer:
+        short = embed_signature(unsigned_pdf, signer, uncovered_tail=20)
+    [result] = validate_pdf(short, trusted).signatures
+    assert result.intact and result.cryptographically_valid
+    assert result.indication == "TOTAL_FAILED" and not result.covers_whole_document
+    assert any("does not cover the whole file" in m for m in result.messages), result.messages
+    assert not any("modified" in m for m in result.messages), result.messages
+
+    self_signed = sign_with(pki, "self-signed", unsigned_pdf, SignSpec(kind="digitiser"))
+    [result] = validate_pdf(self_signed, trusted).signatures
+    assert result.indication == "INDETERMINATE"
+    assert any("self-signed" in m and "not trusted" in m for m in result.messages), result.messages
+    assert not any("constraint" in m for m in result.messages), result.messages
+
+
+def test_an_untrusted_signature_is_one_log_line_not_a_traceback(pki, unsigned_pdf, tmp_path):
+    """GIVEN a PDF signed by a certificate nobody here trusts
+    WHEN `sohoa verify-signature` checks it quietly, with -v and with -vv
+    THEN quietly and with -v no traceback reaches the person; -v logs one line naming the field
+    and why it is not trusted; -vv keeps pyHanko's detail"""
+    path = tmp_path / "stranger.pdf"
+    path.write_bytes(sign_with(pki, "stranger", unsigned_pdf, SignSpec(kind="digitiser")))
+    env = cli_env(tmp_path / "home", SOHOA_TRUST_ROOTS=str(pki.root_pem))
+    quiet = run_cli(env, "verify-signature", path)
+    assert quiet.returncode == 6 and "NO_CERTIFICATE_CHAIN_FOUND" in quiet.stdout
+    assert "Traceback" not in quiet.stderr and "PathBuildingError" not in quiet.stderr, quiet.stderr
+    verbose = run_cli(env, "-v", "verify-signature", path)
+    assert "Traceback" not in verbose.stderr and "PathBuildingError" not in verbose.stderr
+    lines = [line for line in verbose.stderr.splitlines() if "digitiser-1" in line]
+    assert len(lines) == 1 and "no chain to a configured trust root" in lines[0], verbose.stderr
+    detailed = run_cli(env, "-vv", "verify-signature", path)
+    assert "PathBuildingError" in detailed.stderr
+
+
+# --- stored statuses follow the trust roots ------------------------------------------------------------
+
+
+def test_stored_signature_statuses_are_revalidated_when_trust_changes(pki, unsigned_pdf, tmp_path):
+    """GIVEN two PDFs that arrived signed — by the official and by a stranger — ingested while no
+    trust roots were configured, so both are stored indeterminate
+    WHEN the test root is configured and `sohoa verify-signature --all` runs, then with --update,
+    then --update again trusting the stranger's root as well
+    THEN --all shows the official's version would become signed and records nothing; --update
+    records it (`sohoa show` says signed), prints the change, keeps the stranger's indeterminate
+    and exits 6; each recorded row keeps the fingerprint of the roots it was validated under;
+    trusting both roots makes every version signed and exits 0"""
+    import hashlib
+    import json
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "official.pdf").write_bytes(sign_with(pki, "official", unsigned_pdf, official_spec()))
+    (inbox / "stranger.pdf").write_bytes(sign_with(pki, "stranger", page_pdf(seed=5),
+                                                   SignSpec(kind="digitiser")))
+    home = tmp_path / "home"
+    untrusting = cli_env(home)
+    ingested = run_cli(untrusting, "ingest", inbox, "--report", tmp_path / "report.jsonl")
+    assert ingested.returncode == 0, ingested.stderr
+    ids = {Path(line["source"]).name: line["document_id"]
+           for line in map(json.loads, (tmp_path / "report.jsonl").read_text().splitlines())}
+
+    def status(name: str, env=untrusting) -> str:
+        shown = run_cli(env, "show", ids[name], "--json")
+        return json.loads(shown.stdout)["signature_status"]
+
+    assert status("official.pdf") == status("stranger.pdf") == "indeterminate"
+
+    trusting = cli_env(home, SOHOA_TRUST_ROOTS=str(pki.root_pem))
+    preview = run_cli(trusting, "verify-signature", "--all")
+    assert preview.returncode == 6, preview.stdout + preview.stderr
+    assert f"{ids['official.pdf']} v1: indeterminate → signed" in preview.stdout, preview.stdout
+    assert status("official.pdf") == "indeterminate"
+
+    updated = run_cli(trusting, "verify-signature", "--all", "--update")
+    assert updated.returncode == 6, updated.stdout + updated.stderr
+    assert f"{ids['official.pdf']} v1: indeterminate → signed" in updated.stdout
+    assert ids["stranger.pdf"] not in updated.stdout  # unchanged
+    assert status("official.pdf") == "signed" and status("stranger.pdf") == "indeterminate"
+    fingerprint = hashlib.sha256(pki.cert("root").dump()).hexdigest()
+    index = Index(f"sqlite:///{home / 'index.sqlite3'}")
+    for record in index.signatures(ids["official.pdf"]) + index.signatures(ids["stranger.pdf"]):
+        assert record.report["trust_roots_sha256"] == fingerprint
+
+    both = tmp_path / "both-roots.pem"
+    both.write_bytes(pki.pem("root") + pki.pem("stranger-root"))
+    everyone = run_cli(untrusting, "verify-signature", "--all", "--update", "--trust", both)
+    assert everyone.returncode == 0, everyone.stdout + everyone.stderr
+    assert f"{ids['stranger.pdf']} v1: indeterminate → signed" in everyone.stdout
+    assert status("stranger.pdf") == "signed"
+
+
+def test_a_signed_arrival_recorded_without_signatures_is_found_and_revalidated(pki, trusted, unsigned_pdf,
+                                                                               tmp_path):
+    """GIVEN a document that arrived signed but has no signature recorded (as ingest left the
+    certified PDFs with indirect references before they could be read)
+    WHEN every stored signed version is validated again, first without recording, then with
+    THEN it is found; the preview reports unsigned → signed and records nothing; the update
+    records its signature with the roots' fingerprint, and the status is signed"""
+    from test_index import make_row
+
+    from pipeline.core.signed_versions import revalidate_stored_signatures
+
+    signed = sign_with(pki, "official", unsigned_pdf, official_spec())
+    home = tmp_path / "home"
+    index = Index(f"sqlite:///{home / 'index.sqlite3'}")
+    store = open_store((home / "objects").as_uri())
+    row = make_row(11, input_kind="signed_pdf", sha256=sha256_hex(signed),
+                   searchable_sha256=sha256_hex(signed))
+    store.put_immutable(row.original_key, signed)
+    store.put(row.searchable_key, signed)
+    index.add(row)
+    assert index.signature_status(row.id) == "unsigned"
+
+    [preview] = revalidate_stored_signatures(index, store, trusted, update=False)
+    assert (preview.document_id, preview.version, preview.before, preview.after) == (
+        row.id, 1, "unsigned", "signed")
+    assert index.signatures(row.id) == []
+    [done] = revalidate_stored_signatures(index, store, trusted, update=True)
+    assert done.changed and index.signature_status(row.id) == "signed"
+    [record] = index.signatures(row.id)
+    assert record.report["trust_roots_sha256"] == trusted.trust_roots_sha256

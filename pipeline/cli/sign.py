@@ -88,32 +88,77 @@ def sign(rt: Runtime, targets, kind, key, level, tsa_url, signer_name, position,
 
 
 @cli.command(name="verify-signature")
-@click.argument("target")
+@click.argument("target", required=False)
+@click.option("--all", "all_stored", is_flag=True,
+              help="Validate every stored signed version again (e.g. after the trust roots changed).")
+@click.option("--update", is_flag=True, help="With --all: record the new validations in the index.")
 @click.option("--trust", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="PEM file of trusted roots (default: SOHOA_TRUST_ROOTS).")
 @click.option("--online/--offline", default=None,
               help="Fetch OCSP/CRL over the network (default: SOHOA_SIGNATURE_FETCHING, off).")
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON (schemas/json/signature_report).")
 @pass_runtime
-def verify_signature(rt: Runtime, target: str, trust: Path | None, online: bool | None, as_json: bool) -> None:
-    """Validate a PDF's signatures (FILE, or a stored document's current version by ID).
+def verify_signature(rt: Runtime, target: str | None, all_stored: bool, update: bool, trust: Path | None,
+                     online: bool | None, as_json: bool) -> None:
+    """Validate a PDF's signatures (FILE, or a stored document's current version by ID), or with
+    --all every stored signed version.
 
+    \b
     Exit 0 when every signature is TOTAL_PASSED; 6 otherwise (also for an unsigned PDF).
+    sohoa verify-signature --all            what a new validation would change
+    sohoa verify-signature --all --update   record it: the index follows the current trust roots
     """
     from pipeline.core.signing import validation_settings
     from pipeline.stages.sign import validate_pdf
 
+    if all_stored == (target is not None):
+        raise click.UsageError("give a FILE or document ID, or --all")
+    if update and not all_stored:
+        raise click.UsageError("--update goes with --all")
+    validation = validation_settings(rt.settings, trust, online)
+    if all_stored:
+        _revalidate_all(rt, validation, update, as_json)
+        return
     path = Path(target)
     if path.is_file():
         data = path.read_bytes()
     else:
         data = rt.store.get(rt.index.get(target).searchable_key)
-    report = validate_pdf(data, validation_settings(rt.settings, trust, online))
+    report = validate_pdf(data, validation)
     if as_json:
         click.echo(report.model_dump_json(indent=2))
     else:
         _print_report(report)
     sys.exit(EXIT_OK if report.all_passed else EXIT_VERIFY_FINDINGS)
+
+
+def _revalidate_all(rt: Runtime, validation, update: bool, as_json: bool) -> None:
+    """Print each version whose status changes (or, with --json, every version) and exit 0 when
+    every stored signed version is now signed."""
+    import json
+
+    from pipeline.core.signed_versions import revalidate_stored_signatures
+
+    done = revalidate_stored_signatures(rt.index, rt.store, validation, update=update)
+    if as_json:
+        click.echo(json.dumps([
+            {"document_id": r.document_id, "version": r.version, "before": r.before, "after": r.after,
+             "validated_under": r.validated_under, "trust_roots_sha256": validation.trust_roots_sha256,
+             "recorded": update}
+            for r in done], indent=2))
+    else:
+        for r in done:
+            if r.changed:
+                stdout.print(f"{r.document_id} v{r.version}: {r.before} → {r.after}", markup=False,
+                             highlight=False)
+        changed = sum(r.changed for r in done)
+        failing = sum(r.after != "signed" for r in done)
+        summary = (f"{len(done)} signed versions validated again: {changed} changed, "
+                   f"{failing} not signed (TOTAL_PASSED)")
+        if changed and not update:
+            summary += "; nothing recorded (add --update)"
+        console.print(summary)
+    sys.exit(EXIT_OK if all(r.after == "signed" for r in done) else EXIT_VERIFY_FINDINGS)
 
 
 def _print_report(report) -> None:

@@ -5,6 +5,11 @@ signature such as the agency's) is signed, written once as a new version
 (`documents/<id>/v<n>/signed.pdf`, immutable: object lock where the bucket has it), validated,
 and the validation recorded in the index. The signed PDF becomes the document's current
 searchable PDF (an incremental update keeps the text layer), so `sohoa export` gives it.
+
+A recorded validation keeps the fingerprint of the trust roots it was made under
+(`trust_roots_sha256` in each signature's report). It is not redone by itself when the roots
+change: `revalidate_stored_signatures` (`sohoa verify-signature --all [--update]`) validates
+every stored signed version again under the current roots and records what changed.
 """
 
 from __future__ import annotations
@@ -16,10 +21,16 @@ from dataclasses import dataclass
 from asn1crypto import x509
 from pyhanko.sign.signers import Signer
 
-from pipeline.stores.index import Index
-from pipeline.stages.sign import SigningFailed, SignSpec, ValidationSettings, sign_pdf, validate_pdf
+from pipeline.stages.sign import (
+    SigningFailed,
+    SignSpec,
+    ValidationSettings,
+    sign_pdf,
+    validate_pdf,
+)
+from pipeline.stores.index import Index, signature_status_of
 from pipeline.stores.objects import ObjectStore, document_key, sha256_hex
-from schemas.signature import SignatureReport
+from schemas.signature import SignatureReport, SignatureResult
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +74,74 @@ def sign_stored_document(
             "sign it again"
         )
     report = validate_pdf(signed, validation)
-    record_validation(index, row.id, version, report)
+    record_validation(index, row.id, version, report, validation=validation)
     status = index.signature_status(row.id)
     log.info("document %s: signed version %d (%s), status %s", row.id, version, spec.level, status)
     return SignedVersion(row.id, version, key, digest, len(signed), report, status)
 
 
-def record_validation(index: Index, document_id: str, version: int, report: SignatureReport) -> None:
-    """Keep a validation report in the index (also for PDFs that arrived signed at ingest)."""
-    index.record_signature(
-        document_id, version, [s.model_dump(mode="json") for s in report.signatures]
-    )
+def record_validation(index: Index, document_id: str, version: int, report: SignatureReport, *,
+                      validation: ValidationSettings | None = None) -> None:
+    """Keep a validation report in the index (also for PDFs that arrived signed at ingest), with
+    the fingerprint of the trust roots of `validation` (None: not known, as for a report made
+    elsewhere). Only signed versions are recorded: a report that could not examine the file
+    records a failed signature, so the version reads invalid rather than unsigned."""
+    index.record_signature(document_id, version, recorded_results(report, validation))
+
+
+def recorded_results(report: SignatureReport,
+                     validation: ValidationSettings | None = None) -> list[dict]:
+    """The rows `record_validation` writes for a report: each signature's result as JSON, with
+    the trust roots' fingerprint."""
+    results = list(report.signatures)
+    if report.error is not None and not results:
+        results = [SignatureResult(
+            field_name="", kind="signature", indication="TOTAL_FAILED",
+            sub_indication="FORMAT_FAILURE", intact=False, cryptographically_valid=False,
+            trusted=False, covers_whole_document=False, coverage="UNCLEAR",
+            messages=[report.error])]
+    fingerprint = validation.trust_roots_sha256 if validation is not None else None
+    return [{**r.model_dump(mode="json"), "trust_roots_sha256": fingerprint} for r in results]
+
+
+@dataclass(frozen=True)
+class Revalidation:
+    """One stored signed version validated again: its status before and after."""
+
+    document_id: str
+    version: int
+    before: str  # signed | indeterminate | invalid | unsigned (nothing readable was recorded)
+    after: str
+    #: the trust roots the recorded validation was made under (None: not recorded)
+    validated_under: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def revalidate_stored_signatures(index: Index, store: ObjectStore, validation: ValidationSettings,
+                                 *, update: bool) -> list[Revalidation]:
+    """Validate every stored signed version again with `validation` (the current trust roots);
+    with `update`, record the new validations (a version's rows are replaced in one
+    transaction). Returns every version, changed or not."""
+    done = []
+    for document_id, version in index.signed_versions():
+        pdf_ref = (index.latest_object(document_id, SIGNED_VARIANT, version)
+                   or index.latest_object(document_id, "original", version))
+        if pdf_ref is None:
+            log.warning("document %s v%d: no signed PDF object recorded", document_id, version)
+            continue
+        report = validate_pdf(store.get(pdf_ref.key), validation)
+        recorded = index.signatures(document_id, version)
+        before = signature_status_of({r.indication for r in recorded}) if recorded else "unsigned"
+        results = recorded_results(report, validation)
+        after = signature_status_of({r["indication"] for r in results}) if results else "unsigned"
+        fingerprints = {r.report.get("trust_roots_sha256") for r in recorded}
+        if update:
+            index.record_signature(document_id, version, results)
+        if before != after:
+            log.info("document %s v%d: %s -> %s", document_id, version, before, after)
+        done.append(Revalidation(document_id, version, before, after,
+                                 fingerprints.pop() if len(fingerprints) == 1 else None))
+    return done

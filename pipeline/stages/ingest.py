@@ -268,21 +268,37 @@ def _open_pdf(path: Path, data: bytes, sha256: str) -> OpenedInput:
 
 
 def is_signed_pdf(pdf) -> bool:
-    """A PDF with a signature field that holds a value (or a DocMDP certification) is signed."""
+    """A PDF with a signature field that holds a value (or a DocMDP certification) is signed.
+
+    pikepdf follows indirect references; entries of the form that are not dictionaries (a
+    number, a name, a dangling reference read as null) are skipped, and a field reached twice (a
+    /Kids loop) is read once."""
+    import pikepdf
+
+    def entries(value) -> list:
+        return list(value) if isinstance(value, pikepdf.Array) else []
+
     root = pdf.Root
     if "/Perms" in root:
         return True
     acroform = root.get("/AcroForm")
-    if acroform is None:
+    if not isinstance(acroform, pikepdf.Dictionary):
         return False
-    stack = list(acroform.get("/Fields", []))
+    stack = entries(acroform.get("/Fields"))
+    seen: set[tuple[int, int]] = set()
     visited = 0
     while stack and visited < 10_000:
         visited += 1
         field = stack.pop()
-        if field.get("/FT") == "/Sig" and field.get("/V") is not None:
+        if not isinstance(field, pikepdf.Dictionary):
+            continue
+        if field.is_indirect:
+            if field.objgen in seen:
+                continue
+            seen.add(field.objgen)
+        if field.get("/FT") == "/Sig" and isinstance(field.get("/V"), pikepdf.Dictionary):
             return True
-        stack.extend(field.get("/Kids", []))
+        stack.extend(entries(field.get("/Kids")))
     return False
 
 

@@ -7,9 +7,17 @@
   signature in one incremental update, so the signature always covers every mark and is the last
   change to the file. Levels: B-B, B-T (RFC 3161 signature timestamp), B-LT (chain and OCSP/CRL
   in the DSS), B-LTA (plus a document timestamp).
+- `check_signing_certificate(cert, at)` refuses a certificate outside its validity or whose key
+  usage allows neither digital signatures nor non-repudiation; `sign_pdf` calls it first, so no
+  shell can sign with one.
 - `validate_pdf(pdf, settings)` reports every signature with a DSS-style indication. It never
   alters the bytes, returns an empty report at once for an unsigned PDF, and reaches the network
-  only when `ValidationSettings.allow_fetching` says so.
+  only when `ValidationSettings.allow_fetching` says so. A signature it cannot read is reported
+  (TOTAL_FAILED / FORMAT_FAILURE, with the reason), never dropped; pyHanko's own log records are
+  detail, logged at DEBUG (`-vv`).
+
+pyHanko's `DictionaryObject.get` and iteration over an `ArrayObject` do not follow indirect
+references (`[key]` and `[index]` do): read PDF objects here with `_value` and `_items`.
 
 Knows nothing of stores or indexes: see `pipeline.core.signed_versions` for stored documents.
 """
@@ -17,9 +25,11 @@ Knows nothing of stores or indexes: see `pipeline.core.signed_versions` for stor
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import io
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,10 +54,12 @@ from pyhanko.sign.validation import (
     validate_pdf_signature,
     validate_pdf_timestamp,
 )
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
 
-from pipeline.stages import stamp
 from pipeline.errors import EXIT_INPUT_FAILED, SohoaError
+from pipeline.stages import stamp
 from schemas.signature import SignatureReport, SignatureResult
 
 log = logging.getLogger(__name__)
@@ -58,9 +70,8 @@ LEVELS: tuple[PadesLevel, ...] = ("B-B", "B-T", "B-LT", "B-LTA")
 KINDS: tuple[SignatureKind, ...] = ("official", "digitiser", "agency")
 DIGEST = "sha256"
 #: Officials' certificates carry nonRepudiation, personal ones often digitalSignature only.
-SIGNER_KEY_USAGE = KeyUsageConstraints(
-    key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False
-)
+SIGNING_KEY_USAGES = frozenset({"digital_signature", "non_repudiation"})
+SIGNER_KEY_USAGE = KeyUsageConstraints(key_usage=set(SIGNING_KEY_USAGES), match_all_key_usages=False)
 
 
 class KeyUnavailable(SohoaError):
@@ -75,6 +86,25 @@ class SigningFailed(SohoaError):
 
     code = "signing_failed"
     exit_code = EXIT_INPUT_FAILED
+
+
+class CertificateNotUsable(SohoaError):
+    """The signing key's certificate may not sign now: a signature made with it would not hold."""
+
+    code = "certificate_not_usable"
+    exit_code = 2
+
+
+class CertificateExpired(CertificateNotUsable):
+    code = "certificate_expired"
+
+
+class CertificateNotYetValid(CertificateNotUsable):
+    code = "certificate_not_yet_valid"
+
+
+class CertificateKeyUsage(CertificateNotUsable):
+    code = "certificate_key_usage"
 
 
 # --- keys ------------------------------------------------------------------------------------
@@ -167,7 +197,10 @@ class KeptKeySigner(signers.SimpleSigner):
         return self.sign_raw(data, digest_algorithm)
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-        from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+        from cryptography.hazmat.primitives.asymmetric.ec import (
+            ECDSA,
+            EllipticCurvePrivateKey,
+        )
         from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
         from pyhanko.sign.general import get_pyca_cryptography_hash
 
@@ -227,6 +260,50 @@ def signer_chain_roots(signer: signers.Signer) -> list[x509.Certificate]:
     return [cert for cert in (signer.cert_registry or ()) if cert.self_signed]
 
 
+def check_signing_certificate(cert: x509.Certificate | None, at: datetime) -> None:
+    """Refuse to sign with a certificate outside its validity at `at`, or whose key usage allows
+    neither digital signatures nor non-repudiation: such a signature is never valid, and a stored
+    document would get an indeterminate current version. The message names the certificate by
+    its common name and validity dates (never by a personal ID)."""
+    if cert is None:
+        raise KeyUnavailable("the signing key has no certificate")
+    validity = cert["tbs_certificate"]["validity"]
+    first, last = validity["not_before"].native, validity["not_after"].native
+    name = f"the signing certificate of {certificate_name(cert)}"
+    valid = f"valid from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    if at > last:
+        raise CertificateExpired(f"{name} expired on {last:%Y-%m-%d} ({valid}): sign with a "
+                                 "current certificate")
+    if at < first:
+        raise CertificateNotYetValid(f"{name} is not valid yet ({valid}): sign from "
+                                     f"{first:%Y-%m-%d} on, or with a current certificate")
+    allowed = _usage_without_signing(cert)
+    if allowed is not None:
+        raise CertificateKeyUsage(f"{name} may not make signatures: its key usage allows {allowed}, "
+                                  f"not digital signature or non-repudiation ({valid})")
+
+
+def _usage_without_signing(cert: x509.Certificate) -> str | None:
+    """What the certificate's key usage allows, when that is neither digital signatures nor
+    non-repudiation (None: it may sign; no key usage extension restricts nothing)."""
+    usages = cert.key_usage_value.native if cert.key_usage_value is not None else None
+    if usages is None or SIGNING_KEY_USAGES & set(usages):
+        return None
+    return ", ".join(sorted(u.replace("_", " ") for u in usages)) or "nothing"
+
+
+def certificate_name(cert: x509.Certificate) -> str:
+    """The certificate's subject common name, with long digit runs (ID numbers some CAs put in
+    names) left out."""
+    common_name = cert.subject.native.get("common_name") or cert.subject.human_friendly
+    if isinstance(common_name, list):  # a name may carry several CNs
+        common_name = ", ".join(common_name)
+    return _ID_NUMBER.sub("…", common_name)
+
+
+_ID_NUMBER = re.compile(r"\d{9,}")
+
+
 # --- signing ---------------------------------------------------------------------------------
 
 
@@ -273,6 +350,7 @@ def sign_pdf(
     `trust_roots` anchor the chain whose OCSP/CRL B-LT embeds (default: the roots the signer
     carries).
     """
+    check_signing_certificate(signer.signing_cert, datetime.now(UTC))
     writer, already_signed = _open_for_signing(pdf)
     if spec.qr is not None:
         _draw_qr(writer, spec.qr, already_signed)
@@ -302,11 +380,18 @@ def _open_for_signing(pdf: bytes) -> tuple[IncrementalPdfFileWriter, bool]:
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     except Exception as exc:
-        raise SigningFailed(f"not a readable PDF: {exc}") from exc
+        log.debug("why the PDF cannot be opened for signing", exc_info=True)
+        raise SigningFailed("not a readable PDF: its structure cannot be parsed") from exc
     if writer.prev.encrypted:
         raise SigningFailed("encrypted PDFs are not signed")
-    already_signed = bool(writer.prev.embedded_signatures)
-    if already_signed and _is_final(writer.prev):
+    try:
+        already_signed = bool(writer.prev.embedded_signatures)
+        final = already_signed and _is_final(writer.prev)
+    except Exception as exc:
+        log.debug("why the existing signatures cannot be read", exc_info=True)
+        raise SigningFailed("the PDF's existing signatures cannot be read (see `sohoa "
+                            "verify-signature`): it is not signed again") from exc
+    if final:
         raise SigningFailed("the document is final: a signature on it forbids any change (DocMDP)")
     return writer, already_signed
 
@@ -391,8 +476,8 @@ def _is_final(reader: PdfFileReader) -> bool:
     if certification is not None and certification.permission == fields.MDPPerm.NO_CHANGES:
         return True
     for embedded in reader.embedded_signatures:
-        lock = embedded.sig_field.get("/Lock")
-        if lock is not None and int(lock.get_object().get("/P", 0)) == 1:
+        lock = _value(embedded.sig_field, "/Lock")
+        if isinstance(lock, generic.DictionaryObject) and int(_value(lock, "/P", 0)) == 1:
             return True
     return False
 
@@ -438,8 +523,26 @@ def _with_offset(style: stamp.IsoTimeTextStampStyle, hours: int) -> stamp.IsoTim
 
 def _page_size(writer: IncrementalPdfFileWriter, page_index: int) -> tuple[float, float]:
     page_ref, _ = writer.find_page_for_modification(page_index)
-    x1, y1, x2, y2 = (float(v) for v in page_ref.get_object()["/MediaBox"])
+    x1, y1, x2, y2 = (float(v) for v in _items(page_ref.get_object()["/MediaBox"]))
     return x2 - x1, y2 - y1
+
+
+def _value(dictionary: generic.DictionaryObject, key: str, default=None):
+    """`dictionary[key]` with an indirect reference followed (pyHanko's `.get` does not follow
+    it), or `default` when absent or null."""
+    try:
+        return dictionary[key]
+    except KeyError:
+        return default
+
+
+def _items(value) -> list:
+    """The entries of a PDF array, each indirect reference followed; [] for anything else."""
+    if isinstance(value, generic.IndirectObject):
+        value = value.get_object()
+    if not isinstance(value, generic.ArrayObject):
+        return []
+    return [value[position] for position in range(len(value))]
 
 
 def _draw_on_page(writer: IncrementalPdfFileWriter, page_index: int, operators: bytes) -> None:
@@ -487,6 +590,13 @@ class ValidationSettings:
     def roots(self) -> list[x509.Certificate]:
         return [x509.Certificate.load(der) for der in self.trust_roots]
 
+    @property
+    def trust_roots_sha256(self) -> str:
+        """The fingerprint of this set of roots: SHA-256 over their DER certificates, sorted
+        (one root: its own SHA-256; none: the SHA-256 of nothing). A validation recorded under
+        another fingerprint was made with other trust."""
+        return hashlib.sha256(b"".join(sorted(set(self.trust_roots)))).hexdigest()
+
 
 def validate_pdf(pdf: bytes, settings: ValidationSettings) -> SignatureReport:
     """Validate every signature and document timestamp in `pdf`; never raises for a bad file
@@ -499,18 +609,28 @@ def validate_pdf(pdf: bytes, settings: ValidationSettings) -> SignatureReport:
     )
     if b"/ByteRange" not in pdf:  # cheap: every PDF signature dictionary has one
         return SignatureReport(**report)
-    try:
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        if reader.encrypted:
-            return SignatureReport(**report, error="encrypted PDF: signatures not examined")
-        results = _validate_all(reader, settings)
-    except Exception as exc:  # a damaged file is a finding, not a crash of the caller
-        log.info("signature validation could not read the PDF: %s", exc)
-        return SignatureReport(**report, error=f"{type(exc).__name__}: {exc}")
+    with _pyhanko_detail_at_debug():
+        try:
+            reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+            if reader.encrypted:
+                return SignatureReport(**report, error="encrypted PDF: signatures not examined")
+            results = _validate_all(reader, settings, len(pdf))
+        except Exception:  # a damaged file is a finding, not a crash of the caller
+            log.info("signature validation could not read the PDF's structure")
+            log.debug("why the PDF could not be read", exc_info=True)
+            return SignatureReport(**report, error=UNREADABLE_PDF)
+    for result in results:
+        log.info("%s: %s%s%s", result.field_name or "signature", result.indication,
+                 f" {result.sub_indication}" if result.sub_indication else "",
+                 f" — {'; '.join(result.messages)}" if result.messages else "")
     return SignatureReport(**report, signatures=results)
 
 
-def _validate_all(reader: PdfFileReader, settings: ValidationSettings) -> list[SignatureResult]:
+UNREADABLE_PDF = "the PDF's structure cannot be read, so its signatures cannot be examined"
+
+
+def _validate_all(reader: PdfFileReader, settings: ValidationSettings,
+                  size: int) -> list[SignatureResult]:
     dss = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
     has_revinfo = dss is not None and bool(dss.ocsps or dss.crls)
 
@@ -528,20 +648,11 @@ def _validate_all(reader: PdfFileReader, settings: ValidationSettings) -> list[S
             kwargs["moment"] = settings.validation_time
         return dss.as_validation_context(kwargs) if dss is not None else ValidationContext(**kwargs)
 
-    timestamps = list(reader.embedded_timestamp_signatures)
-    timestamp_revisions = []
+    readable, unreadable = _embedded_signatures(reader)
     results: list[SignatureResult] = []
-    for embedded in reader.embedded_signatures:
-        if embedded in timestamps or embedded.sig_object.get("/Type") == "/DocTimeStamp":
-            status = validate_pdf_timestamp(embedded, validation_context=context())
-            timestamp_revisions.append(embedded.signed_revision)
-            results.append(_result(embedded, status, "document_timestamp", level=None))
-        else:
-            status = validate_pdf_signature(
-                embedded, signer_validation_context=context(), ts_validation_context=context(),
-                key_usage_settings=SIGNER_KEY_USAGE,
-            )
-            results.append(_result(embedded, status, "signature", level=_level(embedded, status)))
+    for embedded in readable:
+        results.append(_validate_one(embedded, context, settings, size))
+    results.extend(unreadable)
     # B-LT needs revocation data in the DSS; B-LTA a valid document timestamp over it.
     lta = any(r.kind == "document_timestamp" and r.intact and r.cryptographically_valid
               for r in results)
@@ -554,8 +665,89 @@ def _validate_all(reader: PdfFileReader, settings: ValidationSettings) -> list[S
     return upgraded
 
 
+def _embedded_signatures(
+    reader: PdfFileReader,
+) -> tuple[list[EmbeddedPdfSignature], list[SignatureResult]]:
+    """The filled signature fields: those pyHanko can read, in signing order, and a failed result
+    for each it cannot (pyHanko's own `embedded_signatures` raises for the first unreadable CMS
+    and silently drops a signature of an unknown /SubFilter: either would make a signed PDF
+    look unsigned)."""
+    readable: list[EmbeddedPdfSignature] = []
+    unreadable: list[SignatureResult] = []
+    for name, sig_object, sig_field in fields.enumerate_sig_fields(reader, filled_status=True):
+        sig_object = sig_object.get_object()
+        if not isinstance(sig_object, generic.DictionaryObject):
+            unreadable.append(_unreadable(name, "signature", "TOTAL_FAILED", AdESFailure.FORMAT_FAILURE,
+                                          "the signature field's value is not a signature dictionary"))
+            continue
+        kind = "document_timestamp" if _value(sig_object, "/Type") == "/DocTimeStamp" else "signature"
+        subfilter = _value(sig_object, "/SubFilter")
+        subfilter = str(subfilter) if isinstance(subfilter, generic.NameObject) else None
+        if subfilter not in {f.value for f in fields.SigSeedSubFilter}:
+            unreadable.append(_unreadable(name, kind, "INDETERMINATE", AdESIndeterminate.GENERIC,
+                                          f"the signature's format ({subfilter or 'no /SubFilter'}) "
+                                          "is not one sohoa can validate"))
+            continue
+        try:
+            readable.append(EmbeddedPdfSignature(reader, sig_field, name))
+        except Exception:
+            log.debug("signature %s cannot be read", name, exc_info=True)
+            reason = ("the signature has no /ByteRange, so it signs nothing"
+                      if "/ByteRange" not in sig_object
+                      else "the signature value (/Contents) cannot be read as a CMS signature")
+            unreadable.append(_unreadable(name, kind, "TOTAL_FAILED", AdESFailure.FORMAT_FAILURE,
+                                          reason))
+    readable.sort(key=lambda embedded: embedded.signed_revision)
+    return readable, unreadable
+
+
+def _validate_one(embedded: EmbeddedPdfSignature, context, settings: ValidationSettings,
+                  size: int) -> SignatureResult:
+    is_timestamp = embedded.sig_object_type == "/DocTimeStamp"
+    kind = "document_timestamp" if is_timestamp else "signature"
+    try:
+        if is_timestamp:
+            status = validate_pdf_timestamp(embedded, validation_context=context())
+            return _result(embedded, status, kind, level=None, size=size, settings=settings)
+        status = validate_pdf_signature(
+            embedded, signer_validation_context=context(), ts_validation_context=context(),
+            key_usage_settings=SIGNER_KEY_USAGE,
+        )
+    except SignatureValidationError as exc:
+        log.debug("signature %s is malformed", embedded.field_name, exc_info=True)
+        sub = exc.ades_subindication
+        indication = "INDETERMINATE" if isinstance(sub, AdESIndeterminate) else "TOTAL_FAILED"
+        if indication == "TOTAL_FAILED":
+            sub = sub if isinstance(sub, AdESFailure) else AdESFailure.FORMAT_FAILURE
+        return _unreadable(embedded.field_name or "", kind, indication, sub,
+                           _malformed_message(exc.failure_message))
+    except Exception:
+        # pyHanko failing on a file is not the file's verdict: say it could not be validated.
+        log.warning("signature %s could not be validated (-vv shows why)", embedded.field_name)
+        log.debug("why signature %s could not be validated", embedded.field_name, exc_info=True)
+        return _unreadable(embedded.field_name or "", kind, "INDETERMINATE",
+                           AdESIndeterminate.GENERIC, "the signature could not be validated")
+    return _result(embedded, status, kind, level=_level(embedded, status), size=size,
+                   settings=settings)
+
+
+def _unreadable(field_name: str, kind: str, indication: str, sub, message: str) -> SignatureResult:
+    return SignatureResult(
+        field_name=field_name, kind=kind, indication=indication, sub_indication=sub.name,
+        intact=False, cryptographically_valid=False, trusted=False, covers_whole_document=False,
+        coverage="UNCLEAR", messages=[message],
+    )
+
+
+def _malformed_message(failure: str) -> str:
+    if "encapsulated" in failure:
+        return ("the signature encapsulates content instead of signing the PDF's bytes "
+                "(a PDF signature must be detached)")
+    return "the signature's structure is not that of a valid PDF signature"
+
+
 def _level(embedded, status) -> PadesLevel | None:
-    if embedded.sig_object.get("/SubFilter") != "/ETSI.CAdES.detached":
+    if _value(embedded.sig_object, "/SubFilter") != "/ETSI.CAdES.detached":
         return None
     ts = status.timestamp_validity
     if ts is not None and ts.intact and ts.valid:
@@ -563,8 +755,9 @@ def _level(embedded, status) -> PadesLevel | None:
     return "B-B"
 
 
-def _result(embedded, status, kind: str, level: PadesLevel | None) -> SignatureResult:
-    indication, sub, messages = _indication(status, kind)
+def _result(embedded, status, kind: str, level: PadesLevel | None, size: int,
+            settings: ValidationSettings) -> SignatureResult:
+    indication, sub, messages = _indication(status, embedded, size, settings)
     cert = status.signing_cert
     coverage = status.coverage
     modification = status.modification_level
@@ -588,8 +781,7 @@ def _result(embedded, status, kind: str, level: PadesLevel | None) -> SignatureR
         cryptographically_valid=bool(status.valid),
         trusted=bool(status.trusted),
         revoked=bool(status.revoked),
-        certified=bool(embedded.sig_object.get("/Reference")) and kind == "signature"
-        and _is_certification(embedded),
+        certified=kind == "signature" and _is_certification(embedded),
         covers_whole_document=whole,
         coverage=coverage.name if coverage is not None else "UNCLEAR",
         modifications_after_signing="NONE" if whole else modification.name if modification else None,
@@ -599,8 +791,10 @@ def _result(embedded, status, kind: str, level: PadesLevel | None) -> SignatureR
 
 
 def _is_certification(embedded) -> bool:
-    for ref in embedded.sig_object.get("/Reference", ()):
-        if ref.get("/TransformMethod") == "/DocMDP":
+    """A DocMDP signature reference: the /Reference array and its dictionaries may be indirect."""
+    for reference in _items(_value(embedded.sig_object, "/Reference")):
+        if (isinstance(reference, generic.DictionaryObject)
+                and _value(reference, "/TransformMethod") == "/DocMDP"):
             return True
     return False
 
@@ -611,8 +805,10 @@ def _common_name(cert) -> str | None:
     return cert.subject.native.get("common_name")
 
 
-def _indication(status, kind: str) -> tuple[str, str | None, list[str]]:
-    """Map pyHanko's status onto DSS: integrity first, then modifications, then trust."""
+def _indication(status, embedded, size: int,
+                settings: ValidationSettings) -> tuple[str, str | None, list[str]]:
+    """Map pyHanko's status onto DSS: integrity first, then coverage and modifications, then
+    trust."""
     messages: list[str] = []
     if not status.intact:
         return "TOTAL_FAILED", AdESFailure.HASH_FAILURE.name, [
@@ -620,6 +816,9 @@ def _indication(status, kind: str) -> tuple[str, str | None, list[str]]:
     if not status.valid:
         return "TOTAL_FAILED", AdESFailure.SIG_CRYPTO_FAILURE.name, [
             "the signature value does not verify with the signer's key"]
+    if status.coverage not in (SignatureCoverageLevel.ENTIRE_FILE,
+                               SignatureCoverageLevel.ENTIRE_REVISION):
+        return "TOTAL_FAILED", AdESFailure.FORMAT_FAILURE.name, [_coverage_message(embedded, size)]
     if status.modification_level == ModificationLevel.OTHER or status.docmdp_ok is False:
         return "TOTAL_FAILED", AdESFailure.FORMAT_FAILURE.name, [
             "the document was modified after signing in a way signatures do not permit"]
@@ -635,8 +834,7 @@ def _indication(status, kind: str) -> tuple[str, str | None, list[str]]:
             else "TOTAL_PASSED"
         )
         if indication != "TOTAL_PASSED":
-            messages.append(_TRUST_MESSAGES.get(problem.name, problem.name))
-            return indication, problem.name, messages
+            return indication, *_trust_finding(problem, status.signing_cert, settings)
     if not status.trusted:
         return "INDETERMINATE", AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND.name, [
             "no chain to a configured trust root"]
@@ -645,17 +843,86 @@ def _indication(status, kind: str) -> tuple[str, str | None, list[str]]:
     return "TOTAL_PASSED", None, messages
 
 
+def _coverage_message(embedded, size: int) -> str:
+    ranges = " ".join(str(int(v)) for v in _items(embedded.byte_range))
+    return (f"the signature does not cover the whole file: its byte range [{ranges}] leaves out "
+            f"more of the file's {size} bytes than the signature value itself")
+
+
+def _trust_finding(problem, cert, settings: ValidationSettings) -> tuple[str, list[str]]:
+    """(sub-indication, messages) for a certificate pyHanko could not trust."""
+    if (problem.name in ("CHAIN_CONSTRAINTS_FAILURE", "NO_CERTIFICATE_CHAIN_FOUND")
+            and cert is not None and cert.self_signed in ("yes", "maybe")
+            and cert.dump() not in settings.trust_roots):
+        # pyHanko's path builder rejects an untrusted self-signed certificate as a constraint
+        # failure; DSS reports it as no chain found, which is what it is.
+        return AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND.name, [
+            ("the signer's certificate is self-signed and not trusted: no configured trust root "
+             "vouches for it")]
+    allowed = _usage_without_signing(cert) if cert is not None else None
+    if problem.name == "CHAIN_CONSTRAINTS_FAILURE" and allowed is not None:
+        message = f"the signer's certificate may not make signatures: its key usage allows {allowed}"
+        return problem.name, [message]
+    return problem.name, [_TRUST_MESSAGES.get(problem.name, problem.name.replace("_", " ").lower())]
+
+
+@contextlib.contextmanager
+def _pyhanko_detail_at_debug() -> Iterator[None]:
+    """Inside the block pyHanko's log records — a warning with a full traceback for every chain
+    that does not reach a trust root — are logged at DEBUG: the report already says what they
+    found, `-vv` still shows them."""
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if (name.startswith("pyhanko") and isinstance(logger, logging.Logger)  # and its certvalidator
+                and _DEMOTE_PYHANKO not in logger.filters):
+            logger.addFilter(_DEMOTE_PYHANKO)
+    token = _VALIDATING.set(True)
+    try:
+        yield
+    finally:
+        _VALIDATING.reset(token)
+
+
+_VALIDATING: contextvars.ContextVar[bool] = contextvars.ContextVar("sohoa_validating", default=False)
+
+
+class _PyhankoAtDebug(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not _VALIDATING.get():
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+_DEMOTE_PYHANKO = _PyhankoAtDebug()
+
+
 _TRUST_MESSAGES = {
     "REVOKED": "the signer's certificate is revoked",
     "REVOKED_NO_POE": "the signer's certificate was revoked and nothing proves the signature "
     "existed before",
+    "REVOKED_CA_NO_POE": "a CA certificate in the signer's chain was revoked and nothing proves "
+    "the signature existed before",
     "OUT_OF_BOUNDS_NO_POE": "the signer's certificate was not valid (expired or not yet valid) "
     "at validation time, and nothing proves the signature existed while it was",
     "OUT_OF_BOUNDS_NOT_REVOKED": "the signer's certificate has expired",
+    "EXPIRED": "the signer's certificate had expired when it signed",
+    "NOT_YET_VALID": "the signer's certificate was not valid yet when it signed",
     "NO_CERTIFICATE_CHAIN_FOUND": "no chain to a configured trust root",
+    "CERTIFICATE_CHAIN_GENERAL_FAILURE": "the signer's certificate chain cannot be checked",
     "CHAIN_CONSTRAINTS_FAILURE": "the certificate chain breaks a constraint (e.g. key usage)",
     "SIG_CONSTRAINTS_FAILURE": "the signer's certificate may not make this signature "
     "(key usage)",
+    "CRYPTO_CONSTRAINTS_FAILURE": "the signature uses an algorithm or key that is not allowed "
+    "(e.g. a digest that does not match the signature algorithm)",
+    "CRYPTO_CONSTRAINTS_FAILURE_NO_POE": "the signature uses an algorithm no longer considered "
+    "secure, and nothing proves it was made while it was",
+    "NO_SIGNING_CERTIFICATE_FOUND": "the signer's certificate is not in the signature",
+    "NO_POE": "nothing proves the signature existed at the time it needs to",
+    "TIMESTAMP_ORDER_FAILURE": "the signature's timestamps are out of order",
     "TRY_LATER": "revocation status could not be obtained",
     "REVOCATION_OUT_OF_BOUNDS_NO_POE": "the revocation data is not fresh enough",
+    "SIGNED_DATA_NOT_FOUND": "the signed data cannot be found",
+    "POLICY_PROCESSING_ERROR": "the signature policy cannot be processed",
+    "SIGNATURE_POLICY_NOT_AVAILABLE": "the signature policy is not available",
+    "GENERIC": "the signature could not be validated",
 }

@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pipeline.core.access import mask_personal_ids
 from pipeline.core.reuse import DossierConflict
 from pipeline.errors import DocumentNotFound, SohoaError, StorageUnavailable
-from pipeline.stages.sign import KeyUnavailable, SigningFailed
+from pipeline.stages.sign import CertificateNotUsable, KeyUnavailable, SigningFailed
 from schemas.api import Problem
 
 PROBLEM_TYPE = "https://sohoa.gov.vn/problems/"
@@ -41,6 +41,10 @@ def sohoa_problem(exc: SohoaError) -> ApiProblem:
                           {"Retry-After": "5"})
     if isinstance(exc, DossierConflict | SigningFailed):
         return ApiProblem(409, exc.code, "Conflict", exc.message)
+    if isinstance(exc, CertificateNotUsable):
+        # the server's certificate (expired, not yet valid, wrong key usage): what is wrong with
+        # it is the answer, under a stable code per case
+        return ApiProblem(422, exc.code, "Signing certificate not usable", exc.message)
     if isinstance(exc, KeyUnavailable):
         return ApiProblem(503, exc.code, "Signing key unavailable", "the server's signing key cannot be opened")
     return ApiProblem(422, exc.code, "Unprocessable request", exc.message)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Integer, insert, literal, select, union
 from sqlalchemy.exc import OperationalError
 
 from pipeline.clock import aware, utcnow
@@ -75,6 +75,18 @@ class SignaturesIndex(IndexConnection):
             )
             for r in rows
         ]
+
+    def signed_versions(self) -> list[tuple[str, int]]:
+        """Every stored (document id, version) whose PDF is signed, in id then version order: the
+        versions with recorded signatures, and the first version of every document that arrived
+        signed (which a validation that could read nothing left without rows)."""
+        recorded = select(signatures.c.document_id.label("document_id"),
+                          signatures.c.version.label("version"))
+        arrived = (select(documents.c.id.label("document_id"), literal(1, Integer).label("version"))
+                   .where(documents.c.input_kind == "signed_pdf"))
+        query = union(recorded, arrived).order_by("document_id", "version")
+        with self._connect() as conn:
+            return [(document_id, version) for document_id, version in conn.execute(query)]
 
     def signature_status(self, document_id: str) -> str:
         """`unsigned` (no signature recorded for the current version), `signed` (all

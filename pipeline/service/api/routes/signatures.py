@@ -29,7 +29,11 @@ def get_signatures(document_id: str, client: Annotated[ApiClient, Depends(read)]
 
 
 @signature_routes.post("/v1/documents/{document_id}/sign", tags=["signatures"],
-                       responses={404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Problem}})
+                       responses={404: {"model": Problem}, 409: {"model": Problem},
+                                  422: {"model": Problem, "description": "The server's signing certificate "
+                                        "may not sign: certificate_expired, certificate_not_yet_valid or "
+                                        "certificate_key_usage"},
+                                  503: {"model": Problem}})
 def sign_document(document_id: str, request_body: SignRequest,
                   client: Annotated[ApiClient, Depends(sign_scope)], s: Services) -> DocumentOut:
     row = s.index.get(document_id)
