@@ -186,19 +186,21 @@ def understand(
     )
 
 
-def validate_signatures(pdf: bytes, settings: PipelineSettings):
-    """The validation report of a PDF that arrived signed; never alters the bytes."""
-    from pipeline.stages.sign import (  # pyHanko only when signed
-        ValidationSettings,
-        validate_pdf,
-    )
+@dataclass(frozen=True)
+class ArrivedSignatures:
+    """The validation of a PDF that arrived signed, and the settings (trust roots) it was made with."""
 
-    report = validate_pdf(pdf, ValidationSettings.from_file(
-        settings.signature_trust_roots, allow_fetching=settings.signature_fetching))
-    for signature in report.signatures:
-        log.info("arrived signed: %s %s %s", signature.field_name, signature.indication,
-                 signature.sub_indication or "")
-    return report
+    report: object  # schemas.signature.SignatureReport
+    validation: object  # pipeline.stages.sign.ValidationSettings
+
+
+def validate_signatures(pdf: bytes, settings: PipelineSettings) -> ArrivedSignatures:
+    """The validation report of a PDF that arrived signed; never alters the bytes."""
+    from pipeline.stages.sign import ValidationSettings, validate_pdf  # pyHanko only when signed
+
+    validation = ValidationSettings.from_file(settings.signature_trust_roots,
+                                              allow_fetching=settings.signature_fetching)
+    return ArrivedSignatures(validate_pdf(pdf, validation), validation)
 
 
 def ocr_document_json(document_id: str, opened: OpenedInput, pages: list[OcrPageRecord]) -> bytes:
@@ -333,12 +335,10 @@ def rounded_seconds(seconds: Mapping[str, float]) -> dict[str, float]:
     return {k: round(v, 3) for k, v in seconds.items()}
 
 
-def _record_signatures(index: Index, document_id: str, report) -> None:
-    from pipeline.core.signed_versions import (
-        record_validation,  # pyHanko only when a PDF is signed
-    )
+def _record_signatures(index: Index, document_id: str, arrived: ArrivedSignatures) -> None:
+    from pipeline.core.signed_versions import record_validation  # pyHanko only when a PDF is signed
 
-    record_validation(index, document_id, 1, report)
+    record_validation(index, document_id, 1, arrived.report, validation=arrived.validation)
 
 
 def _iso_date(value: str | None) -> date | None:
