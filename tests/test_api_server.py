@@ -4,8 +4,10 @@ uploaded and OCR'd, keys made with `sohoa keys create`; and schemathesis over /o
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,21 +18,23 @@ import pytest
 
 from conftest import REPO, cli_env, run_cli
 from pipeline.samples import make_document, make_person, make_scans
-from s3server import free_port
-from test_sign import pki  # noqa: F401 - fixture
-from workers_fixtures import Worker
-from workers_fixtures import redis_server  # noqa: F401 - fixture
+from queue_helpers import Worker
 
 PURPOSE = {"X-Purpose": quote("kiểm tra hồ sơ đăng ký hộ kinh doanh")}
 
 
 class Server:
+    """`sohoa serve` (uvicorn) in a subprocess on a port the kernel picks as uvicorn binds it
+    (SOHOA_API_PORT=0), read back from uvicorn's start-up line: a port picked free beforehand
+    could be taken by a test running in parallel."""
+
     def __init__(self, home: Path):
         self.home = home
         self.env = cli_env(home)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url: str | None = None
         self.process: subprocess.Popen | None = None
+        self._output: list[str] = []
+        self._reader: threading.Thread | None = None
 
     def key(self, name: str, scopes: str) -> str:
         made = run_cli(self.env, "keys", "create", "--name", name, "--scopes", scopes)
@@ -39,29 +43,47 @@ class Server:
 
     def start(self) -> Server:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "serve", "--port", str(self.port)],
-            env=self.env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [sys.executable, "-m", "pipeline", "serve"], env={**self.env, "SOHOA_API_PORT": "0"},
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self._reader = threading.Thread(target=self._read_output, daemon=True)
+        self._reader.start()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
+            if self.url is None:
+                started = re.search(r"Uvicorn running on (http://127\.0\.0\.1:\d+)", self.output)
+                self.url = started and started.group(1)
+            if self.url is not None:
+                try:
+                    if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                        return self
+                except httpx.TransportError:
+                    pass
             if self.process.poll() is not None:
-                raise AssertionError(f"sohoa serve exited: {self.process.stdout.read()}")
+                self._reader.join(timeout=10)
+                raise AssertionError(f"sohoa serve exited: {self.output}")
             time.sleep(0.2)
         raise AssertionError("sohoa serve did not become ready in 60 s")
+
+    def _read_output(self) -> None:
+        for line in self.process.stdout:
+            self._output.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self._output)
 
     def stop(self) -> str:
         assert self.process is not None
         self.process.terminate()
-        output, _ = self.process.communicate(timeout=30)
-        return output
+        self.process.wait(timeout=30)
+        self._reader.join(timeout=30)
+        return self.output
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
+def server(tmp_path: Path, classifier) -> Iterator[Server]:
+    """A server whose document-type model is already trained (the test session's), so uploads
+    never train one."""
     made = Server(tmp_path / "home")
     run_cli(made.env, "db", "upgrade")
     yield made
@@ -157,7 +179,7 @@ def test_openapi_fuzzing_finds_no_server_errors(tmp_path: Path, classifier, pki)
     from pipeline.service.api import build_services, create_app
     from pipeline.settings import Settings
 
-    from test_sign import PASSPHRASE
+    from pki import PASSPHRASE
 
     configured = Settings(home=tmp_path / "home", rate_limit_per_minute=100000,
                           sign_key=str(pki.pkcs12("official")), key_passphrase=PASSPHRASE)

@@ -18,9 +18,9 @@ from pipeline.stores.index import Index, document_versions, documents
 from pipeline.stages.ingest import discover
 from pipeline.core.run import PipelineSettings
 from pipeline.stores.objects import LocalObjectStore, open_store
+from queue_helpers import Worker, batch_status, wait_for_batch, write_paragraph_scans
 from workers import retry, submit
 from workers.tasks import Runtime, finalise_item, ingest_item, ocr_page, record_gave_up
-from workers_fixtures import Worker, batch_status, redis_server, wait_for_batch, write_paragraph_scans  # noqa: F401
 
 
 @pytest.fixture(scope="module")
