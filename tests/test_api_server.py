@@ -4,10 +4,6 @@ uploaded and OCR'd, keys made with `sohoa keys create`; and schemathesis over /o
 from __future__ import annotations
 
 import io
-import re
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,68 +12,12 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from conftest import REPO, cli_env, run_cli
+from conftest import cli_env, run_cli
 from pipeline.samples import make_document, make_person, make_scans
 from queue_helpers import Worker
+from sohoa_serve import Server
 
 PURPOSE = {"X-Purpose": quote("kiểm tra hồ sơ đăng ký hộ kinh doanh")}
-
-
-class Server:
-    """`sohoa serve` (uvicorn) in a subprocess on a port the kernel picks as uvicorn binds it
-    (SOHOA_API_PORT=0), read back from uvicorn's start-up line: a port picked free beforehand
-    could be taken by a test running in parallel."""
-
-    def __init__(self, home: Path):
-        self.home = home
-        self.env = cli_env(home)
-        self.url: str | None = None
-        self.process: subprocess.Popen | None = None
-        self._output: list[str] = []
-        self._reader: threading.Thread | None = None
-
-    def key(self, name: str, scopes: str) -> str:
-        made = run_cli(self.env, "keys", "create", "--name", name, "--scopes", scopes)
-        assert made.returncode == 0, made.stderr
-        return made.stdout.strip()
-
-    def start(self) -> Server:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "serve"], env={**self.env, "SOHOA_API_PORT": "0"},
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self._reader = threading.Thread(target=self._read_output, daemon=True)
-        self._reader.start()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.url is None:
-                started = re.search(r"Uvicorn running on (http://127\.0\.0\.1:\d+)", self.output)
-                self.url = started and started.group(1)
-            if self.url is not None:
-                try:
-                    if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
-                        return self
-                except httpx.TransportError:
-                    pass
-            if self.process.poll() is not None:
-                self._reader.join(timeout=10)
-                raise AssertionError(f"sohoa serve exited: {self.output}")
-            time.sleep(0.2)
-        raise AssertionError("sohoa serve did not become ready in 60 s")
-
-    def _read_output(self) -> None:
-        for line in self.process.stdout:
-            self._output.append(line)
-
-    @property
-    def output(self) -> str:
-        return "".join(self._output)
-
-    def stop(self) -> str:
-        assert self.process is not None
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self._reader.join(timeout=30)
-        return self.output
 
 
 @pytest.fixture
