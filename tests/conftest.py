@@ -4,7 +4,7 @@ The suite runs in parallel (pytest-xdist, see README "Tests"), so every resource
 private to one test or one worker process (a database with a random name, a server on a port the
 kernel picked, a RabbitMQ virtual host, a tmp_path), or shared through a lock (the classifier).
 Plain helpers live in small modules beside this file: postgres.py, index_rows.py, s3server.py,
-pki.py, pdfa.py, softhsm.py, queue_helpers.py.
+pki.py, pdfa.py, softhsm.py, queue_helpers.py, sohoa_serve.py.
 """
 
 from __future__ import annotations
