@@ -11,12 +11,13 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/sohoa
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY pipeline ./pipeline
 COPY workers ./workers
 COPY schemas ./schemas
 COPY scripts ./scripts
-RUN pip install --no-cache-dir .
+# The runtime dependencies at the versions the test suite passed with (constraints.txt).
+RUN pip install --no-cache-dir -c constraints.txt .
 
 # The document-type classifier is trained once, at build time, into the image: containers never
 # race to train it and never download anything. Reviewers' corrections retrain it in $SOHOA_HOME.

@@ -1,6 +1,9 @@
 .PHONY: setup demo test bench
 SHELL := /bin/bash
 
+## Test processes (pytest-xdist); PYTEST_WORKERS=0 runs the suite serially in one process.
+PYTEST_WORKERS ?= 2
+
 setup:
 	@bash scripts/setup.sh
 
@@ -8,9 +11,9 @@ setup:
 demo: setup
 	@bash scripts/demo.sh
 
-## The whole test suite.
+## The whole test suite, in parallel over PYTEST_WORKERS processes.
 test: setup
-	@.venv/bin/python -m pytest $(PYTEST_ARGS)
+	@.venv/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 bench: setup
 	@.venv/bin/python scripts/bench_ocr.py

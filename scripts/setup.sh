@@ -23,11 +23,13 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv"
   "$PYTHON" -m venv .venv
 fi
+# Reinstall when the dependencies or their pinned versions change.
 stamp=.venv/.sohoa-installed
-wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
+wanted=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   echo "setup: installing Python packages into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[dev]'
+  # constraints.txt: every package at the version the suite passed with, so installs repeat.
+  .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
   echo "$wanted" > "$stamp"
 fi

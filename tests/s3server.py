@@ -5,42 +5,57 @@ and `SOHOA_TEST_S3_SECRET_KEY`)."""
 from __future__ import annotations
 
 import os
-import socket
+import threading
 import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+# The keys the tests' shared S3 endpoint is given (moto takes any); tests check the secret never
+# shows in logs or messages.
+ACCESS_KEY = "sohoa-test-access"
+SECRET_KEY = "sohoa-test-secret-do-not-log"
 
 
 class MotoS3:
     """A moto S3 server on 127.0.0.1 that can be stopped and started again on the same port.
 
-    moto keeps its buckets in this process, so a restarted server serves the same objects."""
+    The first start binds port 0, so the kernel hands out a free port at bind time (picking a
+    "free" port first and binding it later races with other tests running in parallel). moto
+    keeps its buckets in this process, so a restarted server serves the same objects."""
 
-    def __init__(self, port: int | None = None):
-        self.port = port or free_port()
+    def __init__(self):
+        self.port = 0
         self._server = None
+        self._thread: threading.Thread | None = None
 
     @property
     def endpoint(self) -> str:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> MotoS3:
-        from moto.server import ThreadedMotoServer
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
 
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        self._server.start()
+        # make_server binds here, so a port taken while the server was down fails now, loudly
+        # (moto's ThreadedMotoServer would wait forever for a server that never started).
+        self._server = make_server("127.0.0.1", self.port, DomainDispatcherApplication(create_backend_app),
+                                   threaded=True, request_handler=MotoRequestHandler)
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="moto-s3")
+        self._thread.start()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.stop()
-            self._server = None
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=10)
+            self._server = self._thread = None
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,9 @@ from urllib.parse import parse_qs, quote, urlparse
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
-from test_index import create_database, drop_database, make_row
-from test_sign import pki  # noqa: F401 - fixture
-from test_store import s3_endpoint  # noqa: F401 - fixture
 
 from conftest import cli_env, run_cli
+from index_rows import make_row
 from pipeline.core.access import AccessStore
 from pipeline.core.runtime import Runtime
 from pipeline.service.api import ApiServices, build_services, create_app
@@ -33,6 +31,7 @@ from pipeline.clock import office_today as today
 from pipeline.samples import make_person
 from pipeline.settings import Settings
 from pipeline.stores.objects import document_key, open_store, original_key, sha256_hex
+from postgres import create_database, drop_database
 from schemas.catalog import default_catalog
 
 CATALOG = default_catalog()
@@ -382,7 +381,7 @@ def test_a_download_name_survives_any_stored_file_name():
 
 
 @pytest.mark.s3
-def test_content_on_s3_is_a_short_lived_presigned_redirect(tmp_path: Path, s3_endpoint, classifier):  # noqa: F811
+def test_content_on_s3_is_a_short_lived_presigned_redirect(tmp_path: Path, s3_endpoint, classifier):
     """GIVEN the store is S3 and URLs live 2 s
     WHEN content is asked for
     THEN the answer is 307 to a URL signed for 2 s that serves the same bytes; the expiry is inside
@@ -583,7 +582,8 @@ def test_server_side_signing_makes_a_signed_reusable_result(tmp_path: Path, clas
     THEN the answer shows version 2 signed (TOTAL_PASSED, B-B); the signatures endpoint reports it;
     the signed variant is an incremental update of the unsigned PDF; the reuse check offers it
     as signed; and the office's figures count one signed result."""
-    from test_sign import PASSPHRASE, page_pdf
+    from pdfa import page_pdf
+    from pki import PASSPHRASE
 
     api = make_api(tmp_path, f"sqlite:///{tmp_path / 'index.sqlite3'}", classifier,
                    sign_key=str(pki.pkcs12("official")), key_passphrase=PASSPHRASE,

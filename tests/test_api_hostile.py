@@ -21,8 +21,9 @@ import httpx
 import pytest
 from conftest import run_cli
 from sqlalchemy import create_engine, text
-from test_api_server import Server
-from test_index import create_database, drop_database, make_row
+from sohoa_serve import Server
+from index_rows import make_row
+from postgres import create_database, drop_database
 
 from pipeline.samples import make_person
 from pipeline.stores.index import Index, upgrade

@@ -4,8 +4,6 @@ uploaded and OCR'd, keys made with `sohoa keys create`; and schemathesis over /o
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,64 +12,18 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from conftest import REPO, cli_env, run_cli
+from conftest import cli_env, run_cli
 from pipeline.samples import make_document, make_person, make_scans
-from s3server import free_port
-from test_sign import pki  # noqa: F401 - fixture
-from workers_fixtures import Worker
-from workers_fixtures import redis_server  # noqa: F401 - fixture
+from queue_helpers import Worker
+from sohoa_serve import Server
 
 PURPOSE = {"X-Purpose": quote("kiểm tra hồ sơ đăng ký hộ kinh doanh")}
 
 
-class Server:
-    """`sohoa serve` in a subprocess on a free loopback port; everything it logs goes to a file."""
-
-    def __init__(self, home: Path, **env: str):
-        self.home = home
-        self.env = cli_env(home, **env)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = home.parent / f"serve-{self.port}.log"
-        self.process: subprocess.Popen | None = None
-
-    def key(self, name: str, scopes: str) -> str:
-        made = run_cli(self.env, "keys", "create", "--name", name, "--scopes", scopes)
-        assert made.returncode == 0, made.stderr
-        return made.stdout.strip()
-
-    def start(self) -> Server:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "pipeline", "serve", "--port", str(self.port)],
-                env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            if self.process.poll() is not None:
-                raise AssertionError(f"sohoa serve exited: {self.log()}")
-            time.sleep(0.2)
-        self.stop()
-        raise AssertionError(f"sohoa serve did not become ready in 60 s: {self.log()[-2000:]}")
-
-    def log(self) -> str:
-        """What the server has logged so far (bytes that are not UTF-8 shown as U+FFFD)."""
-        return self.log_path.read_bytes().decode("utf-8", errors="replace") if self.log_path.exists() else ""
-
-    def stop(self) -> str:
-        assert self.process is not None
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        return self.log()
-
-
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
+def server(tmp_path: Path, classifier) -> Iterator[Server]:
+    """A server whose document-type model is already trained (the test session's), so uploads
+    never train one."""
     made = Server(tmp_path / "home")
     run_cli(made.env, "db", "upgrade")
     yield made
@@ -168,7 +120,7 @@ def test_openapi_fuzzing_finds_no_server_errors(tmp_path: Path, classifier, pki)
     from pipeline.service.api import build_services, create_app
     from pipeline.settings import Settings
 
-    from test_sign import PASSPHRASE
+    from pki import PASSPHRASE
 
     configured = Settings(home=tmp_path / "home", rate_limit_per_minute=100000,
                           sign_key=str(pki.pkcs12("official")), key_passphrase=PASSPHRASE)

@@ -7,7 +7,7 @@ import time
 
 from pipeline.core.runtime import Runtime
 from pipeline.stages.ingest import discover
-from workers_fixtures import write_paragraph_scans
+from queue_helpers import write_paragraph_scans
 
 
 def queued_batch_nobody_works_on(settings, tmp_path) -> str:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 from conftest import REPO, cli_env, run_cli
-from workers_fixtures import write_paragraph_scans
+from queue_helpers import write_paragraph_scans
 
 
 def ingest_twice_at_once(env: dict[str, str], folder) -> list[subprocess.CompletedProcess]:

@@ -2,22 +2,18 @@
 
 PostgreSQL tests use a throw-away database `sohoa_test_<random>` on the server named by
 SOHOA_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres), dropped
-at the end of the session; if the server cannot be reached they are skipped with the reason.
+at the end of the session (tests/postgres.py; the `index` fixtures are in conftest.py); if the
+server cannot be reached they are skipped with the reason.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import secrets
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, inspect
 
-from pipeline.clock import utcnow
+from index_rows import make_row
 from pipeline.errors import DocumentNotFound, StorageUnavailable
 from pipeline.stores.index import (
     NEEDS_REVIEW,
@@ -29,77 +25,7 @@ from pipeline.stores.index import (
     schema_revision,
     upgrade,
 )
-
-POSTGRES_URL = os.environ.get(
-    "SOHOA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-BACKENDS = ["sqlite", "postgresql"]
-
-
-# --- PostgreSQL: one throw-away database per session ------------------------------------------
-
-def create_database(prefix: str = "sohoa_test") -> str:
-    """Create an empty database on the test server; returns its URL. Skips if unreachable."""
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    name = f"{prefix}_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the server means skip
-        pytest.skip(f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string()} unreachable: "
-                    f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
-    finally:
-        admin.dispose()
-    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(url: str) -> None:
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    url = create_database()
-    upgrade(url)
-    yield url
-    drop_database(url)
-
-
-@pytest.fixture(params=BACKENDS)
-def index_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'index.sqlite3'}"
-    url = request.getfixturevalue("postgres_database")
-    engine = create_engine(url)
-    with engine.begin() as conn:  # each test starts from empty tables
-        conn.execute(text("TRUNCATE documents, corrections, document_versions"))
-    engine.dispose()
-    return url
-
-
-@pytest.fixture
-def index(index_url) -> Iterator[Index]:
-    opened = Index(index_url)
-    yield opened
-    opened.close()
-
-
-def make_row(n: int, **overrides) -> DocumentRow:
-    sha = hashlib.sha256(f"document {n}".encode()).hexdigest()
-    values = dict(
-        id=sha[:32], sha256=sha, source=f"/scans/{n}.png", filename=f"{n}.png",
-        media_type="image/png", input_kind="image", dossier_code="HS-001", owner_id="001090000001",
-        procedure_code=None, title=f"Tài liệu {n}", pages=1, ocr_confidence=91.5,
-        status="stored", version=1, original_key=f"originals/sha256/{sha[:2]}/{sha[2:4]}/{sha}",
-        searchable_key=f"documents/{sha[:32]}/v1/searchable.pdf",
-        ocr_key=f"documents/{sha[:32]}/v1/ocr.json", searchable_sha256="a" * 64,
-        ocr_sha256="b" * 64, text="", stage_seconds={"ocr": 1.25}, created_at=utcnow(),
-    )
-    values.update(overrides)
-    return DocumentRow(**values)
+from postgres import create_database, drop_database
 
 
 # --- documents ----------------------------------------------------------------------------------

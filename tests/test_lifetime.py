@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from conftest import REPO, cli_env
-from workers_fixtures import write_paragraph_scans
+from queue_helpers import write_paragraph_scans
 
 
 def children_of(pid: int) -> set[int]:

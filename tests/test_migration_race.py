@@ -8,7 +8,6 @@ import sys
 import pytest
 
 from conftest import REPO, cli_env
-from test_index import create_database, drop_database
 
 
 def run_at_once(env: dict[str, str], *args: str, count: int = 6) -> list[subprocess.CompletedProcess]:
@@ -28,19 +27,15 @@ def test_commands_started_at_once_on_a_new_embedded_home_all_work(settings, clas
 
 
 @pytest.mark.postgres
-def test_db_upgrades_started_at_once_on_a_new_postgresql_database_all_work(settings, classifier):
+def test_db_upgrades_started_at_once_on_a_new_postgresql_database_all_work(settings, classifier, postgres_url):
     """GIVEN an empty PostgreSQL database
     WHEN six `sohoa db upgrade` start at the same moment
     THEN every one exits 0 and the index opens at the current schema"""
-    url = create_database("sohoa_test_race")
-    try:
-        env = cli_env(settings.home, SOHOA_DATABASE_URL=url)
+    env = cli_env(settings.home, SOHOA_DATABASE_URL=postgres_url)
 
-        results = run_at_once(env, "db", "upgrade")
+    results = run_at_once(env, "db", "upgrade")
 
-        assert [r.returncode for r in results] == [0] * 6, [r.stderr for r in results if r.returncode]
-        listed = subprocess.run([sys.executable, "-m", "pipeline", "list"], env=env, cwd=REPO,
-                                capture_output=True, text=True)
-        assert listed.returncode == 0, listed.stderr
-    finally:
-        drop_database(url)
+    assert [r.returncode for r in results] == [0] * 6, [r.stderr for r in results if r.returncode]
+    listed = subprocess.run([sys.executable, "-m", "pipeline", "list"], env=env, cwd=REPO,
+                            capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr

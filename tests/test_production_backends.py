@@ -22,21 +22,6 @@ QUICK_RETRY = RetryPolicy(attempts=3, base_delay_seconds=0.05, max_delay_seconds
                           connect_timeout_seconds=1, read_timeout_seconds=5)
 
 
-@pytest.fixture
-def postgres_url():
-    psycopg = pytest.importorskip("psycopg")
-    name = f"sohoa_prod_{uuid.uuid4().hex[:8]}"
-    admin_dsn = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-    try:
-        with psycopg.connect(admin_dsn, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 unreachable: {exc}")
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(admin_dsn, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory) -> tuple[Path, list[Path]]:
     root = tmp_path_factory.mktemp("prod-batch")

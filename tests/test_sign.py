@@ -12,18 +12,13 @@ from pathlib import Path
 import numpy as np
 import pikepdf
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 import softhsm
 from conftest import cli_env, run_cli
-from pipeline.stages.assemble import (
-    AssembleSettings,
-    ImageSettings,
-    PdfMetadata,
-    PdfPage,
-    assemble_pdf,
-    encode_page_image,
-)
+from index_rows import make_row
+from pdfa import page_pdf
+from readable import readable_by_a_person
 from pipeline.stores.index import Index
 from pipeline.stages.sign import (
     KeyUnavailable,
@@ -46,19 +41,13 @@ from pipeline.stages.stamp import (
 )
 from pipeline.stores.objects import document_key, open_store, original_key, sha256_hex
 from pki import OFFICIAL_NAME, PASSPHRASE, TestPki
+from postgres import create_database, drop_database
 
 A4 = (595.0, 842.0)
 RENDER_DPI = 100
 
 
-# --- fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory) -> TestPki:
-    server = TestPki(tmp_path_factory.mktemp("pki")).start()
-    yield server
-    server.stop()
+# --- fixtures (the test PKI, `pki`, is in conftest.py) -----------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -70,24 +59,6 @@ def nss_db(pki, tmp_path_factory) -> Path:
 def trusted(pki) -> ValidationSettings:
     """Trusting the test root, fetching OCSP/CRL from the running test PKI."""
     return ValidationSettings.from_file(pki.root_pem, allow_fetching=True)
-
-
-def page_pdf(pages: int = 1, seed: int = 0) -> bytes:
-    """A small PDF/A as the pipeline makes it (page image, no OCR), 100 dpi A4, text only in the
-    middle of the page so the margins where marks go are blank paper."""
-    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf", 18)
-    rendered = []
-    for number in range(pages):
-        image = Image.new("L", (827, 1169), 255)
-        draw = ImageDraw.Draw(image)
-        for line in range(18):
-            draw.text((110, 250 + 34 * line),
-                      f"Giấy phép xây dựng số {seed}-{number}-{line}: nhà ở riêng lẻ", font=font, fill=0)
-        encoded = encode_page_image(np.array(image), 100, ImageSettings())
-        rendered.append(PdfPage(encoded, [], 100))
-    return assemble_pdf(rendered, PdfMetadata(title="Giấy phép xây dựng",
-                                              created=datetime(2026, 11, 23, tzinfo=UTC)),
-                        AssembleSettings())
 
 
 @pytest.fixture(scope="session")
@@ -495,8 +466,6 @@ def test_validation_of_unsigned_or_damaged_files_never_raises(unsigned_pdf):
 
 def store_document(home: Path, pdf: bytes) -> tuple[Index, object, str]:
     """An indexed document whose searchable PDF is `pdf` (as ingest leaves it)."""
-    from test_index import make_row
-
     index = Index(f"sqlite:///{home / 'index.sqlite3'}")
     store = open_store((home / "objects").as_uri())
     row = make_row(7, searchable_sha256=sha256_hex(pdf), dossier_code="000.00.24.H29-240515-0001",
@@ -547,8 +516,6 @@ def test_signatures_are_recorded_on_postgresql(unsigned_pdf, pki, trusted):
     """GIVEN the PostgreSQL index migrated to head (0004 adds `signatures`)
     WHEN a validation report is recorded for a document version
     THEN it reads back with its indication, signer, time and level"""
-    from test_index import create_database, drop_database, make_row
-
     url = create_database("sohoa_sign")
     try:
         from pipeline.stores.index import upgrade
@@ -695,7 +662,7 @@ def test_the_api_refuses_to_sign_with_an_expired_certificate(pki, unsigned_pdf, 
     THEN the answer is 422 problem+json with code certificate_expired and a detail naming the
     certificate and its validity; the document keeps version 1, unsigned"""
     import httpx
-    from test_api_server import Server
+    from sohoa_serve import Server
 
     home = tmp_path / "home"
     index, _, document_id = store_document(home, unsigned_pdf)
@@ -840,12 +807,6 @@ def test_signature_fields_are_found_through_references_past_junk():
         assert not is_signed_pdf(pdf)
         pdf.Root.AcroForm = pikepdf.Dictionary(Fields=7)
         assert not is_signed_pdf(pdf)
-
-
-def readable_by_a_person(message: str) -> bool:
-    """No Python repr, exception class or library internals in a message."""
-    return not any(marker in message for marker in (
-        "Traceback", "Error:", "Error(", "object at 0x", "<", "asn1crypto", "pyhanko", "[Ad"))
 
 
 def corrupt_cms(signed: bytes) -> bytes:
@@ -994,7 +955,7 @@ def test_a_signed_arrival_recorded_without_signatures_is_found_and_revalidated(p
     WHEN every stored signed version is validated again, first without recording, then with
     THEN it is found; the preview reports unsigned → signed and records nothing; the update
     records its signature with the roots' fingerprint, and the status is signed"""
-    from test_index import make_row
+    from index_rows import make_row
 
     from pipeline.core.signed_versions import revalidate_stored_signatures
 

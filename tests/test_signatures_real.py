@@ -16,7 +16,7 @@ import corpora
 import pikepdf
 import pytest
 from conftest import cli_env, run_cli
-from test_sign import readable_by_a_person
+from readable import readable_by_a_person
 
 from pipeline.errors import EXIT_INPUT_FAILED
 from pipeline.stores.index import Index

@@ -34,27 +34,12 @@ from pipeline.stores.objects import (
     original_key,
     sha256_hex,
 )
-from s3server import MotoS3, S3Endpoint, endpoint_from_environment
+from s3server import ACCESS_KEY, SECRET_KEY, MotoS3, S3Endpoint
 
-ACCESS_KEY = "sohoa-test-access"
-SECRET_KEY = "sohoa-test-secret-do-not-log"
 QUICK_RETRY = RetryPolicy(attempts=3, base_delay_seconds=0.05, max_delay_seconds=0.1,
                           connect_timeout_seconds=1, read_timeout_seconds=5)
 # Binary that is not UTF-8, with every byte value and a NUL run.
 BINARY = bytes(range(256)) * 64 + b"\x00" * 1000 + b"\xff\xfe%PDF"
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint() -> S3Endpoint:
-    from_environment = endpoint_from_environment()
-    if from_environment is not None:
-        yield from_environment
-        return
-    pytest.importorskip("moto.server", reason="moto[server] is not installed: no S3 endpoint to test")
-    server = MotoS3().start()
-    yield S3Endpoint(endpoint=server.endpoint, secure=False, access_key=ACCESS_KEY,
-                     secret_key=SECRET_KEY, bucket_prefix="sohoa-test")
-    server.stop()
 
 
 @dataclass

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from index_rows import make_row
 from pipeline.errors import DocumentNotFound
 from pipeline.clock import utcnow
 from pipeline.stores.index import Index
 from pipeline.stores.objects import LocalObjectStore, document_key, original_key, sha256_hex
 from pipeline.core.verify import verify
-from test_index import index, index_url, make_row, postgres_database  # noqa: F401 - fixtures
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from pipeline.stages.ingest import discover
 from pipeline.stores.objects import LocalObjectStore
 from pipeline.core.queued import retry
 from pipeline.core.runtime import Runtime
+from queue_helpers import Worker, batch_status, wait_for_batch, write_paragraph_scans
 from workers.tasks import finalise_item, ingest_item, ocr_page, record_gave_up
-from workers_fixtures import Worker, batch_status, redis_server, wait_for_batch, write_paragraph_scans  # noqa: F401
 
 
 @pytest.fixture(scope="module")

@@ -14,16 +14,8 @@ from sqlalchemy import func, select
 from conftest import cli_env, run_cli
 from pipeline.core.batches import Batches
 from pipeline.stores.index import Index, document_versions, documents
-from test_production_backends import ACCESS_KEY, SECRET_KEY, postgres_url  # noqa: F401
-from workers_fixtures import (  # noqa: F401
-    Worker,
-    batch_status,
-    rabbit_url,
-    redis_server,
-    wait_for,
-    wait_for_batch,
-    write_paragraph_scans,
-)
+from queue_helpers import Worker, batch_status, wait_for, wait_for_batch, write_paragraph_scans
+from s3server import ACCESS_KEY, SECRET_KEY
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-"""Helpers for the worker tests: a throwaway redis-server, a RabbitMQ virtual host, quick scans,
-and `sohoa worker` subprocesses."""
+"""Helpers for the queue tests: quick scans, a throwaway redis-server, `sohoa worker` subprocesses
+and batch polling (the fixtures that use them are in conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 from conftest import REPO, run_cli
 from pipeline.samples import FONT_DIR, FONT_FILES
-from s3server import free_port
 
 PARAGRAPH = (
     "Ủy ban nhân dân xã Tân Phú xác nhận ông Nguyễn Văn {n} đang cư trú tại thôn {n}, "
@@ -50,12 +49,21 @@ def write_paragraph_scans(folder: Path, count: int, *, start: int = 0) -> list[P
     return paths
 
 
+def free_port() -> int:
+    """A port nobody listens on now. Another process may take it before it is bound, so whoever
+    binds it later checks that the listener is its own (see RedisServer)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class RedisServer:
     """A redis-server of this test only, on a free port, without persistence (like the default
-    compose redis after a restart: its queues are gone)."""
+    compose redis after a restart: its queues are gone). A restart keeps the port, so the broker
+    URL the workers hold stays valid."""
 
     def __init__(self, tmp: Path):
-        self.port = free_port()
+        self.port: int | None = None
         self.dir = tmp
         self.process: subprocess.Popen | None = None
 
@@ -66,49 +74,49 @@ class RedisServer:
     def start(self) -> RedisServer:
         if shutil.which("redis-server") is None:
             pytest.skip("redis-server is not installed")
+        if self.port is not None:
+            if not self._serve_on(self.port):
+                raise RuntimeError(f"redis-server could not listen on port {self.port} again")
+            return self
+        # A test running in parallel can take the picked port before redis-server binds it:
+        # then try another.
+        for _ in range(5):
+            if self._serve_on(free_port()):
+                return self
+        raise RuntimeError("redis-server did not start on any of 5 free ports")
+
+    def _serve_on(self, port: int) -> bool:
+        """Start redis-server on ``port``: True once it answers there as this very process."""
+        import redis
+
+        self.port = port
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.dir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        import redis
-
-        client = redis.Redis(port=self.port)
-        for _ in range(100):
-            try:
-                client.ping()
-                return self
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
+        client = redis.Redis(port=port)
+        try:
+            for _ in range(100):
+                if self.process.poll() is not None:
+                    break  # it could not bind the port
+                try:
+                    # Its PID tells our server from another test's that holds the port.
+                    if client.info("server")["process_id"] == self.process.pid:
+                        return True
+                    break
+                except redis.ConnectionError:
+                    time.sleep(0.05)
+        finally:
+            client.close()
+        self.stop()
+        return False
 
     def stop(self) -> None:
         if self.process is not None:
             self.process.kill()
             self.process.wait()
             self.process = None
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def rabbit_url():
-    """A RabbitMQ virtual host of this test only on the shared server (guest/guest)."""
-    if shutil.which("rabbitmqctl") is None:
-        pytest.skip("rabbitmqctl is not installed: no RabbitMQ")
-    vhost = f"sohoa-test-{uuid.uuid4().hex[:8]}"
-    made = subprocess.run(["rabbitmqctl", "add_vhost", vhost], capture_output=True, text=True)
-    if made.returncode != 0:
-        pytest.skip(f"RabbitMQ not usable: {made.stderr.strip()[:200]}")
-    subprocess.run(["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
-                   check=True, capture_output=True)
-    yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True)
 
 
 class Worker:
@@ -160,5 +168,19 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
 
 
 def wait_for_batch(env: dict[str, str], batch_id: str, timeout: float = 180) -> dict:
-    return wait_for(lambda: (s := batch_status(env, batch_id))["done"] and s, timeout,
-                    f"batch {batch_id} to finish")
+    """Wait until nothing of the batch is pending, then return `sohoa batch status --json`.
+
+    The wait reads the batch's counts from the index in this process: a `sohoa` subprocess per
+    poll would cost about two CPU-seconds each time, taken from the workers under test."""
+    from pipeline.core.batches import Batches
+    from pipeline.stores.index import Index
+
+    home = Path(env["SOHOA_HOME"]).resolve()
+    index = Index(env.get("SOHOA_DATABASE_URL") or f"sqlite:///{home / 'index.sqlite3'}")
+    try:
+        batches = Batches(index)
+        full_id = batches.resolve_batch_id(batch_id)
+        wait_for(lambda: batches.counts(full_id).done, timeout, f"batch {batch_id} to finish")
+    finally:
+        index.close()
+    return batch_status(env, batch_id)
