@@ -23,7 +23,10 @@ RUN pip install --no-cache-dir -c constraints.txt .
 # race to train it and never download anything. Reviewers' corrections retrain it in $SOHOA_HOME.
 RUN python scripts/train_classifier.py /opt/sohoa/models/type-classifier.pkl
 
-RUN useradd --create-home --uid 10001 sohoa && mkdir -p /var/lib/sohoa && chown sohoa /var/lib/sohoa
+# The container user owns the model: a model made stale by a new version, or retrained with the
+# reviewers' corrections, is written back in place instead of failing on a root-owned file.
+RUN useradd --create-home --uid 10001 sohoa && mkdir -p /var/lib/sohoa \
+    && chown sohoa /var/lib/sohoa && chown -R sohoa /opt/sohoa/models
 USER sohoa
 ENV SOHOA_HOME=/var/lib/sohoa \
     SOHOA_CLASSIFIER_PATH=/opt/sohoa/models/type-classifier.pkl \

@@ -115,3 +115,24 @@ def test_the_services_have_healthchecks_volumes_and_a_scalable_worker(compose):
     assert "ports" not in services["worker"] and "container_name" not in services["worker"]
     setup = " ".join(services["minio-setup"]["command"])
     assert "--with-lock" in setup and "version enable" in setup
+
+
+def test_the_image_user_can_write_the_classifier_it_is_configured_with():
+    """GIVEN the Dockerfile, which trains the classifier at build time as root
+    WHEN a container runs as the image's user and must retrain (a new version, corrections)
+    THEN the model's directory belongs to that user, so the model can be written back"""
+    dockerfile = (REPO / "Dockerfile").read_text()
+    model = re.search(r"SOHOA_CLASSIFIER_PATH=(\S+)", dockerfile).group(1)
+    user = re.search(r"^USER (\S+)", dockerfile, re.M).group(1)
+    owned = re.findall(r"chown (?:-R )?" + re.escape(user) + r" (\S+)", dockerfile)
+    assert any(model.startswith(path.rstrip("/") + "/") for path in owned), (model, owned)
+
+
+def test_readme_names_every_package_the_set_up_installs():
+    """GIVEN scripts/setup.sh, which installs the system packages README's two commands need
+    WHEN a new user reads README's quick start
+    THEN every one of those packages is named there"""
+    setup = (REPO / "scripts" / "setup.sh").read_text()
+    packages = re.search(r"APT_PACKAGES=\(([^)]*)\)", setup).group(1).split()
+    quick_start = (REPO / "README.md").read_text().split("## How it works")[0]
+    assert [p for p in packages if p not in quick_start] == []

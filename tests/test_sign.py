@@ -955,7 +955,6 @@ def test_a_signed_arrival_recorded_without_signatures_is_found_and_revalidated(p
     WHEN every stored signed version is validated again, first without recording, then with
     THEN it is found; the preview reports unsigned → signed and records nothing; the update
     records its signature with the roots' fingerprint, and the status is signed"""
-    from index_rows import make_row
 
     from pipeline.core.signed_versions import revalidate_stored_signatures
 
