@@ -91,13 +91,14 @@ def blank_pdf(pages: int) -> bytes:
     return out.getvalue()
 
 
-def hand_written_pdf(page: str, text: str) -> bytes:
+def hand_written_pdf(page: str, text: str, *, count: int = 1) -> bytes:
     """A PDF written object by object, so its structure can be exactly as odd as a real file's.
-    ``page`` is the page dictionary's body; ``%CONTENT%`` in it refers to the text stream."""
+    ``page`` is what the page tree's /Kids holds (``count`` pages); ``%CONTENT%`` in it refers
+    to the text stream."""
     content = f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        ("<< /Type /Pages /Count 1 /Kids [ " + page.replace("%CONTENT%", "3 0 R") + " ] >>").encode(),
+        (f"<< /Type /Pages /Count {count} /Kids [ " + page.replace("%CONTENT%", "3 0 R") + " ] >>").encode(),
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
@@ -625,6 +626,25 @@ def test_a_damaged_pdf_that_others_read_is_repaired_for_reading_and_stored_uncha
     assert expected in row.text
     assert ingestor.store.get(row.original_key) == data
     assert source.read_bytes() == data
+
+
+def test_a_page_written_directly_into_the_page_tree_is_rendered_whole(tmp_path: Path):
+    """GIVEN a two-page PDF whose second page is written directly into the page tree (poppler
+    renders such a page as a single pixel)
+    WHEN its second page is loaded
+    THEN it is rendered whole, at A4 size, from qpdf's repaired copy"""
+    kid = ("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %CONTENT% "
+           "/Resources << /Font << /F1 4 0 R >> >> >>")
+    source = tmp_path / "truc-tiep.pdf"
+    source.write_bytes(hand_written_pdf(f"{kid} {kid}", "Trang 2", count=2))
+    opened = open_input(source, source.read_bytes(), max_image_pixels=10**8)
+    assert (opened.kind, opened.page_count) == (InputKind.SCANNED_PDF, 2)
+
+    loaded = load_page(source, opened.kind, 1, max_image_pixels=10**8)
+
+    height, width = loaded.pixels.shape[:2]
+    assert (width * 72 / loaded.dpi, height * 72 / loaded.dpi) == (pytest.approx(595, abs=2), pytest.approx(842, abs=2))
+    assert loaded.pixels.min() < 100  # the text is drawn
 
 
 def _public_key_encrypted_pdf() -> bytes:

@@ -623,34 +623,44 @@ def _user_unit(value) -> float:
 def _rasterise_pdf_page(path: Path, index: int, max_image_pixels: int, *, repair: bool) -> LoadedPage:
     """Extract the page's scan at its native resolution; render with pdftoppm when it is not a
     single image covering the visible page. The resolution is per physical inch (UserUnit
-    applied), so the stored page has the size a viewer shows."""
+    applied), so the stored page has the size a viewer shows.
+
+    When qpdf had to repair the file to read it, poppler renders qpdf's repaired copy: poppler
+    reads some damage differently or not at all (a page written directly into the page tree
+    renders as a 1×1 image). Never for a signed PDF."""
     import pikepdf
     from pikepdf import PdfImage
 
     geometry, native_dpi = _A4_PORTRAIT, None
-    try:
-        with pikepdf.open(path) as pdf:
-            page = pdf.pages[index]
-            geometry = _page_geometry(page)
-            images = list(page.get_images().values())
-            if images:
-                largest = max(images, key=lambda im: int(im.Width) * int(im.Height))
-                pixel_width, pixel_height = int(largest.Width), int(largest.Height)
-                native_dpi = pixel_width / geometry.width_in
-                covers_page = (
-                    geometry.crop_is_media and abs(pixel_width / pixel_height - geometry.aspect) < 0.02
-                )
-                if len(images) == 1 and geometry.rotate == 0 and covers_page:
-                    _check_image_size((pixel_width, pixel_height), max_image_pixels)
-                    pil = PdfImage(largest).as_pil_image()
-                    return LoadedPage(pixels=_to_array(pil), dpi=native_dpi)
-    except (ImageTooLarge, CorruptFile):
-        raise
-    except Exception as exc:  # an unusual image encoding or page: let poppler render it
-        log.debug("direct image extraction failed on page %d of %s: %s", index + 1, path, exc)
-    dpi = _render_dpi(geometry, native_dpi, max_image_pixels, index)
     with tempfile.TemporaryDirectory(prefix="sohoa-render-") as tmp:
-        rendered = _render(path, index, dpi * geometry.user_unit, Path(tmp), repair=repair)
+        folder = Path(tmp)
+        source = path
+        try:
+            with pikepdf.open(path) as pdf:
+                page = pdf.pages[index]
+                geometry = _page_geometry(page)
+                images = list(page.get_images().values())
+                if images:
+                    largest = max(images, key=lambda im: int(im.Width) * int(im.Height))
+                    pixel_width, pixel_height = int(largest.Width), int(largest.Height)
+                    native_dpi = pixel_width / geometry.width_in
+                    covers_page = (
+                        geometry.crop_is_media and abs(pixel_width / pixel_height - geometry.aspect) < 0.02
+                    )
+                    if len(images) == 1 and geometry.rotate == 0 and covers_page:
+                        _check_image_size((pixel_width, pixel_height), max_image_pixels)
+                        pil = PdfImage(largest).as_pil_image()
+                        return LoadedPage(pixels=_to_array(pil), dpi=native_dpi)
+                if repair and pdf.get_warnings():
+                    log.info("%s: qpdf repaired the file; rendering its repaired copy", path)
+                    source = folder / "repaired.pdf"
+                    pdf.save(source)
+        except (ImageTooLarge, CorruptFile):
+            raise
+        except Exception as exc:  # an unusual image encoding or page: let poppler render it
+            log.debug("direct image extraction failed on page %d of %s: %s", index + 1, path, exc)
+        dpi = _render_dpi(geometry, native_dpi, max_image_pixels, index)
+        rendered = _render(source, index, dpi * geometry.user_unit, folder, repair=repair and source == path)
         with Image.open(rendered) as image:
             image.load()
             return LoadedPage(pixels=_to_array(image), dpi=float(dpi))
