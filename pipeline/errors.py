@@ -55,6 +55,18 @@ class ImageTooLarge(InputError):
     code = "image_too_large"
 
 
+class InputTooLarge(InputError):
+    """The file is larger than SOHOA_MAX_INPUT_BYTES; it is refused unread."""
+
+    code = "too_large"
+
+
+class TooManyPages(InputError):
+    """The document has more pages than SOHOA_MAX_PAGES; refused before any page is processed."""
+
+    code = "too_many_pages"
+
+
 class OcrFailed(InputError):
     code = "ocr_failed"
 

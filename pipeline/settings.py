@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     ocr_timeout_seconds: float = 180.0
     image_dpi: int = Field(default=200, ge=100, le=600, description="Resolution of stored pages")
     max_image_pixels: int = Field(default=200_000_000, description="Larger images are refused")
+    max_input_bytes: int = Field(
+        default=500_000_000, ge=1, description="Larger files are refused unread (too_large)"
+    )
+    max_pages: int = Field(
+        default=1000, ge=1, description="Documents with more pages are refused when opened (too_many_pages)"
+    )
     orientation_min_confidence: float | None = None
     jobs: int = Field(default=0, ge=0, description="Page processes; 0 = one per core")
 

@@ -26,7 +26,8 @@ from pipeline.stages.ingest import discover
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+# exists=True: a path that does not exist is a usage error (exit 2), never a failed input.
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--jobs", "-j", type=int, default=None, help="Page processes (default: one per core).")
 @click.option("--report", type=click.Path(path_type=Path), help="Write one JSON line per input file.")
 @click.option("--dossier", "dossier_code", help="Dossier code for files a manifest does not name.")
@@ -129,6 +130,22 @@ def _print_summary(lines, elapsed: float, settings: Settings) -> None:
         for line in failed:
             reasons.add_row(line.source, line.error_code or "", line.error or "")
         stdout.print(reasons)
-        stdout.print(f"failed files were copied with their reasons to {settings.quarantine_dir}")
+        _print_quarantine(failed, settings)
     stdout.print(f"index: {settings.index_url}")
     stdout.print(f"objects: {settings.objects_url}")
+
+
+def _print_quarantine(failed, settings: Settings) -> None:
+    """Say what became of the failed files: only what really happened."""
+    quarantined = [line for line in failed if line.quarantined_as]
+    retry = [line for line in failed if not line.quarantined_as and line.error_code == "storage_unavailable"]
+    lost = [line for line in failed if not line.quarantined_as and line not in retry]
+    if quarantined:
+        stdout.print(f"{len(quarantined)} failed file(s) quarantined with their reasons in "
+                     f"{settings.quarantine_dir}")
+    if retry:
+        stdout.print(f"{len(retry)} file(s) not stored because the storage was unavailable; the files "
+                     "are fine: run the same command again")
+    if lost:
+        stdout.print(f"{len(lost)} failed file(s) could not be quarantined (is {settings.quarantine_dir} "
+                     "writable, is the disk full?); their reasons are listed above")

@@ -3,6 +3,9 @@
 A page is a pure function of (file, page number, settings), so it runs in any process: the local
 pool, or a queue worker that writes its result to scratch for the finalising worker
 (`encode_page_result` / `decode_page_result`). Page records in PDF points are what the index keeps.
+
+A blank page (no ink on its loaded pixels) is neither preprocessed nor sent to Tesseract: its OCR
+result is no words, and its image is still kept, so the stored PDF has every page received.
 """
 
 from __future__ import annotations
@@ -13,14 +16,26 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import cv2
+import numpy as np
+
 from pipeline.core.config import PipelineSettings
 from pipeline.stages.assemble import EncodedPageImage, encode_page_image
-from pipeline.stages.ingest import InputKind, OpenedInput, TextPage, load_page
+from pipeline.stages.ingest import InputKind, LoadedPage, OpenedInput, TextPage, load_page
 from pipeline.stages.ocr import OcrPage, OcrWord, recognise
+from pipeline.stages.preprocess import MIN_SIDE as MIN_PAGE_SIDE
 from pipeline.stages.preprocess import preprocess
 from schemas.models import OcrPageRecord, OcrWordRecord, PageDiagnostics
 
 POINTS_PER_INCH = 72.0
+MM_PER_INCH = 25.4
+# A page is blank when less than this much of it differs from the paper by more than
+# BLANK_INK_CONTRAST grey levels, measured at ~BLANK_PROBE_DPI. A page number alone is 1-2 mm² of
+# ink and a full stop 0.1 mm², so only a page with nothing on it (or a few specks) qualifies;
+# a scanned empty page with dust is still OCR'd, as before.
+BLANK_MAX_INK_MM2 = 0.5
+BLANK_INK_CONTRAST = 48
+BLANK_PROBE_DPI = 100.0
 
 
 @dataclass(frozen=True)
@@ -54,12 +69,39 @@ def page_tasks(opened: OpenedInput, settings: PipelineSettings) -> list[PageTask
     return [page_task(opened.path, opened.kind, i, settings) for i in range(opened.page_count)]
 
 
+def blank_page_reason(pixels: np.ndarray, dpi: float) -> str | None:
+    """Why a loaded page holds nothing to read, or None when it has ink.
+
+    Ink is any pixel further than BLANK_INK_CONTRAST grey levels from the paper (the median
+    level, so a uniformly dark page is blank too), counted on a copy shrunk to about
+    BLANK_PROBE_DPI: milliseconds, against seconds of preprocessing and Tesseract."""
+    grey = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    factor = max(1, int(dpi // BLANK_PROBE_DPI))
+    height, width = grey.shape
+    if factor > 1 and height >= factor and width >= factor:
+        grey = cv2.resize(grey, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
+    histogram = np.bincount(grey.ravel(), minlength=256)
+    paper = int(np.searchsorted(np.cumsum(histogram), grey.size / 2))
+    levels = np.arange(256)
+    ink_pixels = int(histogram[np.abs(levels - paper) > BLANK_INK_CONTRAST].sum())
+    ink_mm2 = ink_pixels * (MM_PER_INCH * factor / dpi) ** 2
+    if ink_mm2 >= BLANK_MAX_INK_MM2:
+        return None
+    return f"blank page: not OCR'd ({ink_mm2:.2f} mm² of ink)"
+
+
 def process_page(task: PageTask) -> PageResult:
     """One page, in whichever process runs it."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     loaded = load_page(task.path, task.kind, task.index, max_image_pixels=task.settings.max_image_pixels)
     seconds["load"] = time.perf_counter() - started
+
+    # Too small to be a page at all is preprocessing's verdict (bad_page_image), not "blank".
+    is_page_sized = min(loaded.pixels.shape[:2]) >= MIN_PAGE_SIDE
+    blank = blank_page_reason(loaded.pixels, loaded.dpi) if is_page_sized else None
+    if blank is not None:
+        return _blank_page(task, loaded, blank, seconds)
 
     started = time.perf_counter()
     page = preprocess(loaded.pixels, task.settings.preprocess)
@@ -86,6 +128,23 @@ def process_page(task: PageTask) -> PageResult:
     return PageResult(
         index=task.index, ocr=ocr, image=image, source_dpi=loaded.dpi,
         diagnostics=diagnostics, seconds=seconds,
+    )
+
+
+def _blank_page(task: PageTask, loaded: LoadedPage, reason: str, seconds: dict[str, float]) -> PageResult:
+    """A page with no ink: no words, its image kept as loaded (nothing to turn or deskew)."""
+    height, width = loaded.pixels.shape[:2]
+    image = None
+    if task.keep_image:
+        started = time.perf_counter()
+        image = encode_page_image(loaded.pixels, loaded.dpi, task.settings.image)
+        seconds["encode"] = time.perf_counter() - started
+    diagnostics = PageDiagnostics(
+        page=task.index + 1, ocr_confidence=None, words=0, source_dpi=round(loaded.dpi, 1), notes=[reason],
+    )
+    return PageResult(
+        index=task.index, ocr=OcrPage(words=(), text="", width=width, height=height), image=image,
+        source_dpi=loaded.dpi, diagnostics=diagnostics, seconds=seconds,
     )
 
 

@@ -19,6 +19,7 @@ import functools
 import glob
 import io
 import logging
+import math
 import os
 import struct
 import time
@@ -40,6 +41,9 @@ from pipeline.stages.ocr import OcrWord
 log = logging.getLogger(__name__)
 
 POINTS_PER_INCH = 72.0
+# PDF/A-2 (ISO 19005-2, 6.1.13) allows no page box over 14,400 units; a larger page (a poster, a
+# land-use map) gets a /UserUnit of several points per unit, so it keeps its physical size.
+MAX_PAGE_UNITS = 14_400.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -377,11 +381,20 @@ def _identity_to_unicode_cmap() -> bytes:
 # Pages
 
 
+def user_unit_for(width_pt: float, height_pt: float) -> float:
+    """Points per unit of user space for a page of this physical size: 1 unless the page would
+    exceed MAX_PAGE_UNITS; then the smallest whole number that fits it."""
+    largest = max(width_pt, height_pt)
+    return 1.0 if largest <= MAX_PAGE_UNITS else float(math.ceil(largest / MAX_PAGE_UNITS))
+
+
 def _add_page(pdf: pikepdf.Pdf, page: PdfPage, font: pikepdf.Object, advance: float) -> None:
     encoded = page.image
     if page.source_dpi <= 0:
         raise ValueError(f"source_dpi must be positive, got {page.source_dpi}")
-    width_pt, height_pt = encoded.page_width_pt, encoded.page_height_pt
+    user_unit = user_unit_for(encoded.page_width_pt, encoded.page_height_pt)
+    # From here on "pt" are units of user space: points unless the page is that large.
+    width_pt, height_pt = encoded.page_width_pt / user_unit, encoded.page_height_pt / user_unit
     image = pikepdf.Stream(pdf, encoded.data)  # already DCT-encoded: stored as is
     image.Type = Name.XObject
     image.Subtype = Name.Image
@@ -393,9 +406,11 @@ def _add_page(pdf: pikepdf.Pdf, page: PdfPage, font: pikepdf.Object, advance: fl
 
     content = (
         f"q {_num(width_pt)} 0 0 {_num(height_pt)} 0 0 cm /Im0 Do Q\n".encode("ascii")
-        + _text_layer(page.words, POINTS_PER_INCH / page.source_dpi, height_pt, advance)
+        + _text_layer(page.words, POINTS_PER_INCH / page.source_dpi / user_unit, height_pt, advance)
     )
     pdf_page = pdf.add_blank_page(page_size=(width_pt, height_pt))
+    if user_unit != 1.0:
+        pdf_page.obj.UserUnit = user_unit
     pdf_page.obj.Resources = Dictionary(
         XObject=Dictionary(Im0=image),
         Font=Dictionary(F1=font),
