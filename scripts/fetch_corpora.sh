@@ -20,6 +20,8 @@ done
 $all_unpacked && exit 0
 
 mkdir -p "$CORPORA/sdists"
+exec 9>"$CORPORA/.lock"
+flock 9  # test processes running in parallel fetch once
 if ! "$PYTHON" -m pip download -q --no-deps --no-binary :all: --disable-pip-version-check \
     "${SDISTS[@]}" -d "$CORPORA/sdists" >"$CORPORA/pip-download.log" 2>&1; then
   echo "fetch_corpora: PyPI cannot be reached; real-file corpora not fetched (see $CORPORA/pip-download.log)"

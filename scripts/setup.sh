@@ -33,3 +33,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
   echo "$wanted" > "$stamp"
 fi
+
+# Other projects' test corpora (real odd and signed files) for the test suite, cached in build/.
+bash scripts/fetch_corpora.sh

@@ -1,20 +1,14 @@
 """Real files from other projects' own test corpora, fetched once from PyPI and never committed.
 
-`sdist("pyhanko", "0.38.0")` downloads that source distribution with pip (no dependencies, no
-wheels) and unpacks it as `build/corpora/pyhanko-0.38.0/` — the layout scripts/fetch_corpora.sh
-makes too, so either can fill the directory and both reuse it. Unpacking goes to a temporary
-directory renamed into place, so a directory that exists is complete. When PyPI cannot be
-reached, the calling test is skipped with pip's reason.
+`sdist("pyhanko", "0.38.0")` is the unpacked source distribution `build/corpora/pyhanko-0.38.0/`
+that scripts/fetch_corpora.sh (run by set-up) downloads and unpacks; a test run where set-up could
+not fetch it tries once more, and the calling test is skipped with the script's reason when PyPI
+cannot be reached.
 """
 
 from __future__ import annotations
 
-import fcntl
-import shutil
 import subprocess
-import sys
-import tarfile
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,32 +20,9 @@ CORPORA = REPO / "build" / "corpora"
 def sdist(name: str, version: str) -> Path:
     """The unpacked source distribution `build/corpora/<name>-<version>/`, fetched if missing."""
     target = CORPORA / f"{name}-{version}"
-    if target.is_dir():
-        return target
-    CORPORA.mkdir(parents=True, exist_ok=True)
-    with open(CORPORA / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel test workers fetch it once
-        if not target.is_dir():
-            _fetch(name, version, target)
+    if not (target / ".unpacked").exists():
+        fetched = subprocess.run(["bash", str(REPO / "scripts" / "fetch_corpora.sh")], cwd=REPO,
+                                 capture_output=True, text=True, timeout=600)
+        if not (target / ".unpacked").exists():
+            pytest.skip(f"cannot fetch {name}=={version}: {(fetched.stdout + fetched.stderr).strip()}")
     return target
-
-
-def _fetch(name: str, version: str, target: Path) -> None:
-    with tempfile.TemporaryDirectory(dir=CORPORA) as work:
-        downloads = Path(work) / "downloads"
-        try:
-            done = subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                 "--disable-pip-version-check", "--quiet", f"{name}=={version}", "-d", str(downloads)],
-                capture_output=True, text=True, timeout=300)
-        except subprocess.TimeoutExpired:
-            pytest.skip(f"cannot fetch {name}=={version} from PyPI: no answer in 300 s")
-        archives = sorted(downloads.glob("*.tar.gz")) if done.returncode == 0 else []
-        if not archives:
-            reason = (done.stderr.strip().splitlines() or ["no source distribution"])[-1]
-            pytest.skip(f"cannot fetch {name}=={version} from PyPI: {reason}")
-        unpacked = Path(work) / "unpacked"
-        with tarfile.open(archives[0]) as archive:
-            archive.extractall(unpacked, filter="data")
-        [top] = list(unpacked.iterdir())  # an sdist holds one directory, <name>-<version>
-        shutil.move(str(top), str(target))

@@ -10,16 +10,15 @@ test ingests a fixed selection of 60 that covers every kind in it.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, cli_env, run_cli
+from corpora import CORPORA, sdist
+from conftest import cli_env, run_cli
 from pipeline.errors import SohoaError
 from pipeline.stages import preprocess  # noqa: F401  (its BadPageImage is one of the codes)
 
-CORPORA = REPO / "build" / "corpora"
 OCRMYPDF = "ocrmypdf-17.13.0/tests/resources"
 PYHANKO = "pyhanko-0.38.0/pyhanko_testing_commons/test_data/data"
 
@@ -125,15 +124,11 @@ def _stable_codes() -> set[str]:
 @pytest.fixture(scope="session")
 def corpora() -> Path:
     """The unpacked corpora, fetched once (quiet and quick when they are there)."""
-    fetched = subprocess.run(["bash", str(REPO / "scripts" / "fetch_corpora.sh")], cwd=REPO,
-                             capture_output=True, text=True, timeout=900)
-    assert fetched.returncode == 0, fetched.stderr
-    if not all((CORPORA / name / ".unpacked").is_file() for name in ("ocrmypdf-17.13.0", "pyhanko-0.38.0")):
-        pytest.skip(f"the test corpora could not be downloaded: {fetched.stdout.strip() or fetched.stderr.strip()}")
+    sdist("ocrmypdf", "17.13.0")
+    sdist("pyhanko", "0.38.0")
     return CORPORA
 
 
-@pytest.mark.slow
 def test_real_files_from_other_projects_are_stored_or_fail_alone(tmp_path: Path, corpora: Path, classifier):
     """GIVEN 60 PDFs and images from OCRmyPDF's and pyHanko's test corpora (scans in every
     encoding, odd geometry, signed, damaged, encrypted)
