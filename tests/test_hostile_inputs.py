@@ -14,17 +14,36 @@ import numpy as np
 import pikepdf
 import pytest
 from PIL import Image
+from test_pdf_inputs import DECISION_TEXT, born_digital_pdf
 
 from pipeline.core import pages as page_work
 from pipeline.core.config import PipelineSettings
 from pipeline.core.pages import page_task, process_page
 from pipeline.core.quarantine import quarantine_file
-from pipeline.errors import CorruptFile, EncryptedPdf, InputError, InputTooLarge, TooManyPages
+from pipeline.errors import (
+    CorruptFile,
+    EncryptedPdf,
+    InputError,
+    InputTooLarge,
+    TooManyPages,
+)
 from pipeline.samples import make_scan
-from pipeline.stages.assemble import AssembleSettings, EncodedPageImage, PdfMetadata, PdfPage, assemble_pdf
-from pipeline.stages.ingest import InputFile, InputKind, discover, load_page, open_input, read_bytes
+from pipeline.stages.assemble import (
+    AssembleSettings,
+    EncodedPageImage,
+    PdfMetadata,
+    PdfPage,
+    assemble_pdf,
+)
+from pipeline.stages.ingest import (
+    InputFile,
+    InputKind,
+    discover,
+    load_page,
+    open_input,
+    read_bytes,
+)
 from pipeline.stages.ocr import OcrPage
-from test_pdf_inputs import DECISION_TEXT, born_digital_pdf
 
 NAME_MAX = 255  # bytes per file name on every Linux file system we store on
 MACHINE_TEXT = ("object at 0x", "Traceback", "'NoneType'", "<_io.", "objid", "Error(")
@@ -569,13 +588,13 @@ def test_a_poster_larger_than_pdf_units_allow_is_assembled_at_its_physical_size(
     THEN the page carries a UserUnit so that its boxes stay within 14,400 units while its
     physical size is the poster's"""
     image = np.full((500, 250), 255, np.uint8)
-    ok, jpeg = cv2.imencode(".jpg", image)
+    _, jpeg = cv2.imencode(".jpg", image)
     encoded = EncodedPageImage(data=jpeg.tobytes(), pixel_width=250, pixel_height=500, colour=False,
                                page_width_pt=18000.0, page_height_pt=36000.0, image_dpi=1.0)
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     data = assemble_pdf([PdfPage(image=encoded, words=(), source_dpi=1.0)],
-                        PdfMetadata(title="poster", created=datetime(2024, 5, 1, tzinfo=timezone.utc)),
+                        PdfMetadata(title="poster", created=datetime(2024, 5, 1, tzinfo=UTC)),
                         AssembleSettings())
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
@@ -648,12 +667,13 @@ def test_a_page_written_directly_into_the_page_tree_is_rendered_whole(tmp_path: 
 
 
 def _public_key_encrypted_pdf() -> bytes:
+    import datetime as dt
+
     from asn1crypto import x509 as asn1_x509
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.x509.oid import NameOID
-    import datetime as dt
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.pdf_utils.writer import copy_into_new_writer
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from corpora import CORPORA, sdist
 from conftest import cli_env, run_cli
+from corpora import CORPORA, sdist
 from pipeline.errors import SohoaError
 from pipeline.stages import preprocess  # noqa: F401  (its BadPageImage is one of the codes)
 

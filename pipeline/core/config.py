@@ -22,6 +22,8 @@ class PipelineSettings:
     classify: ClassifySettings = field(default_factory=ClassifySettings)
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     max_image_pixels: int = 200_000_000
+    max_input_bytes: int = 500_000_000  # SOHOA_MAX_INPUT_BYTES
+    max_pages: int = 1000  # SOHOA_MAX_PAGES
     # PDFs that arrive signed: their signatures are validated against these roots, fetching
     # OCSP/CRL only when allowed (SOHOA_TRUST_ROOTS, SOHOA_SIGNATURE_FETCHING)
     signature_trust_roots: Path | None = None
@@ -46,6 +48,8 @@ class PipelineSettings:
             image=ImageSettings(image_dpi=settings.image_dpi),
             assemble=AssembleSettings(),
             max_image_pixels=settings.max_image_pixels,
+            max_input_bytes=settings.max_input_bytes,
+            max_pages=settings.max_pages,
             signature_trust_roots=settings.trust_roots,
             signature_fetching=settings.signature_fetching,
         )

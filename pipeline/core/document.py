@@ -48,8 +48,8 @@ log = logging.getLogger(__name__)
 def open_document(path: Path, settings: PipelineSettings, data: bytes | None = None) -> OpenedInput:
     """Read and check one input file (``data``: its bytes, when already read); raises an
     InputError saying why it cannot be digitised."""
-    opened = open_input(path, read_bytes(path) if data is None else data,
-                        max_image_pixels=settings.max_image_pixels)
+    opened = open_input(path, read_bytes(path, max_bytes=settings.max_input_bytes) if data is None else data,
+                        max_image_pixels=settings.max_image_pixels, max_pages=settings.max_pages)
     log.info("%s: %s", path, opened.reason)
     return opened
 

@@ -21,7 +21,13 @@ import numpy as np
 
 from pipeline.core.config import PipelineSettings
 from pipeline.stages.assemble import EncodedPageImage, encode_page_image
-from pipeline.stages.ingest import InputKind, LoadedPage, OpenedInput, TextPage, load_page
+from pipeline.stages.ingest import (
+    InputKind,
+    LoadedPage,
+    OpenedInput,
+    TextPage,
+    load_page,
+)
 from pipeline.stages.ocr import OcrPage, OcrWord, recognise
 from pipeline.stages.preprocess import MIN_SIDE as MIN_PAGE_SIDE
 from pipeline.stages.preprocess import preprocess

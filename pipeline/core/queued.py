@@ -15,7 +15,7 @@ from pipeline.core.batches import DUPLICATE, FAILED, Batches, NewItem
 from pipeline.core.planning import plan_inputs
 from pipeline.core.quarantine import quarantine_file
 from pipeline.errors import StorageUnavailable
-from pipeline.stages.ingest import InputFile, read_bytes
+from pipeline.stages.ingest import DEFAULT_MAX_INPUT_BYTES, InputFile, read_bytes
 from pipeline.stores.index import Index
 from pipeline.stores.layout import staged_key, staged_metadata
 from pipeline.stores.objects import ObjectStore, sha256_hex
@@ -32,6 +32,7 @@ def submit(
     send: Send,
     quarantine_dir,
     description: str = "",
+    max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES,
 ) -> str:
     """Queue ``inputs`` as one batch; returns its id. Files already stored are recorded as
     duplicates and a file that cannot be read as failed, without a message; a later file with
@@ -39,7 +40,7 @@ def submit(
     cannot be reached: the batch is recorded and `resume` sends its messages later."""
     batch_id, ids = Batches.new_ids(len(inputs))
     items: list[NewItem] = []
-    for position, plan in enumerate(plan_inputs(inputs, index, lambda item: read_bytes(item.path), sha256_hex)):
+    for position, plan in enumerate(plan_inputs(inputs, index, lambda item: read_bytes(item.path, max_bytes=max_input_bytes), sha256_hex)):
         entry = plan.input
         common = {"source": str(entry.path), "dossier_code": entry.dossier_code,
                   "owner_id": entry.owner_id, "procedure_code": entry.procedure_code}

@@ -222,7 +222,7 @@ class Ingestor:
     def _store(self, entry: _Entry) -> IngestReportLine:
         opened = entry.opened
         assert opened is not None
-        data = read_bytes(opened.path)
+        data = read_bytes(opened.path, max_bytes=self.settings.max_input_bytes)
         if sha256_hex(data) != opened.sha256:
             raise InputError("file changed while it was being ingested")
         return store_document(

@@ -118,7 +118,8 @@ class Runtime:
         from pipeline.core.queued import submit
 
         return submit(inputs, store=self.store, index=self.index, send=self.send,
-                      quarantine_dir=self.quarantine_dir, description=description)
+                      quarantine_dir=self.quarantine_dir, description=description,
+                      max_input_bytes=self.settings.max_input_bytes)
 
     def close(self) -> None:
         if self._index is not None:
