@@ -19,13 +19,22 @@ log = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent() -> None:
-    """Ask the kernel to kill this process when its parent dies (call it first thing in a child)."""
+def _load_prctl():
     if not sys.platform.startswith("linux"):
-        return
+        return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-            log.debug("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
     except OSError as exc:  # no libc to load: nothing to ask
         log.debug("cannot ask to die with the parent: %s", exc)
+        return None
+
+
+# Looked up once, here: a forked child about to exec a tool must only call it, not load libraries.
+_prctl = _load_prctl()
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to kill this process when its parent dies: call it first thing in a child
+    (a pool's initializer, or `preexec_fn` of a tool's process)."""
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)

@@ -31,27 +31,47 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_page_workers_die_when_the_ingest_is_killed(settings, classifier, tmp_path):
+def descendants_of(pid: int) -> set[int]:
+    found, stack = set(), [pid]
+    while stack:
+        for child in children_of(stack.pop()):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def command_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def test_page_workers_and_their_tesseract_die_when_the_ingest_is_killed(settings, classifier, tmp_path):
     """GIVEN `sohoa ingest --jobs 2` OCR-ing a folder of scans in its page pool
-    WHEN the command is killed with SIGKILL (no handler can run)
-    THEN within a few seconds none of its page workers is still running"""
+    WHEN the command is killed with SIGKILL (no handler can run) while Tesseract runs
+    THEN within a few seconds none of its page workers, nor any Tesseract they started, is running"""
     folder = tmp_path / "scans"
     write_paragraph_scans(folder, 12)
     process = subprocess.Popen([sys.executable, "-m", "pipeline", "ingest", str(folder), "--jobs", "2"],
                                env=cli_env(settings.home), cwd=REPO,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers: set[int] = set()
+    tesseracts: set[int] = set()
     deadline = time.monotonic() + 120
-    while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
-        workers = {pid for pid in children_of(process.pid)
-                   if "python" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")}
-        time.sleep(0.2)
-    assert len(workers) >= 2, "the page pool never started"
+    while not (len(workers) >= 2 and tesseracts) and time.monotonic() < deadline and process.poll() is None:
+        below = descendants_of(process.pid)
+        workers = {pid for pid in below if "python" in command_of(pid)}
+        tesseracts = {pid for pid in below if "tesseract" in command_of(pid)}
+        time.sleep(0.05)
+    assert len(workers) >= 2 and tesseracts, "the page pool never ran Tesseract"
 
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
 
     deadline = time.monotonic() + 10
-    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(alive(pid) for pid in workers | tesseracts) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(alive(pid) for pid in workers), "page workers outlived the killed ingest"
+    assert not any(alive(pid) for pid in tesseracts), "Tesseract outlived the killed ingest"

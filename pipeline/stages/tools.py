@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 from pipeline.errors import SohoaError, ToolMissing
+from pipeline.lifetime import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def run_tool(
             timeout=timeout,
             env={**os.environ, **(env or {})},
             check=False,
+            preexec_fn=die_with_parent,  # a killed sohoa leaves no tesseract running on
         )
     except subprocess.TimeoutExpired as exc:
         raise (timeout_error or error)(f"{program} took longer than {timeout:g} s") from exc
