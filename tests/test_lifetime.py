@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from conftest import REPO, cli_env
-from queue_helpers import write_paragraph_scans
+from pipeline.samples import make_scan
 
 
 def children_of(pid: int) -> set[int]:
@@ -53,7 +53,9 @@ def test_page_workers_and_their_tesseract_die_when_the_ingest_is_killed(settings
     WHEN the command is killed with SIGKILL (no handler can run) while Tesseract runs
     THEN within a few seconds none of its page workers, nor any Tesseract they started, is running"""
     folder = tmp_path / "scans"
-    write_paragraph_scans(folder, 12)
+    folder.mkdir()
+    for seed in range(4):  # whole A4 pages at 300 dpi: Tesseract takes seconds on each
+        make_scan(seed, doc_type="quyet_dinh", dpi=300).image.save(folder / f"quyet-dinh-{seed}.png")
     process = subprocess.Popen([sys.executable, "-m", "pipeline", "ingest", str(folder), "--jobs", "2"],
                                env=cli_env(settings.home), cwd=REPO,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -70,7 +72,8 @@ def test_page_workers_and_their_tesseract_die_when_the_ingest_is_killed(settings
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
 
-    deadline = time.monotonic() + 10
+    # Tesseract would go on for seconds by itself; dying with its parent takes milliseconds.
+    deadline = time.monotonic() + 1.0
     while any(alive(pid) for pid in workers | tesseracts) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(alive(pid) for pid in workers), "page workers outlived the killed ingest"
