@@ -211,8 +211,11 @@ def test_ids_disagreeing_with_the_birth_year_are_rejected(province, birth, shift
     WHEN parsed against that date
     THEN it is rejected"""
     number = _make_id(province, birth, False, tail)
-    other = birth.replace(year=birth.year - shift) if birth.replace(month=1, day=1).year - shift >= 1900 else None
-    if other is None or other.year % 100 == birth.year % 100:
+    if birth.year - shift < 1900:
+        return
+    # 29 February has no twin in most years: the day before stands in for it.
+    other = birth.replace(year=birth.year - shift, day=min(birth.day, 28) if birth.month == 2 else birth.day)
+    if other.year % 100 == birth.year % 100:
         return
     assert parse_personal_id(number, other) is None
 

@@ -18,11 +18,9 @@ from rich.progress import (
 from rich.table import Table
 
 from pipeline.cli.app import cli, console, pass_runtime, stdout
-from pipeline.core.run import BatchPlanned, DocumentDone, PagesDone
 from pipeline.core.runtime import Runtime
 from pipeline.errors import EXIT_INPUT_FAILED, EXIT_OK
 from pipeline.settings import Settings
-from pipeline.stages.ingest import discover
 
 
 @cli.command()
@@ -44,6 +42,9 @@ def ingest(rt: Runtime, paths, jobs, report, dossier_code, owner_id, procedure_c
     With --queue the files' bytes go to the object store and workers do the rest
     (`sohoa batch status ID`).
     """
+    from pipeline.core.run import BatchPlanned, DocumentDone, PagesDone  # the stages, only now
+    from pipeline.stages.ingest import discover
+
     settings = rt.settings
     inputs = discover(
         list(paths), dossier_code=dossier_code, owner_id=owner_id, procedure_code=procedure_code

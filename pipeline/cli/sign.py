@@ -12,7 +12,6 @@ from rich.table import Table
 from pipeline.cli.app import cli, console, pass_runtime, stdout
 from pipeline.core.runtime import Runtime
 from pipeline.errors import EXIT_OK, EXIT_VERIFY_FINDINGS
-from pipeline.stages.stamp import iso_time
 
 
 def _passphrase(rt: Runtime, passphrase_file: Path | None, key: str) -> str:
@@ -168,6 +167,8 @@ def _print_report(report) -> None:
     if not report.signatures:
         stdout.print("no signatures")
         return
+    from pipeline.stages.stamp import iso_time
+
     table = Table(show_header=True)
     for column in ("field", "indication", "sub-indication", "signer", "signed / timestamp",
                    "level", "whole file", "changes after"):

@@ -12,18 +12,20 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.core.batches import Batches
-from pipeline.core.config import PipelineSettings
-from pipeline.core.run import Ingestor
 from pipeline.errors import StorageUnavailable
 from pipeline.settings import Settings, load_settings
-from pipeline.stages.classify import TypeClassifier, load_classifier
-from pipeline.stages.ingest import InputFile
 from pipeline.stores.index import Index
 from pipeline.stores.objects import ObjectStore, open_store_from_settings
 from pipeline.stores.queue import Send, open_sender
+
+if TYPE_CHECKING:  # the stages (OpenCV, pikepdf, scikit-learn) load only when a command needs them
+    from pipeline.core.batches import Batches
+    from pipeline.core.config import PipelineSettings
+    from pipeline.core.run import Ingestor
+    from pipeline.stages.classify import TypeClassifier
+    from pipeline.stages.ingest import InputFile
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +47,20 @@ class Runtime:
         on_training: Callable[[Path], None] | None = None,
     ):
         self.settings = settings
-        self.pipeline = PipelineSettings.from_settings(settings)
+        self._pipeline: PipelineSettings | None = None
         self._store, self._index, self._classifier, self._send = store, index, classifier, send
         self._on_training = on_training
         self._lock = threading.RLock()
         self._ingestor: Ingestor | None = None
+
+    @property
+    def pipeline(self) -> PipelineSettings:
+        """The settings every stage is handed."""
+        if self._pipeline is None:
+            from pipeline.core.config import PipelineSettings
+
+            self._pipeline = PipelineSettings.from_settings(self.settings)
+        return self._pipeline
 
     @property
     def quarantine_dir(self) -> Path:
@@ -71,6 +82,8 @@ class Runtime:
 
     @property
     def batches(self) -> Batches:
+        from pipeline.core.batches import Batches
+
         return Batches(self.index)
 
     @property
@@ -79,6 +92,8 @@ class Runtime:
         corrections as extra labels."""
         with self._lock:
             if self._classifier is _UNSET:
+                from pipeline.stages.classify import load_classifier
+
                 path = self.settings.classifier_model_path
                 classifier = load_classifier(path)
                 if classifier is None:
@@ -109,6 +124,8 @@ class Runtime:
         """Local ingestion into this runtime's stores, with its classifier."""
         with self._lock:
             if self._ingestor is None:
+                from pipeline.core.run import Ingestor
+
                 self._ingestor = Ingestor(self.store, self.index, self.pipeline,
                                           quarantine_dir=self.quarantine_dir, classifier=self.classifier)
             return self._ingestor
