@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from pipeline.stores.index import DocumentRow, utcnow
+from pipeline.clock import utcnow
+from pipeline.stores.index import DocumentRow
 
 
 def make_row(n: int, **overrides) -> DocumentRow:
