@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 import pikepdf
 import pytest
+from pdf_samples import DECISION_TEXT, born_digital_pdf
 from PIL import Image
-from test_pdf_inputs import DECISION_TEXT, born_digital_pdf
 
 from pipeline.core import pages as page_work
 from pipeline.core.config import PipelineSettings
