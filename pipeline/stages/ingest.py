@@ -251,8 +251,10 @@ def _special_kind(mode: int) -> str:
 
 
 def _too_large_message(size: int, limit: int) -> str:
-    return (f"file too large: {_amount_of_bytes(size)}, the limit is {_amount_of_bytes(limit)} "
-            "(SOHOA_MAX_INPUT_BYTES)")
+    shown, allowed = _amount_of_bytes(size), _amount_of_bytes(limit)
+    if shown == allowed:  # a file just over the limit must not read as equal to it
+        shown, allowed = f"{size:,} bytes", f"{limit:,} bytes"
+    return f"file too large: {shown}, the limit is {allowed} (SOHOA_MAX_INPUT_BYTES)"
 
 
 def _amount_of_bytes(count: int) -> str:
@@ -501,6 +503,8 @@ def _count_text_chars(data: bytes) -> list[int]:
     import pdfplumber
 
     with pdfplumber.open(io.BytesIO(data)) as pdf:
+        if not pdf.pages:  # broken cross-references can hide every page from pdfminer
+            raise ValueError("pdfminer found no pages")
         # An invisible OCR layer from another tool also counts as text.
         return [sum(1 for c in page.chars if not c["text"].isspace()) for page in pdf.pages]
 
@@ -757,6 +761,8 @@ def _read_text_pages(data: bytes) -> list[TextPage]:
 
     pages = []
     with pdfplumber.open(io.BytesIO(data)) as pdf:
+        if not pdf.pages:  # broken cross-references can hide every page from pdfminer
+            raise ValueError("pdfminer found no pages")
         for page in pdf.pages:
             text = unicodedata.normalize("NFC", page.extract_text() or "")
             words = tuple(
