@@ -286,6 +286,16 @@ def blank_back(front: Image.Image | None, dpi: int, rng: np.random.Generator) ->
         mirrored = cv2.GaussianBlur(mirrored, (0, 0), max(1.0, dpi / 100))
         strength = float(rng.uniform(0.04, 0.16))
         page = Image.fromarray(np.clip(255 - strength * (255 - mirrored), 0, 255).astype(np.uint8), "L")
+    draw = ImageDraw.Draw(page)
+    for _ in range(int(rng.integers(0, 6))):  # specks of dirt on the glass or the paper
+        x, y = (float(v) for v in rng.uniform([10, 10], [200, 287]))
+        radius = float(rng.uniform(0.1, 0.4))
+        draw.ellipse([mm_to_px(x - radius, dpi), mm_to_px(y - radius, dpi), mm_to_px(x + radius, dpi),
+                      mm_to_px(y + radius, dpi)], fill=int(rng.integers(60, 160)))
+    if rng.random() < 0.25:  # a hair
+        points = np.cumsum(rng.normal(0, 2.0, (8, 2)), axis=0) + rng.uniform([30, 30], [180, 260])
+        draw.line([(mm_to_px(px, dpi), mm_to_px(py, dpi)) for px, py in points], fill=int(rng.integers(90, 170)),
+                  width=max(1, mm_to_px(0.1, dpi)))
     return page
 
 
