@@ -58,7 +58,12 @@ class StreamDocument:
     blank_pages: tuple[int, ...]  # the blank back sides among them
     dossier_code: str
     owner_id: str = field(repr=False)
-    sheet_type: str | None = None  # the type a sohoa sheet before it names
+    # What sohoa's sheets say of it: the type its document sheet names, the dossier and owner of
+    # the last cover sheet before it (they hold until the next cover), whether it is the first
+    # document after that cover.
+    sheet_type: str | None = None
+    sheet_dossier: str | None = None
+    sheet_owner: str | None = field(default=None, repr=False)
     starts_dossier: bool = False
 
 
@@ -356,6 +361,7 @@ def make_stream(
     truth: list[StreamDocument] = []
     index = 0
     dossier_number = 0
+    cover: tuple[str, str] | None = None  # the dossier and owner of the last cover sheet
     while index < documents:
         dossier_code = _dossier_code(rng)
         owner = make_person(seed * 1000 + dossier_number)
@@ -366,19 +372,22 @@ def make_stream(
             doc_type = order[index]
             document = _with_extra_pages(make_document(doc_seed, doc_type, owner=owner), rng)
             sheet_type = None
+            after_cover = False
             first_of_stream = index == 0
             if separators != "none":
                 style = _separator_style(separators, rng)
                 if style == "sohoa":
                     if position == 0:
                         _add_sohoa_sheet(build, f"k=cover;d={dossier_code};o={owner.personal_id}", dpi, severity, duplex)
+                        cover, after_cover = (dossier_code, owner.personal_id), True
                     sheet_type = doc_type
                     _add_sohoa_sheet(build, f"k=doc;t={doc_type}", dpi, severity, duplex)
                 elif not first_of_stream:
                     _add_separator(build, style, dpi, severity, duplex)
             pages, blanks = _add_document(build, document, doc_seed, index, dpi, rng, severity, duplex)
             truth.append(StreamDocument(document.doc_type, document.template, pages, blanks, dossier_code,
-                                        owner.personal_id, sheet_type, sheet_type is not None and position == 0))
+                                        owner.personal_id, sheet_type, cover[0] if cover else None,
+                                        cover[1] if cover else None, after_cover))
             index += 1
     return SampleStream(tuple(build.pages), tuple(truth), seed, separators, duplex, dpi)
 

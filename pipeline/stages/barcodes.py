@@ -49,11 +49,13 @@ def _box(points) -> tuple[int, int, int, int]:
     return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
 
 
-def _read_with_zxing(grey: np.ndarray, symbologies: tuple[str, ...]) -> list[Barcode]:
+def _read_with_zxing(grey: np.ndarray, symbologies: tuple[str, ...], *, downscale: bool = False) -> list[Barcode]:
     import zxingcpp
 
     found = []
-    for code in zxingcpp.read_barcodes(grey, formats=_zxing_formats(symbologies), return_errors=True):
+    # Separator codes print dark on light: no inverted pass.
+    for code in zxingcpp.read_barcodes(grey, formats=_zxing_formats(symbologies), return_errors=True,
+                                       try_invert=False, try_downscale=downscale):
         position = code.position
         box = _box((position.top_left, position.top_right, position.bottom_right, position.bottom_left))
         valid = bool(code.valid)
@@ -94,11 +96,16 @@ def zxing_available() -> bool:
     return True
 
 
-def fuzzy_code_regions(grey: np.ndarray, limit: int = 2) -> list[tuple[int, int, int, int]]:
+def fuzzy_code_regions(grey: np.ndarray, limit: int = 2, overview: tuple[np.ndarray, int] | None = None
+                       ) -> list[tuple[int, int, int, int]]:
     """Where a blurred 1-D code may be: regions whose edges run one way only (a barcode's bars),
-    found on a ~100 dpi copy; boxes in pixels of ``grey``, the most barcode-like first."""
-    factor = max(1, round(max(grey.shape) / 880))  # an A4 page at about 75 dpi
-    small = cv2.resize(grey, (grey.shape[1] // factor, grey.shape[0] // factor), interpolation=cv2.INTER_AREA)
+    found on a 75-100 dpi copy (``overview``: one the caller has, and how many times smaller it
+    is); boxes in pixels of ``grey``, the most barcode-like first."""
+    if overview is None:
+        factor = max(1, round(max(grey.shape) / 880))  # an A4 page at about 75 dpi
+        small = cv2.resize(grey, (grey.shape[1] // factor, grey.shape[0] // factor), interpolation=cv2.INTER_AREA)
+    else:
+        small, factor = overview
     px_per_mm = max(small.shape) / 297.0
     gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
@@ -127,21 +134,27 @@ def _sharpened(crop: np.ndarray, page_pixels: int) -> np.ndarray:
     return cv2.addWeighted(crop, 3.0, cv2.GaussianBlur(crop, (0, 0), sigma), -2.0, 0)
 
 
-def read_barcodes(image: np.ndarray, symbologies: tuple[str, ...] = SYMBOLOGIES) -> tuple[Barcode, ...]:
+def read_barcodes(image: np.ndarray, symbologies: tuple[str, ...] = SYMBOLOGIES, *,
+                  overview: tuple[np.ndarray, int] | None = None) -> tuple[Barcode, ...]:
     """Every code of ``symbologies`` on a grey or RGB page image, in any orientation.
 
-    zxing-cpp reads first (it also tries the image turned and downscaled, ~30 ms a 300 dpi page).
-    When it decodes nothing, regions that look like a blurred 1-D code are read again sharpened
+    zxing-cpp reads first (turned every way, ~25 ms a 300 dpi page), again downscaled where it
+    located a code it could not decode. When it decodes nothing, regions that look like a blurred 1-D code are read again sharpened
     (a few ms: only those regions). OpenCV's QR detector costs ten times zxing-cpp on a page
     without codes, so it only has a go where zxing-cpp located a QR code it could not decode, or
-    when zxing-cpp is not installed."""
+    when zxing-cpp is not installed. ``overview``: a grey copy 2-4 times smaller that the caller
+    already has, and the factor (saves reducing the page again)."""
     grey = _grey(image)
     if not zxing_available():
         log.warning("zxing-cpp is not installed: only QR codes are read (OpenCV)")
         return tuple(_read_qr_with_opencv(grey)) if "QRCode" in symbologies else ()
-    found = _read_with_zxing(grey, symbologies)
+    # Downscaled passes cost a third more on every page; they are what reads a noisy code, so
+    # they run where a code was located but not decoded (and always above ~300 dpi).
+    found = _read_with_zxing(grey, symbologies, downscale=max(grey.shape) > 3600)
+    if found and not any(code.valid for code in found):
+        found = _read_with_zxing(grey, symbologies, downscale=True) or found
     if not any(code.valid for code in found) and any(s != "QRCode" for s in symbologies):
-        for x, y, w, h in fuzzy_code_regions(grey):
+        for x, y, w, h in fuzzy_code_regions(grey, overview=overview):
             rescued = [code for code in _read_with_zxing(_sharpened(grey[y: y + h, x: x + w], max(grey.shape)), symbologies)
                        if code.valid]
             if rescued:
