@@ -168,6 +168,15 @@ def test_patch_t_is_found_upright_upside_down_and_end_fed():
     assert inspect_page(grey(patch), DPI).separator.kind == "patch_t"
 
 
+def test_patch_t_inside_an_open_lid_shadow_is_found():
+    """GIVEN a Patch T sheet scanned with the lid open: a dark band all round the page
+    WHEN it is inspected
+    THEN the patch is still found (the frame does not hide what lies within it)"""
+    page = draw_patch("NWNW")
+    ImageDraw.Draw(page).rectangle([0, 0, page.width - 1, page.height - 1], outline=40, width=mm_to_px(4, DPI))
+    assert patches(page) == ["T"]
+
+
 def test_other_patch_codes_do_not_separate():
     """GIVEN a Patch 3 (wide, narrow, wide, narrow: Patch T read from the wrong side)
     WHEN it is inspected
