@@ -51,6 +51,7 @@ from pipeline.samples.people import PROVINCE_CODES, Person, personal_id_problems
 from pipeline.samples.render import render_page, render_pages
 from pipeline.samples.scans import SampleScan, make_scan, make_scans
 from pipeline.samples.seal import add_seal_and_signature
+from pipeline.samples.streams import SampleStream, StreamDocument, StreamPage, make_stream
 from pipeline.samples.templates import DOC_TYPES
 from pipeline.samples.wording import date_long, number_words
 
@@ -66,7 +67,10 @@ __all__ = [
     "Person",
     "SampleDocument",
     "SampleScan",
+    "SampleStream",
     "Shape",
+    "StreamDocument",
+    "StreamPage",
     "TextLine",
     "add_seal_and_signature",
     "character_error_rate",
@@ -76,6 +80,7 @@ __all__ = [
     "make_person",
     "make_scan",
     "make_scans",
+    "make_stream",
     "normalise_text",
     "number_words",
     "personal_id_problems",
