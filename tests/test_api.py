@@ -606,3 +606,14 @@ def test_server_side_signing_makes_a_signed_reusable_result(tmp_path: Path, clas
     reader = api.post(f"/v1/documents/{doc}/sign", json={"kind": "official"})
     assert reader.status_code == 403
     api.services.signer.close()
+
+
+def test_request_ids_never_look_like_a_personal_id():
+    """GIVEN the ids the API gives each request (shown in its log and the X-Request-ID header)
+    WHEN many are made
+    THEN none holds a run of digits that a reader, or the log masking, takes for a personal ID"""
+    from pipeline.service.api.middleware import new_request_id
+
+    ids = {new_request_id() for _ in range(20_000)}
+    assert len(ids) == 20_000
+    assert not any(re.search(r"\d", request_id) for request_id in ids)
