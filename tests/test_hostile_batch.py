@@ -21,7 +21,7 @@ import numpy as np
 import pikepdf
 import pytest
 from conftest import cli_env, run_cli
-from pdf_samples import DECISION_TEXT, born_digital_pdf
+from pdf_samples import DECISION_TEXT, blank_pdf, born_digital_pdf, image_pdf
 from PIL import Image
 
 from pipeline.samples import make_scan
@@ -71,36 +71,10 @@ def tiff_bytes(frames: list[Image.Image], **options) -> bytes:
     return buffer.getvalue()
 
 
-def image_pdf(image: Image.Image, page_size: tuple[float, float], **page_keys) -> bytes:
-    """A one-page scanned PDF: the JPEG drawn over the whole MediaBox, as scanners write them."""
-    pdf = pikepdf.new()
-    width, height = page_size
-    page = pdf.add_blank_page(page_size=page_size)
-    jpeg = pikepdf.Stream(pdf, jpeg_bytes(image))
-    jpeg.Type, jpeg.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
-    jpeg.Width, jpeg.Height = image.width, image.height
-    jpeg.ColorSpace = pikepdf.Name.DeviceGray if image.mode == "L" else pikepdf.Name.DeviceRGB
-    jpeg.BitsPerComponent, jpeg.Filter = 8, pikepdf.Name.DCTDecode
-    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=jpeg))
-    page.obj.Contents = pikepdf.Stream(pdf, f"q {width} 0 0 {height} 0 0 cm /Im0 Do Q".encode())
-    for key, value in page_keys.items():
-        page.obj[pikepdf.Name("/" + key)] = value
-    out = io.BytesIO()
-    pdf.save(out)
-    return out.getvalue()
-
-
 def saved(pdf: pikepdf.Pdf, **options) -> bytes:
     out = io.BytesIO()
     pdf.save(out, **options)
     return out.getvalue()
-
-
-def blank_pdf(pages: int) -> bytes:
-    pdf = pikepdf.new()
-    for _ in range(pages):
-        pdf.add_blank_page(page_size=(595, 842))
-    return saved(pdf)
 
 
 TEXT = "GIAY XAC NHAN TINH TRANG HON NHAN so 125/UBND cap ngay 15 thang 5"

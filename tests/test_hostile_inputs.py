@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pikepdf
 import pytest
-from pdf_samples import DECISION_TEXT, born_digital_pdf
+from pdf_samples import DECISION_TEXT, blank_pdf, born_digital_pdf, image_pdf
 from PIL import Image
 
 from pipeline.core import pages as page_work
@@ -72,42 +72,6 @@ def jpeg_bytes(image: Image.Image, quality: int = 85) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=quality)
     return buffer.getvalue()
-
-
-def image_pdf(
-    image: Image.Image,
-    page_size: tuple[float, float],
-    *,
-    user_unit: float | None = None,
-    crop_box: list[float] | None = None,
-) -> bytes:
-    """A one-page scanned PDF: the JPEG drawn over the whole MediaBox, as scanners write them."""
-    pdf = pikepdf.new()
-    width, height = page_size
-    page = pdf.add_blank_page(page_size=page_size)
-    jpeg = pikepdf.Stream(pdf, jpeg_bytes(image))
-    jpeg.Type, jpeg.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
-    jpeg.Width, jpeg.Height = image.width, image.height
-    jpeg.ColorSpace = pikepdf.Name.DeviceGray if image.mode == "L" else pikepdf.Name.DeviceRGB
-    jpeg.BitsPerComponent, jpeg.Filter = 8, pikepdf.Name.DCTDecode
-    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=jpeg))
-    page.obj.Contents = pikepdf.Stream(pdf, f"q {width} 0 0 {height} 0 0 cm /Im0 Do Q".encode())
-    if user_unit is not None:
-        page.obj.UserUnit = user_unit
-    if crop_box is not None:
-        page.obj.CropBox = pikepdf.Array(crop_box)
-    out = io.BytesIO()
-    pdf.save(out)
-    return out.getvalue()
-
-
-def blank_pdf(pages: int) -> bytes:
-    pdf = pikepdf.new()
-    for _ in range(pages):
-        pdf.add_blank_page(page_size=(595, 842))
-    out = io.BytesIO()
-    pdf.save(out)
-    return out.getvalue()
 
 
 def hand_written_pdf(page: str, text: str, *, count: int = 1) -> bytes:
@@ -554,7 +518,7 @@ def test_a_page_in_large_user_units_keeps_its_physical_size(tmp_path: Path, inge
     WHEN it is ingested
     THEN the stored page is A4 (595 × 842 pt), not a tenth of it, and the scan's 200 dpi is kept"""
     source = tmp_path / "user-unit.pdf"
-    source.write_bytes(image_pdf(scan_grey, (59.5, 84.2), user_unit=10))
+    source.write_bytes(image_pdf(scan_grey, (59.5, 84.2), UserUnit=10))
 
     [line] = list(ingestor.ingest([InputFile(source)]))
 
@@ -571,7 +535,7 @@ def test_the_crop_box_is_the_page_that_is_stored(tmp_path: Path, ingestor, scan_
     WHEN it is ingested
     THEN the stored page is that top half (595 × 421 pt), as every viewer shows it"""
     source = tmp_path / "crop-box.pdf"
-    source.write_bytes(image_pdf(scan_grey, (595, 842), crop_box=[0, 421, 595, 842]))
+    source.write_bytes(image_pdf(scan_grey, (595, 842), CropBox=pikepdf.Array([0, 421, 595, 842])))
 
     [line] = list(ingestor.ingest([InputFile(source)]))
 
