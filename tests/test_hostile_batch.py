@@ -21,7 +21,7 @@ import numpy as np
 import pikepdf
 import pytest
 from conftest import cli_env, run_cli
-from pdf_samples import DECISION_TEXT, blank_pdf, born_digital_pdf, image_pdf
+from pdf_samples import DECISION_TEXT, blank_pdf, born_digital_pdf, image_pdf, pdf_from_objects
 from PIL import Image
 
 from pipeline.samples import make_scan
@@ -91,16 +91,7 @@ def hand_written_pdf(kids: str, *, count: int = 1) -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         TEXT_PAGE.encode(),
     ]
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_from_objects(objects)
 
 
 def broken_xref_offsets(data: bytes) -> bytes:

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pikepdf
 import pytest
-from pdf_samples import DECISION_TEXT, blank_pdf, born_digital_pdf, image_pdf
+from pdf_samples import DECISION_TEXT, blank_pdf, born_digital_pdf, image_pdf, pdf_from_objects
 from PIL import Image
 
 from pipeline.core import pages as page_work
@@ -85,16 +85,7 @@ def hand_written_pdf(page: str, text: str, *, count: int = 1) -> bytes:
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_from_objects(objects)
 
 
 def ingest_cli(run_sohoa, tmp_path: Path, *paths: Path | str, timeout: float = 600):
