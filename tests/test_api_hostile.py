@@ -32,7 +32,8 @@ from pipeline.stores.objects import document_key, open_store, original_key, sha2
 OWNER = make_person(6101).personal_id
 PURPOSE_TEXT = "giải quyết hồ sơ đăng ký khai sinh"
 PURPOSE = {"X-Purpose": quote(PURPOSE_TEXT)}
-PERSONAL_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
+# a personal ID stands as a word of its own; twelve digits inside a hex document id are not one
+PERSONAL_ID = re.compile(r"(?<![0-9A-Za-z])[0-9]{12}(?![0-9A-Za-z])")
 CRLF_NAME = "Giấy khai sinh\r\nSet-Cookie: x=1.png"
 
 

@@ -29,7 +29,8 @@ from pipeline.settings import Settings
 from pipeline.stores.index import Index
 
 MACHINE_TEXT = ("object at 0x", "Traceback", "'NoneType'", "<_io.", "Error(")
-TWELVE_DIGITS = re.compile(r"(?<!\d)\d{12}(?!\d)")
+# a personal ID stands as a word of its own; twelve digits inside a hex document id are not one
+TWELVE_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{12}(?![0-9A-Za-z])")
 MAX_PAGES = 20
 MAX_INPUT_BYTES = 12_000_000  # the good scans and the odd images fit; the "too large" file does not
 STORED = {"stored"}
