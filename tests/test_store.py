@@ -186,18 +186,24 @@ def test_immutable_object_is_not_overwritten_or_deleted_by_the_store(store):
 def test_a_download_url_is_handed_out_only_by_a_store_that_has_urls(backend, store):
     """GIVEN a stored searchable PDF
     WHEN a download URL valid for a minute is asked for
-    THEN the S3 store signs one for that key, expiry and file name; the local store answers None
-    (its caller serves the bytes itself)"""
+    THEN the S3 store signs one for that key, expiry and Content-Disposition, and the download
+    answers with that header, its UTF-8 file name intact; the local store answers None (its caller
+    serves the bytes itself)"""
+    import httpx
+
     key = "documents/f00d/v1/searchable.pdf"
     store.put(key, BINARY)
+    disposition = "attachment; filename=\"Giay_khai_sinh.pdf\"; filename*=UTF-8''Gi%E1%BA%A5y%20khai%20sinh.pdf"
 
-    url = store.presigned_get_url(key, 60, filename="giay_khai_sinh.searchable.pdf")
+    url = store.presigned_get_url(key, 60, content_disposition=disposition)
 
     if backend.kind == "local":
         assert url is None
     else:
         assert key in url and "X-Amz-Expires=60" in url
-        assert "giay_khai_sinh.searchable.pdf" in url
+        download = httpx.get(url)
+        assert download.content == BINARY
+        assert download.headers["content-disposition"] == disposition
 
 
 def test_store_is_created_where_missing_and_reopens(backend):

@@ -129,10 +129,11 @@ class ObjectStore(Protocol):
     def delete(self, key: str) -> None: ...
 
     def presigned_get_url(
-        self, key: str, expires_seconds: int, *, filename: str | None = None
+        self, key: str, expires_seconds: int, *, content_disposition: str | None = None
     ) -> str | None:
         """A URL that lets its holder download the object until it expires, or None when this
-        store cannot hand one out (the caller then serves the bytes itself)."""
+        store cannot hand one out (the caller then serves the bytes itself). The download answers
+        with ``content_disposition`` as its Content-Disposition header when one is given."""
         ...
 
 
@@ -302,7 +303,7 @@ class LocalObjectStore:
             raise StorageUnavailable(f"cannot delete object {key}: {exc}") from exc
 
     def presigned_get_url(
-        self, key: str, expires_seconds: int, *, filename: str | None = None
+        self, key: str, expires_seconds: int, *, content_disposition: str | None = None
     ) -> str | None:
         """None: a directory on the server has no URL of its own; the API serves the bytes."""
         return None
@@ -655,13 +656,14 @@ class S3ObjectStore:
                 return
             last = names[-1]
 
-    def presigned_get_url(self, key: str, expires_seconds: int, *, filename: str | None = None) -> str:
+    def presigned_get_url(self, key: str, expires_seconds: int, *, content_disposition: str | None = None) -> str:
         """A URL that lets anyone holding it GET this object until it expires (signed locally,
-        no request to the server). ``filename`` sets the Content-Disposition of the download."""
+        no request to the server); the server answers with ``content_disposition`` (S3's
+        response-content-disposition), so a UTF-8 ``filename*`` survives as it does locally."""
         from datetime import timedelta
 
         _check_key(key)
-        headers = {"response-content-disposition": f'attachment; filename="{filename}"'} if filename else None
+        headers = {"response-content-disposition": content_disposition} if content_disposition else None
         return self._client.presigned_get_object(
             self.bucket, key, expires=timedelta(seconds=expires_seconds), response_headers=headers
         )

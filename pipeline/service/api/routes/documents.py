@@ -99,7 +99,7 @@ def get_content(
 
     name = download_name(row.filename, variant)
     try:
-        url = s.store.presigned_get_url(key, s.settings.presign_seconds, filename=ascii_name(name))
+        url = s.store.presigned_get_url(key, s.settings.presign_seconds, content_disposition=content_disposition(name))
         if url is not None:
             response: Response = RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
         else:
