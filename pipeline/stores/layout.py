@@ -52,6 +52,13 @@ def write_document(
     return keys
 
 
+def write_original(store: ObjectStore, sha256: str, data: bytes, metadata: dict[str, str]) -> str:
+    """Bytes received, under their content address (a no-op when already there); returns the key."""
+    key = original_key(sha256)
+    store.put_immutable(key, data, {**metadata, "variant": "original"})
+    return key
+
+
 def drop_attempt(store: ObjectStore, keys: DocumentObjects) -> None:
     """Remove the derived objects of an attempt that lost to another (never the original, which
     the winner shares)."""

@@ -47,11 +47,34 @@ class DocumentsIndex(IndexConnection):
                 select(documents.c.id).where(documents.c.sha256 == sha256)
             ).scalar_one_or_none()
 
+    def documents_of_source(self, source_sha256: str) -> list[DocumentRow]:
+        """The documents ingested from the input file with this sha256, in page order (not
+        those a split or merge made from them); the documents of rows from before 0007 too."""
+        query = (
+            _select_rows()
+            .where(or_(documents.c.source_sha256 == source_sha256,
+                       (documents.c.sha256 == source_sha256) & documents.c.source_sha256.is_(None)))
+            .where(or_(documents.c.source_documents.is_not(None), documents.c.source_sha256.is_(None)))
+            .order_by(documents.c.source_first_page, documents.c.id)
+        )
+        with self._connect() as conn:
+            return [_row(m) for m in conn.execute(query).mappings()]
+
+    def set_superseded(self, document_ids: Sequence[str], by: Sequence[str], status: str, note: str) -> None:
+        """Mark documents replaced by others (a split or merge); they stay, findable."""
+        try:
+            with self.engine.begin() as conn:
+                for document_id in document_ids:
+                    conn.execute(update(documents).where(documents.c.id == document_id).values(
+                        superseded_by=",".join(by), status=status, review_note=note))
+        except OperationalError as exc:
+            raise StorageUnavailable(f"index unavailable: {exc.orig}") from exc
+
     def add(self, row: DocumentRow) -> None:
         """Insert one document in one transaction; a row with the same content is a duplicate."""
         values = _values(row)
         objects = [
-            ("original", row.original_key, row.sha256),
+            ("original", row.original_key, row.original_sha256),
             ("searchable", row.searchable_key, row.searchable_sha256),
             ("ocr", row.ocr_key, row.ocr_sha256),
         ]

@@ -64,6 +64,14 @@ documents = Table(
     # search (0002): folded words written by Python; see search_words()
     Column("search_title", Text, nullable=False, default=""),
     Column("search_text", Text, nullable=False, default=""),
+    # where the document came from (0007): the input file and its pages
+    Column("source_sha256", String(64), index=True),
+    Column("source_first_page", Integer),
+    Column("source_last_page", Integer),
+    Column("source_pages", Text),
+    Column("source_documents", Integer),
+    Column("source_files", Text),
+    Column("superseded_by", Text),
     SqlIndex("ix_documents_owner_type_valid", "owner_id", "doc_type", "valid_until"),
     SqlIndex("ix_documents_status", "status"),
     SqlIndex("ix_documents_doc_type", "doc_type"),

@@ -1,0 +1,287 @@
+"""Separation wired into ingestion (issue 13): a scanner's stream becomes its documents, each
+naming the original file and its pages; the original is stored once, byte-identical; blank backs
+and separator sheets are left out of the documents; sheets label what follows; a doubtful
+boundary is one document for review; a re-ingest or a resumed run stores nothing twice; page
+files of one paper are one document; the queued path separates the same way.
+
+Streams come from pipeline.samples.streams (generated papers with their truth). The pages of the
+main stream are processed once per module (`stream_pages`); most tests store them again with
+other settings into their own index, which costs no OCR."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from conftest import cli_env, run_cli
+from pipeline.core.config import PipelineSettings
+from pipeline.core.document import input_bytes, open_item, store_input
+from pipeline.core.pages import PageResult, page_tasks, process_page
+from pipeline.core.run import Ingestor
+from pipeline.core.runtime import Runtime
+from pipeline.samples.streams import make_stream, page_files
+from pipeline.settings import Settings
+from pipeline.stages.ingest import InputFile, OpenedInput, discover
+from pipeline.stores.index import Index, documents
+from pipeline.stores.objects import open_store, original_key
+from workers.tasks import finalise_item, ingest_item, ocr_page
+
+TYPES = ("giay_khai_sinh", "xac_nhan_cu_tru", "to_khai", "quyet_dinh")
+
+
+def write_tiff(stream, path: Path) -> Path:
+    """The stream as a feeder writes it: one multi-page TIFF."""
+    images = [page.image.convert("L") for page in stream.pages]
+    images[0].save(path, save_all=True, append_images=images[1:], dpi=(stream.dpi, stream.dpi),
+                   compression="tiff_deflate")
+    return path
+
+
+@dataclass
+class StreamPages:
+    stream: object
+    path: Path
+    item: InputFile
+    opened: OpenedInput
+    data: bytes
+    results: dict[int, PageResult]
+
+
+@pytest.fixture(scope="module")
+def stream_pages(tmp_path_factory) -> StreamPages:
+    """Three papers scanned duplex without separator sheets (6 pages: each front, then its blank
+    back), processed once: image signals and OCR per page, as the ingestor does."""
+    stream = make_stream(3, documents=3, separators="none", duplex=True, severity="light", doc_types=TYPES)
+    assert [p.role for p in stream.pages] == ["content", "blank"] * 3
+    path = write_tiff(stream, tmp_path_factory.mktemp("stream") / "may-quet-0001.tif")
+    settings = PipelineSettings()
+    item = InputFile(path, dossier_code="HS-TEST-1")
+    opened = open_item(item, settings)
+    results = {task.page: process_page(task) for task in page_tasks(opened, settings)}
+    return StreamPages(stream, path, item, opened, input_bytes(opened, settings), results)
+
+
+def store_stream(pages: StreamPages, home: Path, classifier, settings: PipelineSettings | None = None):
+    settings = settings or PipelineSettings()
+    store, index = open_store(f"file://{home / 'objects'}"), Index(f"sqlite:///{home / 'index.sqlite3'}")
+    lines = store_input(pages.opened, pages.item, pages.data, pages.results, store=store, index=index,
+                        settings=settings, classifier=classifier)
+    return lines, store, index
+
+
+def test_a_stream_becomes_its_documents_each_naming_the_original_and_its_pages(stream_pages, tmp_path, classifier):
+    """GIVEN a six-page duplex TIFF of three papers, each with a blank back, no separator sheets
+    WHEN it is separated and stored
+    THEN there are three documents of one page each, of the papers' types, each naming the file,
+    its sha256 and its page range (the blank back inside the range, left out of the document);
+    the original is stored once, byte-identical, and every document points at it"""
+    lines, store, index = store_stream(stream_pages, tmp_path, classifier)
+    stream = stream_pages.stream
+    assert [line.status for line in lines] == ["stored"] * 3
+    assert [line.doc_type for line in lines] == [doc.doc_type for doc in stream.documents]
+    rows = [index.get(line.document_id) for line in lines]
+    file_sha = hashlib.sha256(stream_pages.path.read_bytes()).hexdigest()
+    assert [(r.source_first_page, r.source_last_page, r.source_pages, r.pages) for r in rows] == [
+        (1, 2, "1", 1), (3, 4, "3", 1), (5, 6, "5", 1)]
+    assert {(r.source_sha256, r.original_key, r.source_documents, r.filename) for r in rows} == {
+        (file_sha, original_key(file_sha), 3, "may-quet-0001.tif")}
+    assert store.get(original_key(file_sha)) == stream_pages.path.read_bytes()
+    assert len([k for k in store.keys("originals/")]) == 1
+    assert len({r.id for r in rows}) == 3 and all(r.id != file_sha[:32] for r in rows)
+    assert all("blank" in line.separation[-1] and "dropped" in line.separation[-1] for line in lines)
+    assert "a new document starts" in lines[1].separation[0]
+    assert all(r.dossier_code == "HS-TEST-1" for r in rows)
+
+
+def test_ids_are_stable_and_a_second_store_is_a_duplicate(stream_pages, tmp_path, classifier):
+    """GIVEN the stream stored once
+    WHEN the same pages are stored again into the same index, and separately into a fresh one
+    THEN the second store reports every document as a duplicate of the first, adds no row, and
+    the fresh index gives the same ids (they derive from the file's hash and the page range)"""
+    first, _store, index = store_stream(stream_pages, tmp_path / "a", classifier)
+    again, _store, _index = store_stream(stream_pages, tmp_path / "a", classifier)
+    fresh, _store, _index = store_stream(stream_pages, tmp_path / "b", classifier)
+    assert [line.status for line in again] == ["duplicate"] * 3
+    assert [line.document_id for line in again] == [line.document_id for line in first]
+    assert [line.document_id for line in fresh] == [line.document_id for line in first]
+    assert len(index.list()) == 3
+
+
+def test_a_run_cut_short_is_completed_without_duplicates(stream_pages, tmp_path, classifier):
+    """GIVEN the stream whose third document's row never reached the index (a crash after two)
+    WHEN planning looks at the file, and it is stored again
+    THEN the file is not taken for a duplicate (only two of its three documents are stored); the
+    two come out as duplicates, the third is stored, and the index holds three rows"""
+    from pipeline.core.planning import stored_documents
+
+    lines, _store, index = store_stream(stream_pages, tmp_path, classifier)
+    with index.engine.begin() as conn:
+        conn.execute(delete(documents).where(documents.c.id == lines[2].document_id))
+    assert stored_documents(index, stream_pages.opened.sha256) == []
+    again, _store, _index = store_stream(stream_pages, tmp_path, classifier)
+    assert [line.status for line in again] == ["duplicate", "duplicate", "stored"]
+    assert stored_documents(index, stream_pages.opened.sha256) == [line.document_id for line in lines]
+    with index.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(documents)).scalar_one() == 3
+
+
+def test_blank_backs_are_kept_when_dropping_is_off(stream_pages, tmp_path, classifier):
+    """GIVEN the stream, with blank-page dropping turned off (SOHOA_DROP_BLANK_PAGES=false)
+    WHEN it is stored
+    THEN the three documents hold their blank backs (two pages each)"""
+    settings = PipelineSettings.from_settings(Settings(home=tmp_path, drop_blank_pages=False))
+    lines, _store, index = store_stream(stream_pages, tmp_path, classifier, settings)
+    assert [(index.get(line.document_id).pages, line.source_pages) for line in lines] == [
+        (2, "1-2"), (2, "3-4"), (2, "5-6")]
+
+
+def test_a_doubtful_boundary_keeps_the_pages_together_for_review(stream_pages, tmp_path, classifier):
+    """GIVEN the stream, with a split threshold no boundary reaches
+    WHEN it is stored
+    THEN it is one document of the three papers, marked needs_review with "possible document
+    boundary after page 2" and "after page 4" (the pages before each doubtful start)"""
+    settings = replace(PipelineSettings(), separate=replace(PipelineSettings().separate, split_confidence=1.0))
+    (line,), _store, index = store_stream(stream_pages, tmp_path, classifier, settings)
+    row = index.get(line.document_id)
+    assert (row.status, row.pages, row.source_pages, line.needs_review) == ("needs_review", 3, "1,3,5", True)
+    assert "possible document boundary after page 1" in row.review_note
+    assert "possible document boundary after page 3" in row.review_note
+    assert row.id == stream_pages.opened.sha256[:32]  # the whole file: the id as before separation
+
+
+def test_separation_off_stores_the_file_as_one_document(stream_pages, tmp_path, classifier):
+    """GIVEN the stream, with separation turned off (SOHOA_SEPARATION=false)
+    WHEN it is stored
+    THEN it is one document of all six pages, with the file's hash as its id, as before issue 13"""
+    settings = PipelineSettings.from_settings(Settings(home=tmp_path, separation=False))
+    (line,), _store, index = store_stream(stream_pages, tmp_path, classifier, settings)
+    row = index.get(line.document_id)
+    assert (row.id, row.sha256, row.pages, row.source_pages) == (
+        stream_pages.opened.sha256[:32], stream_pages.opened.sha256, 6, "1-6")
+
+
+def test_the_queued_path_separates_the_same_way(stream_pages, tmp_path, classifier):
+    """GIVEN the stream queued for workers (run in this process, messages collected)
+    WHEN its item, page and finalise messages are delivered (the finalise twice)
+    THEN the workers store the same three documents (ids, pages) as a local store, and the item
+    is settled stored"""
+    local, _store, _index = store_stream(stream_pages, tmp_path / "local", classifier)
+    sent: list[tuple] = []
+    rt = Runtime(Settings(home=tmp_path / "queued"), classifier=classifier, send=lambda *m: sent.append(m))
+    batch_id = rt.queue_batch([stream_pages.item])
+    actors = {"ingest_item": ingest_item, "ocr_page": ocr_page, "finalise_item": finalise_item}
+    while sent:
+        actor, *args = sent.pop(0)
+        actors[actor](rt, *args)
+        if actor == "finalise_item":
+            actors[actor](rt, *args)
+    rows = sorted(rt.index.list(), key=lambda r: r.source_first_page)
+    assert [(r.id, r.pages, r.source_pages) for r in rows] == [
+        (line.document_id, line.pages, line.source_pages) for line in local]
+    (item,) = rt.batches.items(batch_id)
+    assert (item.status, item.document_id) == ("stored", local[0].document_id)
+
+
+# --- through the ingestor: separator sheets, the report, `sohoa show` -------------------------
+
+
+@pytest.fixture(scope="module")
+def sheet_stream(tmp_path_factory, classifier):
+    """Three papers behind sohoa's sheets (a cover naming the dossier and owner, a document sheet
+    naming each type), ingested once by the Ingestor, then once more."""
+    stream = make_stream(3, documents=3, separators="sohoa", duplex=False, severity="light", doc_types=TYPES)
+    root = tmp_path_factory.mktemp("sheets")
+    path = write_tiff(stream, root / "lo-quet.tif")
+    settings = Settings(home=root / "home")
+    ingestor = Ingestor(open_store(settings.objects_url), Index(settings.index_url),
+                        PipelineSettings.from_settings(settings), quarantine_dir=settings.quarantine_dir,
+                        classifier=classifier)
+    first = list(ingestor.ingest(discover([path])))
+    again = list(ingestor.ingest(discover([path])))
+    return stream, path, settings, ingestor, first, again
+
+
+def test_separator_sheets_split_and_label_what_follows(sheet_stream):
+    """GIVEN a stream of a cover sheet, then a document sheet before each of three papers
+    WHEN it is ingested
+    THEN there are three documents; the sheets are in none of them; each has the type its sheet
+    names, the cover's dossier code and owner; the report gives each its pages and the sheets'
+    decisions, without the owner's number"""
+    stream, _path, _settings, ingestor, first, _again = sheet_stream
+    assert [line.status for line in first] == ["stored"] * 3
+    rows = [ingestor.index.get(line.document_id) for line in first]
+    truth = stream.documents
+    assert [r.source_pages for r in rows] == [",".join(map(str, d.pages)) for d in truth]
+    assert [(r.doc_type, r.type_reason) for r in rows] == [(d.sheet_type, "named by a separator sheet") for d in truth]
+    assert {(r.dossier_code, r.owner_id) for r in rows} == {(truth[0].sheet_dossier, truth[0].sheet_owner)}
+    assert [line.dossier_code for line in first] == [truth[0].sheet_dossier] * 3
+    decisions = [d for line in first for d in line.separation]
+    assert sum("separator" in d and "not stored" in d for d in decisions) == 4
+    assert "cover (starts a dossier)" in decisions[0]
+    assert truth[0].sheet_owner not in json.dumps([line.model_dump() for line in first])
+
+
+def test_ingesting_the_stream_again_stores_nothing_twice(sheet_stream):
+    """GIVEN the stream ingested once
+    WHEN the same file is ingested again
+    THEN every one of its documents is reported a duplicate, and the index holds three rows"""
+    _stream, _path, _settings, ingestor, first, again = sheet_stream
+    assert [(line.status, line.document_id) for line in again] == [
+        ("duplicate", line.document_id) for line in first]
+    assert len(ingestor.index.list()) == 3
+
+
+def test_show_and_list_say_which_file_and_pages_a_document_came_from(sheet_stream):
+    """GIVEN the ingested stream
+    WHEN `sohoa show ID` and `sohoa list --json` run
+    THEN show says the file, the pages and that it is one of three documents; list gives the
+    source pages of each"""
+    _stream, _path, settings, _ingestor, first, _again = sheet_stream
+    env = cli_env(settings.home)
+    shown = run_cli(env, "show", first[1].document_id)
+    assert shown.returncode == 0, shown.stderr
+    assert f"lo-quet.tif, pages {first[1].source_pages}" in shown.stdout
+    assert "one of 3 documents in that input" in shown.stdout
+    listed = run_cli(env, "list", "--json")
+    pages = {json.loads(line)["id"]: json.loads(line)["source_pages"] for line in listed.stdout.splitlines()}
+    assert pages == {line.document_id: line.source_pages for line in first}
+
+
+# --- page files --------------------------------------------------------------------------------
+
+
+def test_page_files_of_one_paper_are_one_document_in_page_order(tmp_path, classifier):
+    """GIVEN a folder with a one-page form (to-khai-01-p1.png) and a two-page decision
+    photographed page by page (quyet-dinh-02-p1.png, quyet-dinh-02-p2.png)
+    WHEN the folder is ingested, and again
+    THEN the decision's page files are one document of two pages, p1 first; each file's original
+    is stored byte-identical under its own key, named in the row and the report; the form is a
+    document of its own; the second ingest stores nothing"""
+    stream = make_stream(6, documents=2, separators="none", duplex=False, severity="light", doc_types=TYPES)
+    assert [(d.doc_type, d.pages) for d in stream.documents] == [("to_khai", (1,)), ("quyet_dinh", (2, 3))]
+    folder = tmp_path / "HS-ANH"
+    files = page_files(stream, folder, naming="paper", fmt="png")
+    assert [p.name for p in files] == ["to-khai-01-p1.png", "quyet-dinh-02-p1.png", "quyet-dinh-02-p2.png"]
+    settings = Settings(home=tmp_path / "home")
+    ingestor = Ingestor(open_store(settings.objects_url), Index(settings.index_url),
+                        PipelineSettings.from_settings(settings), quarantine_dir=settings.quarantine_dir,
+                        classifier=classifier)
+    lines = sorted(ingestor.ingest(discover([folder])), key=lambda line: line.source)
+    assert [(Path(line.source).name, line.status, line.doc_type, line.pages) for line in lines] == [
+        ("quyet-dinh-02-p1.png", "stored", "quyet_dinh", 2), ("to-khai-01-p1.png", "stored", "to_khai", 1)]
+    assert lines[0].source_files == [str(files[1]), str(files[2])]
+    row = ingestor.index.get(lines[0].document_id)
+    assert (row.pages, row.source_pages, row.filename) == (2, "1-2", "quyet-dinh-02-p1.png")
+    listed = json.loads(row.source_files)
+    assert [f["name"] for f in listed] == ["quyet-dinh-02-p1.png", "quyet-dinh-02-p2.png"]
+    for entry, path in zip(listed, files[1:]):
+        assert ingestor.store.get(entry["key"]) == path.read_bytes()
+    first_words = stream.pages[1].text.split()[:3]
+    assert all(word in row.text.split("\f")[0] for word in first_words[:1])
+    again = list(ingestor.ingest(discover([folder])))
+    assert sorted(line.status for line in again) == ["duplicate", "duplicate"]
