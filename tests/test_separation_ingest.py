@@ -285,3 +285,110 @@ def test_page_files_of_one_paper_are_one_document_in_page_order(tmp_path, classi
     assert all(word in row.text.split("\f")[0] for word in first_words[:1])
     again = list(ingestor.ingest(discover([folder])))
     assert sorted(line.status for line in again) == ["duplicate", "duplicate"]
+
+
+# --- split and merge after the fact ------------------------------------------------------------
+
+
+def test_merge_then_split_make_new_documents_and_keep_the_old_ones(stream_pages, tmp_path, classifier):
+    """GIVEN the stream's first two documents stored, the second with a reviewer's correction of
+    a field
+    WHEN a person merges them, then splits the merged document after page 1
+    THEN the merge is one two-page document of source pages 1 and 3, classified again, and the
+    two it replaced stay findable as superseded, naming it; the split gives two one-page
+    documents whose types are the originals'; the corrected field is carried over to the merged
+    document, then to the half holding its page; a record says who merged and who split; the
+    original file is untouched, and no old row was deleted"""
+    from pipeline.core.regroup import merge_documents, split_document
+
+    lines, store, index = store_stream(stream_pages, tmp_path, classifier)
+    first, second = (index.get(line.document_id) for line in lines[:2])
+    field = next(name for name, value in second.fields.items() if value.get("value"))
+    index.record_correction(second.id, "field", field, "ĐÃ SỬA", "chi.lan")
+    original = store.get(first.original_key)
+    settings = PipelineSettings()
+
+    merged = merge_documents(index, store, classifier, settings, [first.id, second.id], by="anh.tuan")
+    (one,) = merged.documents
+    assert (one.pages, one.source_pages, one.source_sha256) == (2, "1,3", first.source_sha256)
+    assert one.text == first.text + "\f" + second.text
+    for old in (first, second):
+        kept = index.get(old.id)
+        assert (kept.status, kept.superseded_by) == ("superseded", one.id)
+        assert "merged by anh.tuan" in kept.review_note
+
+    halves = split_document(index, store, classifier, settings, one.id, 1, by="anh.tuan").documents
+    assert [(h.pages, h.source_pages, h.doc_type) for h in halves] == [
+        (1, "1", first.doc_type), (1, "3", second.doc_type)]
+    merged_field = index.get(one.id).fields[field]
+    assert merged_field["value"] == "ĐÃ SỬA"  # carried from the second document into the merge
+    holder = halves[int(merged_field["page"]) - 1]  # and from the merge to the half with its page
+    assert holder.fields[field]["value"] == "ĐÃ SỬA"
+    assert [c.new_value for c in index.corrections(holder.id)] == ["ĐÃ SỬA"]
+    assert [(r["kind"], r["done_by"], r["made"]) for r in index.regroupings(one.id)] == [
+        ("merge", "anh.tuan", one.id), ("split", "anh.tuan", ",".join(h.id for h in halves))]
+    assert [r["replaced"] for r in index.regroupings(first.id)] == [f"{first.id},{second.id}"]
+    assert store.get(first.original_key) == original
+    assert len(index.list()) == 3 + 1 + 2
+
+
+def test_a_signed_or_replaced_document_is_never_split_or_merged(stream_pages, tmp_path, classifier):
+    """GIVEN the stream's documents, one of them with a validated signature recorded
+    WHEN a person tries to merge it, or to split a one-page document, or to merge a document
+    already replaced by a merge
+    THEN each is refused with a clear error and its stable code, and nothing is written"""
+    from pipeline.core.regroup import RegroupRefused, merge_documents, split_document
+
+    lines, store, index = store_stream(stream_pages, tmp_path, classifier)
+    a, b, c = (line.document_id for line in lines)
+    index.record_signature(c, 1, [{"field_name": "Signature1", "indication": "TOTAL_PASSED"}])
+    settings = PipelineSettings()
+    with pytest.raises(RegroupRefused) as signed:
+        merge_documents(index, store, classifier, settings, [b, c], by="x")
+    assert signed.value.code == "document_signed"
+    assert signed.value.message.startswith(f"document {c} is signed")
+    with pytest.raises(RegroupRefused, match="has one page: nothing to split"):
+        split_document(index, store, classifier, settings, a, 1, by="x")
+    merge_documents(index, store, classifier, settings, [a, b], by="x")
+    with pytest.raises(RegroupRefused, match="already replaced by"):
+        merge_documents(index, store, classifier, settings, [a, b], by="x")
+    assert len(index.list()) == 4
+
+
+def test_the_api_splits_and_merges_with_the_write_scope(stream_pages, tmp_path, classifier):
+    """GIVEN the stream stored in an API's home, a key with documents:write and one with
+    documents:read only
+    WHEN POST /v1/documents/merge and POST /v1/documents/{id}/split are called
+    THEN the read key is refused (403); the write key merges (201, the new document with its
+    source pages) and splits it again; splitting after page 9 of a two-page document is a 422
+    problem with code regroup_refused"""
+    from fastapi.testclient import TestClient
+
+    from pipeline.core.access import AccessStore
+    from pipeline.service.api import build_services, create_app
+
+    settings = Settings(home=tmp_path / "home")
+    home = settings.resolved_home
+    lines, _store, _index = store_stream(stream_pages, home, classifier)
+    rt = Runtime(settings, classifier=classifier)
+    client = TestClient(create_app(build_services(rt)))
+    access = AccessStore(rt.index)
+    keys = {scope: access.create_key(f"k-{scope.replace(':', '-')}", [scope]).key
+            for scope in ("documents:read", "documents:write")}
+
+    def post(path, scope, body):
+        return client.post(path, json=body, headers={"Authorization": f"Bearer {keys[scope]}"})
+
+    ids = [lines[0].document_id, lines[1].document_id]
+    assert post("/v1/documents/merge", "documents:read", {"document_ids": ids}).status_code == 403
+    merged = post("/v1/documents/merge", "documents:write", {"document_ids": ids})
+    assert merged.status_code == 201, merged.text
+    (document,) = merged.json()["documents"]
+    assert (document["pages"], document["source_pages"], merged.json()["replaced"]) == (2, "1,3", ids)
+    refused = post(f"/v1/documents/{document['id']}/split", "documents:write", {"after_page": 9})
+    assert (refused.status_code, refused.json()["code"]) == (422, "regroup_refused")
+    split = post(f"/v1/documents/{document['id']}/split", "documents:write", {"after_page": 1})
+    assert split.status_code == 201, split.text
+    assert [d["source_pages"] for d in split.json()["documents"]] == ["1", "3"]
+    assert client.get(f"/v1/documents/{ids[0]}", headers={"Authorization": f"Bearer {keys['documents:read']}",
+                                                           "X-Purpose": "kiem-tra"}).json()["superseded_by"] == [document["id"]]

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from pipeline.clock import aware
-from pipeline.errors import DocumentNotFound, StorageUnavailable
+from pipeline.clock import aware, utcnow
+from pipeline.errors import DocumentNotFound, SohoaError, StorageUnavailable
 from pipeline.stores.index.engine import IndexConnection
-from pipeline.stores.index.records import NEEDS_REVIEW, DocumentRow, DuplicateDocument, as_date
+from pipeline.stores.index.records import NEEDS_REVIEW, SUPERSEDED, DocumentRow, DuplicateDocument, as_date
 from pipeline.stores.index.search import search_words
-from pipeline.stores.index.tables import document_versions, documents
+from pipeline.stores.index.tables import document_regroupings, document_versions, documents
 
 #: Columns of `documents` that are not DocumentRow fields.
 _INTERNAL_COLUMNS = ("search_title", "search_text")
@@ -36,6 +36,12 @@ def shown_id(text: str, limit: int = 80) -> str:
     cut at ``limit`` characters."""
     shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text[:limit])
     return shown + ("…" if len(text) > limit else "")
+
+
+class DocumentBusy(SohoaError):
+    """A document changed while it was being split or merged: nothing was written."""
+
+    code = "document_busy"
 
 
 class DocumentsIndex(IndexConnection):
@@ -60,15 +66,47 @@ class DocumentsIndex(IndexConnection):
         with self._connect() as conn:
             return [_row(m) for m in conn.execute(query).mappings()]
 
-    def set_superseded(self, document_ids: Sequence[str], by: Sequence[str], status: str, note: str) -> None:
-        """Mark documents replaced by others (a split or merge); they stay, findable."""
+    def replace_documents(self, rows: Sequence[DocumentRow], replaced: Sequence[str], *, kind: str, by: str,
+                          note: str) -> None:
+        """In one transaction: add the documents a split or merge made, mark the ones they
+        replace superseded (kept, findable, naming their replacements) and record who did it
+        (a `document_regroupings` row)."""
+        new_ids = ",".join(row.id for row in rows)
+        when = utcnow()
         try:
             with self.engine.begin() as conn:
-                for document_id in document_ids:
-                    conn.execute(update(documents).where(documents.c.id == document_id).values(
-                        superseded_by=",".join(by), status=status, review_note=note))
+                for row in rows:
+                    conn.execute(insert(documents).values(**_values(row)))
+                    conn.execute(insert(document_versions), [
+                        {"document_id": row.id, "version": 1, "variant": variant, "key": key, "sha256": sha,
+                         "created_at": row.created_at}
+                        for variant, key, sha in (("original", row.original_key, row.original_sha256),
+                                                  ("searchable", row.searchable_key, row.searchable_sha256),
+                                                  ("ocr", row.ocr_key, row.ocr_sha256))
+                    ])
+                for document_id in replaced:
+                    done = conn.execute(
+                        update(documents).where(documents.c.id == document_id)
+                        .where(documents.c.superseded_by.is_(None))
+                        .values(superseded_by=new_ids, status=SUPERSEDED, review_note=note)).rowcount
+                    if not done:  # replaced by someone else meanwhile: nothing of this is kept
+                        raise DocumentBusy(f"document {document_id} was replaced meanwhile")
+                conn.execute(insert(document_regroupings).values(
+                    kind=kind, replaced=",".join(replaced), made=new_ids, detail=note, done_by=by, done_at=when))
+        except IntegrityError as exc:
+            raise DocumentBusy(f"the same {kind} was just made by someone else") from exc
         except OperationalError as exc:
             raise StorageUnavailable(f"index unavailable: {exc.orig}") from exc
+
+    def regroupings(self, document_id: str) -> list[dict[str, Any]]:
+        """The splits and merges that replaced this document or made it, oldest first."""
+        pattern = f"%{document_id}%"
+        with self._connect() as conn:
+            found = conn.execute(
+                select(document_regroupings)
+                .where(or_(document_regroupings.c.replaced.like(pattern), document_regroupings.c.made.like(pattern)))
+                .order_by(document_regroupings.c.id)).mappings().all()
+        return [{**r, "done_at": aware(r["done_at"])} for r in found]
 
     def add(self, row: DocumentRow) -> None:
         """Insert one document in one transaction; a row with the same content is a duplicate."""
@@ -134,6 +172,7 @@ class DocumentsIndex(IndexConnection):
         query = (
             _select_rows()
             .where(documents.c.owner_id == owner_id)
+            .where(documents.c.status != SUPERSEDED)
             .where(or_(documents.c.valid_until.is_(None), documents.c.valid_until >= day))
             .order_by(documents.c.doc_type, documents.c.issue_date.desc(), documents.c.id)
         )

@@ -9,6 +9,7 @@ from typing import Any
 #: The status a classifier gives a document a person must look at.
 NEEDS_REVIEW = "needs_review"
 REJECTED = "rejected"  # a reviewer found it is not a usable paper: never on file
+SUPERSEDED = "superseded"  # replaced by the documents a split or merge made (`superseded_by`); kept
 
 
 class DuplicateDocument(Exception):

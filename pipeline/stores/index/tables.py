@@ -92,6 +92,19 @@ corrections = Table(
     Column("corrected_at", DateTime(timezone=True), nullable=False),
 )
 
+# Splits and merges (0007): who replaced which documents with which, and when.
+document_regroupings = Table(
+    "document_regroupings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # split | merge
+    Column("replaced", Text, nullable=False),
+    Column("made", Text, nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("done_by", String(128), nullable=False),
+    Column("done_at", DateTime(timezone=True), nullable=False),
+)
+
 document_versions = Table(
     "document_versions",
     metadata,

@@ -21,6 +21,9 @@ one document. Each row now says which input it came from and which of its pages 
 - superseded_by: the documents that replaced this one after a split or merge (comma-separated
   ids); a superseded document stays findable, never deleted.
 Rows from before are whole files: source_sha256 = sha256, pages 1..pages.
+
+- document_regroupings: who split or merged which documents into which, and when (one row per
+  split or merge; the replaced documents keep their rows).
 """
 
 from __future__ import annotations
@@ -53,9 +56,20 @@ def upgrade() -> None:
         "source_documents = 1"
     )
     op.create_index("ix_documents_source_sha256", "documents", ["source_sha256"])
+    op.create_table(
+        "document_regroupings",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("kind", sa.String(16), nullable=False),  # split | merge
+        sa.Column("replaced", sa.Text, nullable=False),  # comma-separated document ids
+        sa.Column("made", sa.Text, nullable=False),  # comma-separated document ids
+        sa.Column("detail", sa.Text, nullable=False, server_default=""),
+        sa.Column("done_by", sa.String(128), nullable=False),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("document_regroupings")
     op.drop_index("ix_documents_source_sha256", table_name="documents")
     # plain ALTER TABLE (SQLite >= 3.35 has DROP COLUMN): a batch rebuild would drop the FTS triggers
     for name, _kind in reversed(COLUMNS):
