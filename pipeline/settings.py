@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     separation: bool = Field(
         default=True, description="Split multi-page scans and page files into documents (issue 13)"
     )
+    single_sided_duplex: bool = Field(
+        default=False, description="Inputs are fronts then backs in reverse (a single-sided feeder's duplex)"
+    )
     drop_blank_pages: bool = Field(
         default=True, description="Leave blank back sides out of stored documents (the original keeps them)"
     )

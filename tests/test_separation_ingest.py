@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select
 
-from conftest import cli_env, run_cli
+from conftest import cli_env
 from pipeline.core.config import PipelineSettings
 from pipeline.core.document import input_bytes, open_item, store_input
 from pipeline.core.pages import PageResult, page_tasks, process_page
@@ -29,6 +29,7 @@ from pipeline.settings import Settings
 from pipeline.stages.ingest import InputFile, OpenedInput, discover
 from pipeline.stores.index import Index, documents
 from pipeline.stores.objects import open_store, original_key
+from queue_helpers import write_paragraph_scans
 from workers.tasks import finalise_item, ingest_item, ocr_page
 
 TYPES = ("giay_khai_sinh", "xac_nhan_cu_tru", "to_khai", "quyet_dinh")
@@ -165,6 +166,25 @@ def test_separation_off_stores_the_file_as_one_document(stream_pages, tmp_path, 
         stream_pages.opened.sha256[:32], stream_pages.opened.sha256, 6, "1-6")
 
 
+def test_a_single_sided_feeders_duplex_scan_is_collated(stream_pages, tmp_path, classifier):
+    """GIVEN the stream's pages as a single-sided feeder gives a duplex stack: the three fronts,
+    then the stack turned over and the backs last sheet first (the processed pages put in that
+    order), with SOHOA_SINGLE_SIDED_DUPLEX on
+    WHEN it is stored
+    THEN the pages are interleaved back before separation: three documents, each its front
+    (input pages 1, 2 and 3), each back found blank and left out"""
+    perm = [0, 2, 4, 5, 3, 1]  # fronts f1 f2 f3, then backs b3 b2 b1
+    results = {j: replace(stream_pages.results[i], index=j) for j, i in enumerate(perm)}
+    settings = PipelineSettings.from_settings(Settings(home=tmp_path, single_sided_duplex=True))
+    store, index = open_store(f"file://{tmp_path / 'objects'}"), Index(f"sqlite:///{tmp_path / 'index.sqlite3'}")
+    lines = store_input(stream_pages.opened, stream_pages.item, stream_pages.data, results, store=store,
+                        index=index, settings=settings, classifier=classifier)
+    assert [(line.source_pages, line.pages, line.doc_type) for line in lines] == [
+        ("1", 1, doc.doc_type) for doc in stream_pages.stream.documents[:1]] + [
+        ("2", 1, stream_pages.stream.documents[1].doc_type), ("3", 1, stream_pages.stream.documents[2].doc_type)]
+    assert [line.separation[-1].split(":")[0] for line in lines] == ["page 6", "page 5", "page 4"]
+
+
 def test_the_queued_path_separates_the_same_way(stream_pages, tmp_path, classifier):
     """GIVEN the stream queued for workers (run in this process, messages collected)
     WHEN its item, page and finalise messages are delivered (the finalise twice)
@@ -192,9 +212,10 @@ def test_the_queued_path_separates_the_same_way(stream_pages, tmp_path, classifi
 
 @pytest.fixture(scope="module")
 def sheet_stream(tmp_path_factory, classifier):
-    """Three papers behind sohoa's sheets (a cover naming the dossier and owner, a document sheet
-    naming each type), ingested once by the Ingestor, then once more."""
-    stream = make_stream(3, documents=3, separators="sohoa", duplex=False, severity="light", doc_types=TYPES)
+    """Two papers behind sohoa's sheets (a cover naming the dossier and owner, a document sheet
+    naming each type): five pages, ingested once by the Ingestor, then once more."""
+    stream = make_stream(3, documents=2, separators="sohoa", duplex=False, severity="light", doc_types=TYPES)
+    assert [p.role for p in stream.pages] == ["separator", "separator", "content", "separator", "content"]
     root = tmp_path_factory.mktemp("sheets")
     path = write_tiff(stream, root / "lo-quet.tif")
     settings = Settings(home=root / "home")
@@ -207,21 +228,21 @@ def sheet_stream(tmp_path_factory, classifier):
 
 
 def test_separator_sheets_split_and_label_what_follows(sheet_stream):
-    """GIVEN a stream of a cover sheet, then a document sheet before each of three papers
+    """GIVEN a stream of a cover sheet, then a document sheet before each of two papers
     WHEN it is ingested
-    THEN there are three documents; the sheets are in none of them; each has the type its sheet
+    THEN there are two documents; the sheets are in none of them; each has the type its sheet
     names, the cover's dossier code and owner; the report gives each its pages and the sheets'
     decisions, without the owner's number"""
     stream, _path, _settings, ingestor, first, _again = sheet_stream
-    assert [line.status for line in first] == ["stored"] * 3
+    assert [line.status for line in first] == ["stored"] * 2
     rows = [ingestor.index.get(line.document_id) for line in first]
     truth = stream.documents
     assert [r.source_pages for r in rows] == [",".join(map(str, d.pages)) for d in truth]
     assert [(r.doc_type, r.type_reason) for r in rows] == [(d.sheet_type, "named by a separator sheet") for d in truth]
     assert {(r.dossier_code, r.owner_id) for r in rows} == {(truth[0].sheet_dossier, truth[0].sheet_owner)}
-    assert [line.dossier_code for line in first] == [truth[0].sheet_dossier] * 3
+    assert [line.dossier_code for line in first] == [truth[0].sheet_dossier] * 2
     decisions = [d for line in first for d in line.separation]
-    assert sum("separator" in d and "not stored" in d for d in decisions) == 4
+    assert sum("separator" in d and "not stored" in d for d in decisions) == 3
     assert "cover (starts a dossier)" in decisions[0]
     assert truth[0].sheet_owner not in json.dumps([line.model_dump() for line in first])
 
@@ -229,26 +250,31 @@ def test_separator_sheets_split_and_label_what_follows(sheet_stream):
 def test_ingesting_the_stream_again_stores_nothing_twice(sheet_stream):
     """GIVEN the stream ingested once
     WHEN the same file is ingested again
-    THEN every one of its documents is reported a duplicate, and the index holds three rows"""
+    THEN every one of its documents is reported a duplicate, and the index holds two rows"""
     _stream, _path, _settings, ingestor, first, again = sheet_stream
     assert [(line.status, line.document_id) for line in again] == [
         ("duplicate", line.document_id) for line in first]
-    assert len(ingestor.index.list()) == 3
+    assert len(ingestor.index.list()) == 2
 
 
 def test_show_and_list_say_which_file_and_pages_a_document_came_from(sheet_stream):
     """GIVEN the ingested stream
-    WHEN `sohoa show ID` and `sohoa list --json` run
-    THEN show says the file, the pages and that it is one of three documents; list gives the
+    WHEN `sohoa show ID` and `sohoa list --json` run (in this process)
+    THEN show says the file, the pages and that it is one of two documents; list gives the
     source pages of each"""
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
     _stream, _path, settings, _ingestor, first, _again = sheet_stream
-    env = cli_env(settings.home)
-    shown = run_cli(env, "show", first[1].document_id)
-    assert shown.returncode == 0, shown.stderr
-    assert f"lo-quet.tif, pages {first[1].source_pages}" in shown.stdout
-    assert "one of 3 documents in that input" in shown.stdout
-    listed = run_cli(env, "list", "--json")
-    pages = {json.loads(line)["id"]: json.loads(line)["source_pages"] for line in listed.stdout.splitlines()}
+    env = {k: v for k, v in cli_env(settings.home).items() if k.startswith("SOHOA_")}
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["show", first[1].document_id], env=env, terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    assert f"lo-quet.tif, pages {first[1].source_pages}" in shown.output
+    assert "one of 2 documents in that input" in shown.output
+    listed = runner.invoke(cli, ["list", "--json"], env=env)
+    pages = {json.loads(line)["id"]: json.loads(line)["source_pages"] for line in listed.output.splitlines()}
     assert pages == {line.document_id: line.source_pages for line in first}
 
 
@@ -256,33 +282,34 @@ def test_show_and_list_say_which_file_and_pages_a_document_came_from(sheet_strea
 
 
 def test_page_files_of_one_paper_are_one_document_in_page_order(tmp_path, classifier):
-    """GIVEN a folder with a one-page form (to-khai-01-p1.png) and a two-page decision
-    photographed page by page (quyet-dinh-02-p1.png, quyet-dinh-02-p2.png)
+    """GIVEN a folder with a two-page decision photographed page by page (quyet-dinh-01-p1.png,
+    quyet-dinh-01-p2.png) and a note scanned on its own beside it
     WHEN the folder is ingested, and again
     THEN the decision's page files are one document of two pages, p1 first; each file's original
-    is stored byte-identical under its own key, named in the row and the report; the form is a
+    is stored byte-identical under its own key, named in the row and the report; the note is a
     document of its own; the second ingest stores nothing"""
-    stream = make_stream(6, documents=2, separators="none", duplex=False, severity="light", doc_types=TYPES)
-    assert [(d.doc_type, d.pages) for d in stream.documents] == [("to_khai", (1,)), ("quyet_dinh", (2, 3))]
+    stream = make_stream(1, documents=1, separators="none", duplex=False, severity="light",
+                         doc_types=("quyet_dinh", "xac_nhan_cu_tru", "giay_khai_sinh"))
     folder = tmp_path / "HS-ANH"
     files = page_files(stream, folder, naming="paper", fmt="png")
-    assert [p.name for p in files] == ["to-khai-01-p1.png", "quyet-dinh-02-p1.png", "quyet-dinh-02-p2.png"]
+    assert [p.name for p in files] == ["quyet-dinh-01-p1.png", "quyet-dinh-01-p2.png"]
+    (note,) = write_paragraph_scans(folder, 1)
     settings = Settings(home=tmp_path / "home")
     ingestor = Ingestor(open_store(settings.objects_url), Index(settings.index_url),
                         PipelineSettings.from_settings(settings), quarantine_dir=settings.quarantine_dir,
                         classifier=classifier)
     lines = sorted(ingestor.ingest(discover([folder])), key=lambda line: line.source)
-    assert [(Path(line.source).name, line.status, line.doc_type, line.pages) for line in lines] == [
-        ("quyet-dinh-02-p1.png", "stored", "quyet_dinh", 2), ("to-khai-01-p1.png", "stored", "to_khai", 1)]
-    assert lines[0].source_files == [str(files[1]), str(files[2])]
+    assert [(Path(line.source).name, line.status, line.pages) for line in lines] == [
+        ("quyet-dinh-01-p1.png", "stored", 2), (note.name, "stored", 1)]
+    assert (lines[0].doc_type, lines[0].source_files, lines[1].source_files) == (
+        "quyet_dinh", [str(p) for p in files], None)
     row = ingestor.index.get(lines[0].document_id)
-    assert (row.pages, row.source_pages, row.filename) == (2, "1-2", "quyet-dinh-02-p1.png")
+    assert (row.pages, row.source_pages, row.filename) == (2, "1-2", "quyet-dinh-01-p1.png")
     listed = json.loads(row.source_files)
-    assert [f["name"] for f in listed] == ["quyet-dinh-02-p1.png", "quyet-dinh-02-p2.png"]
-    for entry, path in zip(listed, files[1:]):
+    assert [f["name"] for f in listed] == ["quyet-dinh-01-p1.png", "quyet-dinh-01-p2.png"]
+    for entry, path in zip(listed, files):
         assert ingestor.store.get(entry["key"]) == path.read_bytes()
-    first_words = stream.pages[1].text.split()[:3]
-    assert all(word in row.text.split("\f")[0] for word in first_words[:1])
+    assert ingestor.index.get(lines[1].document_id).source_files is None
     again = list(ingestor.ingest(discover([folder])))
     assert sorted(line.status for line in again) == ["duplicate", "duplicate"]
 

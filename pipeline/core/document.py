@@ -35,7 +35,7 @@ from pipeline.stages.ingest import (
     read_bytes,
     read_text_pages,
 )
-from pipeline.stages.separate import DocumentMetadata, separate
+from pipeline.stages.separate import DocumentMetadata, collate_duplex, separate
 from pipeline.stores.index import NEEDS_REVIEW, DocumentRow, DuplicateDocument, Index
 from pipeline.stores.layout import (
     DocumentObjects,
@@ -186,8 +186,10 @@ def document_parts(opened: OpenedInput, results: Mapping[int, PageResult],
     stage = settings.separate
     if opened.joined == "paper":
         stage = replace(stage, content_boundaries="never")
-    separation = separate([results[i].signals for i in range(count)],
-                          [results[i].ocr.text for i in range(count)], stage)
+    order = list(range(count))  # the input's page at each place of the stream
+    if settings.single_sided_duplex and count % 2 == 0:  # fronts, then the backs last sheet first
+        order = collate_duplex(order[:count // 2], order[count // 2:])
+    separation = separate([results[i].signals for i in order], [results[i].ocr.text for i in order], stage)
     if not separation.documents:
         raise InputError(f"{opened.path.name}: only separator sheets, no document to store")
     parts = []
@@ -195,10 +197,11 @@ def document_parts(opened: OpenedInput, results: Mapping[int, PageResult],
     spans = separation.documents
     for n, span in enumerate(spans):
         last = count if n == len(spans) - 1 else span.last_page
-        decisions = tuple(f"page {d.page}: {d.kind}: {d.reason}" for d in separation.decisions
+        decisions = tuple(f"page {order[d.page - 1] + 1}: {d.kind}: {d.reason}" for d in separation.decisions
                           if previous_last < d.page <= last)
         previous_last = last
-        parts.append(DocumentPart(tuple(p - 1 for p in span.pages), span.first_page, span.last_page,
+        held = [order[p - 1] for p in range(span.first_page, span.last_page + 1)]
+        parts.append(DocumentPart(tuple(order[p - 1] for p in span.pages), min(held) + 1, max(held) + 1,
                                   len(spans), span.metadata, span.needs_review, decisions))
     return parts
 
