@@ -310,6 +310,10 @@ def test_page_files_of_one_paper_are_one_document_in_page_order(tmp_path, classi
     for entry, path in zip(listed, files):
         assert ingestor.store.get(entry["key"]) == path.read_bytes()
     assert ingestor.index.get(lines[1].document_id).source_files is None
+    from pipeline.core.verify import verify
+
+    checked = verify(ingestor.index, ingestor.store, None)
+    assert checked.ok and not checked.findings, checked.findings  # each page file is referenced
     again = list(ingestor.ingest(discover([folder])))
     assert sorted(line.status for line in again) == ["duplicate", "duplicate"]
 

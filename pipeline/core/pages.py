@@ -71,10 +71,6 @@ class PageResult:
     seconds: dict[str, float]
     signals: PageSignals | None = None  # separation's image signals, when inspected
 
-    @property
-    def is_separator(self) -> bool:
-        return self.signals is not None and self.signals.separator is not None
-
 
 def is_separable(opened: OpenedInput, settings: PipelineSettings) -> bool:
     """Whether an input's pages go through separation: scans (or page files) of two pages or
@@ -107,11 +103,6 @@ def page_tasks(opened: OpenedInput, settings: PipelineSettings) -> list[PageTask
         for i in range(part.page_count):
             tasks.append(page_task(part.path, part.kind, i, settings, inspect=inspect, number=len(tasks)))
     return tasks
-
-
-def page_task_at(opened: OpenedInput, page: int, settings: PipelineSettings) -> PageTask:
-    """The task of one page of an input (from 0), as `page_tasks` makes it."""
-    return page_tasks(opened, settings)[page]
 
 
 def blank_page_reason(pixels: np.ndarray, dpi: float) -> str | None:

@@ -80,9 +80,7 @@ class DocumentsIndex(IndexConnection):
                     conn.execute(insert(document_versions), [
                         {"document_id": row.id, "version": 1, "variant": variant, "key": key, "sha256": sha,
                          "created_at": row.created_at}
-                        for variant, key, sha in (("original", row.original_key, row.original_sha256),
-                                                  ("searchable", row.searchable_key, row.searchable_sha256),
-                                                  ("ocr", row.ocr_key, row.ocr_sha256))
+                        for variant, key, sha in version_objects(row)
                     ])
                 for document_id in replaced:
                     done = conn.execute(
@@ -111,11 +109,7 @@ class DocumentsIndex(IndexConnection):
     def add(self, row: DocumentRow) -> None:
         """Insert one document in one transaction; a row with the same content is a duplicate."""
         values = _values(row)
-        objects = [
-            ("original", row.original_key, row.original_sha256),
-            ("searchable", row.searchable_key, row.searchable_sha256),
-            ("ocr", row.ocr_key, row.ocr_sha256),
-        ]
+        objects = version_objects(row)
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(documents).values(**values))
@@ -244,6 +238,23 @@ class DocumentsIndex(IndexConnection):
 
 
 # --- rows ------------------------------------------------------------------------------------
+
+def version_objects(row: DocumentRow) -> list[tuple[str, str, str]]:
+    """(variant, key, sha256) of a new document's first version: its original, searchable PDF
+    and OCR record, and each file joined into it (``source-file-N``: page files, a merge of several files), so `verify` checks them."""
+    objects = [
+        ("original", row.original_key, row.original_sha256),
+        ("searchable", row.searchable_key, row.searchable_sha256),
+        ("ocr", row.ocr_key, row.ocr_sha256),
+    ]
+    files = json.loads(row.source_files) if row.source_files else []
+    seen = {row.original_key}
+    for n, entry in enumerate(files, 1):
+        if entry.get("key") and entry["key"] not in seen:
+            seen.add(entry["key"])
+            objects.append((f"source-file-{n}", entry["key"], entry["sha256"]))
+    return objects
+
 
 def _select_rows():
     return select(*(c for c in documents.c if c.name not in _INTERNAL_COLUMNS))
