@@ -423,3 +423,33 @@ def test_the_api_splits_and_merges_with_the_write_scope(stream_pages, tmp_path, 
     assert [d["source_pages"] for d in split.json()["documents"]] == ["1", "3"]
     assert client.get(f"/v1/documents/{ids[0]}", headers={"Authorization": f"Bearer {keys['documents:read']}",
                                                            "X-Purpose": "kiem-tra"}).json()["superseded_by"] == [document["id"]]
+
+
+def test_discovery_joins_a_papers_page_files_and_sequences_only_when_asked(tmp_path):
+    """GIVEN a folder with x-p2.png, x-p1.png, x-p10.png, giay (2).jpg beside giay.jpg, scanner files
+    scan_0001.jpg… and a PDF named like a page (to-khai-p1.pdf)
+    WHEN it is discovered, then discovered with sequences joined (`ingest --scan-sequence`)
+    THEN the paper's images are one input in page order (p10 last), giay.jpg and giay (2).jpg one
+    input, the PDF alone; the scanner files stay apart unless sequences are joined, and then are
+    one "sequence" input in number order"""
+    from PIL import Image
+
+    folder = tmp_path / "HS-9"
+    folder.mkdir()
+    names = ["x-p2.png", "x-p1.png", "x-p10.png", "giay.jpg", "giay (2).jpg",
+             "scan_0002.jpg", "scan_0001.jpg", "scan_0003.jpg"]
+    for name in names:
+        Image.new("L", (20, 20), 255).save(folder / name)
+    (folder / "to-khai-p1.pdf").write_bytes(b"%PDF-1.4\n")
+
+    def shapes(items):
+        return sorted((item.path.name, [p.name for p in item.parts], item.joined, item.dossier_code) for item in items)
+
+    assert shapes(discover([folder])) == [
+        ("giay.jpg", ["giay.jpg", "giay (2).jpg"], "paper", "HS-9"),
+        ("scan_0001.jpg", [], "", "HS-9"), ("scan_0002.jpg", [], "", "HS-9"), ("scan_0003.jpg", [], "", "HS-9"),
+        ("to-khai-p1.pdf", [], "", "HS-9"),
+        ("x-p1.png", ["x-p1.png", "x-p2.png", "x-p10.png"], "paper", "HS-9")]
+    joined = {item.path.name: item for item in discover([folder], join_sequences=True)}
+    assert [p.name for p in joined["scan_0001.jpg"].parts] == ["scan_0001.jpg", "scan_0002.jpg", "scan_0003.jpg"]
+    assert joined["scan_0001.jpg"].joined == "sequence"
