@@ -1,6 +1,8 @@
-"""One document, from its processed pages to its index row: the steps after the pages are done.
+"""One input's documents, from its processed pages to their index rows: the steps after the pages.
 
-`store_document` is the orchestrator; it reads as its list of steps. Each step is a plain function
+`store_input` separates an input into its documents (`document_parts`: separator sheets, blank
+backs, content boundaries; one whole document when the input is not separable) and hands each
+to `store_document`, the orchestrator of one document; it reads as its list of steps. Each step is a plain function
 (local Ingestor and queue workers call the same ones). Objects are written before the row, and the
 row is written last, in one transaction, so an interrupted run leaves no half-made record.
 """

@@ -1,7 +1,8 @@
 """Runs a batch of input files on this machine; the CLI and the API's uploads come through here.
 
-Per page (in a process pool when jobs > 1): `pipeline.core.pages`. Per document (in this
-process): `pipeline.core.document.store_document`. Queued batches run the same functions in the
+Per page (in a process pool when jobs > 1): `pipeline.core.pages` (separation's image signals,
+then OCR). Per input (in this process): `pipeline.core.document.store_input`, which separates it
+into its documents and stores each with `store_document`. Queued batches run the same functions in the
 workers (`pipeline.core.queued`, `workers.tasks`).
 """
 
