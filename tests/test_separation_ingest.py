@@ -97,6 +97,10 @@ def test_a_stream_becomes_its_documents_each_naming_the_original_and_its_pages(s
     assert all("blank" in line.separation[-1] and "dropped" in line.separation[-1] for line in lines)
     assert "a new document starts" in lines[1].separation[0]
     assert all(r.dossier_code == "HS-TEST-1" for r in rows)
+    from pipeline.core.verify import verify
+
+    checked = verify(index, store, None)  # each document's original is the file, by its own hash
+    assert checked.ok and not checked.findings, checked.findings
 
 
 def test_ids_are_stable_and_a_second_store_is_a_duplicate(stream_pages, tmp_path, classifier):
