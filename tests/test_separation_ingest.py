@@ -11,6 +11,7 @@ other settings into their own index, which costs no OCR."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -347,6 +348,11 @@ def test_merge_then_split_make_new_documents_and_keep_the_old_ones(stream_pages,
     (one,) = merged.documents
     assert (one.pages, one.source_pages, one.source_sha256) == (2, "1,3", first.source_sha256)
     assert one.text == first.text + "\f" + second.text
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(store.get(one.searchable_key))) as pdf:
+        assert len(pdf.pages) == 2 and "/OutputIntents" in pdf.Root
+        assert pdf.open_metadata()["dc:identifier"] == one.id
     for old in (first, second):
         kept = index.get(old.id)
         assert (kept.status, kept.superseded_by) == ("superseded", one.id)

@@ -126,7 +126,7 @@ def _new_document(store: ObjectStore, classifier: TypeClassifier | None, setting
     document_id = identity[:32]
     item = InputFile(Path(first.source), first.dossier_code, first.owner_id, first.procedure_code)
     understood = understand(pages, item, classifier, settings)
-    pdf = _cut_pdf(store, pieces)
+    pdf = _cut_pdf(store, pieces, document_id, title_of(pages) or first.title or first.filename)
     ocr = OcrDocumentRecord(document_id=document_id, sha256=first.original_sha256,
                             source_kind=first.input_kind, pages=pages).model_dump_json().encode()
     keys = write_derived(store, document_id=document_id, original_key=first.original_key,
@@ -180,10 +180,10 @@ def _page_records(store: ObjectStore, pieces: list[_Piece]) -> list[OcrPageRecor
     return [r.model_copy(update={"page": n + 1}) for n, r in enumerate(records)]
 
 
-def _cut_pdf(store: ObjectStore, pieces: list[_Piece]) -> bytes:
+def _cut_pdf(store: ObjectStore, pieces: list[_Piece], document_id: str, title: str) -> bytes:
     """The pages of the pieces' searchable PDFs in one PDF: the first one's file (its PDF/A
-    output intent and XMP) with its other pages removed and the other pieces' pages appended.
-    The stored PDFs are read, never written."""
+    output intent and XMP, given the new id and title) with its other pages removed and the other
+    pieces' pages appended. The stored PDFs are read, never written."""
     out = pikepdf.open(io.BytesIO(store.get(pieces[0].row.searchable_key)))
     others = [pikepdf.open(io.BytesIO(store.get(p.row.searchable_key))) for p in pieces[1:]]
     try:
@@ -194,8 +194,12 @@ def _cut_pdf(store: ObjectStore, pieces: list[_Piece]) -> bytes:
         for piece, source in zip(pieces[1:], others):
             for i in piece.pages:
                 out.pages.append(source.pages[i])
+        with out.open_metadata(set_pikepdf_as_editor=False, update_docinfo=True) as meta:
+            meta["dc:identifier"] = document_id
+            meta["dc:title"] = title
         buffer = io.BytesIO()
-        out.save(buffer, deterministic_id=True)
+        out.save(buffer, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                 deterministic_id=True, min_version="1.7", fix_metadata_version=False)
         return buffer.getvalue()
     finally:
         for pdf in (out, *others):
