@@ -44,6 +44,15 @@ class Settings(BaseSettings):
         default=1000, ge=1, description="Documents with more pages are refused when opened (too_many_pages)"
     )
     orientation_min_confidence: float | None = None
+    separation: bool = Field(
+        default=True, description="Split multi-page scans and page files into documents (issue 13)"
+    )
+    single_sided_duplex: bool = Field(
+        default=False, description="Inputs are fronts then backs in reverse (a single-sided feeder's duplex)"
+    )
+    drop_blank_pages: bool = Field(
+        default=True, description="Leave blank back sides out of stored documents (the original keeps them)"
+    )
     jobs: int = Field(default=0, ge=0, description="Page processes; 0 = one per core")
 
     # --- signing (pipeline/stages/sign.py) ---

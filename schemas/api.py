@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 #: A personal identification number: 12 ASCII digits (`\d` would also take other scripts' digits).
 OWNER_ID_PATTERN = r"^[0-9]{12}$"
@@ -65,6 +65,32 @@ class DocumentOut(BaseModel):
     signature_status: str = Field(description="signed | unsigned | invalid")
     signatures: list[SignatureOut] = Field(default_factory=list)
     created_at: datetime
+    source_pages: str | None = Field(
+        default=None, description="The pages of the original file this document holds, e.g. 3-5")
+    superseded_by: list[str] = Field(
+        default_factory=list, description="The documents a split or merge replaced this one with")
+
+
+DOCUMENT_ID_PATTERN = r"^[0-9a-f]{6,64}$"
+
+
+class SplitRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    after_page: int = Field(ge=1, le=100_000, description="The last page of the first document")
+
+
+class MergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    document_ids: list[Annotated[str, StringConstraints(pattern=DOCUMENT_ID_PATTERN)]] = Field(
+        min_length=2, max_length=100, description="The documents to merge, in page order")
+
+
+class RegroupOut(BaseModel):
+    kind: str = Field(description="split | merge")
+    replaced: list[str] = Field(description="The documents replaced (kept, status superseded)")
+    documents: list[DocumentOut]
 
 
 class OnFileOut(BaseModel):

@@ -10,7 +10,8 @@ IngestStatus = Literal["stored", "duplicate", "failed"]
 
 
 class IngestReportLine(BaseModel):
-    """One line of `sohoa ingest --report FILE.jsonl`: what became of one input file."""
+    """One line of `sohoa ingest --report FILE.jsonl`: what became of one input file, or of one
+    document of it when it held several (a scanner's stream, separated)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -33,6 +34,18 @@ class IngestReportLine(BaseModel):
         default=None, description="A person must check the type or fields (see `sohoa review list`)"
     )
     seconds: dict[str, float] = Field(default_factory=dict, description="Seconds per stage")
+    source_files: list[str] | None = Field(
+        default=None, description="Page files joined into this input, in page order"
+    )
+    source_range: str | None = Field(
+        default=None, description="The pages of the input this document came from, e.g. 3-5"
+    )
+    source_pages: str | None = Field(
+        default=None, description="The pages of the input stored in the document (blank backs left out)"
+    )
+    separation: list[str] | None = Field(
+        default=None, description="Separation's decisions on these pages, with their reasons"
+    )
 
 
 class PageDiagnostics(BaseModel):

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -405,7 +406,8 @@ def test_a_page_with_only_a_page_number_is_not_blank(tmp_path: Path, monkeypatch
 
 
 def test_blank_pages_between_scanned_pages_are_stored_as_pages(tmp_path: Path, ingestor, scan_grey):
-    """GIVEN a 3-page scanned PDF whose first and last pages are blank
+    """GIVEN a 3-page scanned PDF whose first and last pages are blank, with blank-page dropping
+    turned off (SOHOA_DROP_BLANK_PAGES=false; by default separation leaves them out, issue 13)
     WHEN it is ingested
     THEN it is stored with 3 pages, each with its page image, and only page 2 has text"""
     pdf = pikepdf.new()
@@ -413,6 +415,8 @@ def test_blank_pages_between_scanned_pages_are_stored_as_pages(tmp_path: Path, i
         pdf.pages.extend(pikepdf.open(io.BytesIO(part)).pages)
     source = tmp_path / "ba-trang.pdf"
     pdf.save(source)
+    settings = ingestor.settings
+    ingestor.settings = replace(settings, separate=replace(settings.separate, drop_blank_pages=False))
 
     [line] = list(ingestor.ingest([InputFile(source)]))
 

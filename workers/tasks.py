@@ -1,8 +1,8 @@
 """What the queue's messages do, as plain functions of a `Runtime` and an item id.
 
 The steps are the core's: `open_document` and `page_tasks`, `process_page` per page, and
-`store_document` to finalise (`pipeline.core.document`, `pipeline.core.pages`); nothing here
-digitises anything itself. A one-page document (or a
+`store_input` to finalise (separation, then `store_document` per document: `pipeline.core.document`,
+`pipeline.core.pages`); nothing here digitises or separates anything itself. A one-page document (or a
 text PDF) is done in one message. A longer one fans out: one `ocr_page` message per page, each
 writing its result under the item's scratch prefix in the object store, and the page that finds
 all results present sends one `finalise_item` message.
@@ -23,8 +23,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.core.batches import DUPLICATE, FAILED, STORED, BatchItem
-from pipeline.core.document import open_document, store_document
-from pipeline.core.pages import PageResult, decode_page_result, encode_page_result, page_task, page_tasks, process_page
+from pipeline.core.document import open_document, store_input
+from pipeline.core.pages import (
+    PageResult,
+    decode_page_result,
+    encode_page_result,
+    page_task,
+    page_tasks,
+    process_page,
+    separable,
+)
+from pipeline.core.planning import stored_documents
 from pipeline.core.quarantine import quarantine_file
 from pipeline.core.runtime import Runtime
 from pipeline.errors import InputError, SohoaError, StorageUnavailable
@@ -94,7 +103,8 @@ def ocr_page(rt: Runtime, item_id: str, page: int) -> None:
     key = page_key(item, page)
     if not rt.store.exists(key):
         with _local_copy(rt, item) as (path, _data):
-            task = page_task(path, InputKind(item.input_kind), page, rt.pipeline)
+            kind = InputKind(item.input_kind)
+            task = page_task(path, kind, page, rt.pipeline, inspect=separable(kind, item.pages or 0, rt.pipeline))
             try:
                 result = process_page(task)
             except InputError as exc:
@@ -134,26 +144,34 @@ def _finalise(rt: Runtime, item: BatchItem, opened: OpenedInput, data: bytes,
         return
     source = InputFile(Path(item.source), item.dossier_code, item.owner_id, item.procedure_code)
     try:
-        line = store_document(
+        lines = store_input(
             opened, source, data, results, store=rt.store, index=rt.index, settings=rt.pipeline,
             classifier=rt.classifier, created=item.created_at, attempt=item.id,
         )
     except InputError as exc:
         _fail(rt, item, exc, path)
         return
-    # A duplicate of the document this item claimed is this item's own earlier delivery.
-    status = STORED if line.document_id == document_id else DUPLICATE
-    _settle(rt, item, status, document_id=line.document_id)
+    # A duplicate of a document this item's claim covers is this item's own earlier delivery
+    # (its objects are under the item's id); one stored outside the claim is a duplicate.
+    mine = any(line.status == "stored" or _stored_by(rt, line.document_id, item) for line in lines)
+    _settle(rt, item, STORED if mine else DUPLICATE, document_id=lines[0].document_id)
+
+
+def _stored_by(rt: Runtime, document_id: str | None, item: BatchItem) -> bool:
+    """Whether this item's attempt wrote the stored row of a document (its keys name the item)."""
+    if document_id is None:
+        return False
+    return f"/{item.id}/" in rt.index.get(document_id).searchable_key
 
 
 def _settled_as_existing(rt: Runtime, item: BatchItem) -> bool:
     """Settle an item whose bytes are already a document: stored if this item stored it (an
     earlier delivery of the same message), duplicate otherwise."""
-    existing = rt.index.find_by_sha256(item.sha256) if item.sha256 else None
-    if existing is None:
+    existing = stored_documents(rt.index, item.sha256) if item.sha256 else []
+    if not existing:
         return False
-    status = STORED if rt.batches.claim_holder(existing) == item.id else DUPLICATE
-    _settle(rt, item, status, document_id=existing)
+    status = STORED if rt.batches.claim_holder(item.sha256[:32]) == item.id else DUPLICATE
+    _settle(rt, item, status, document_id=existing[0])
     return True
 
 

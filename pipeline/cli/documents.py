@@ -27,9 +27,30 @@ def show(rt: Runtime, document_id: str, as_json: bool) -> None:
         stdout.print_json(json.dumps(record, ensure_ascii=False))
         return
     table = Table(show_header=False)
+    table.add_row("came from", _came_from(row))
     for key, value in record.items():
         table.add_row(key, json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value))
     stdout.print(table)
+
+
+def _pages_of_file(row) -> str:
+    """"3-5" for a document that is pages 3-5 of its file, "all" for a whole file."""
+    if row.source_pages is None or row.source_first_page is None:
+        return "all"
+    whole = row.source_first_page == 1 and row.source_documents == 1 and not row.superseded_by
+    return "all" if whole and row.source_pages in ("1", f"1-{row.source_last_page}") else row.source_pages
+
+
+def _came_from(row) -> str:
+    """Which input and which of its pages a document holds, for a person."""
+    files = json.loads(row.source_files) if row.source_files else []
+    name = " + ".join(f["name"] for f in files) if files else row.filename
+    text = f"{name}, pages {row.source_pages or '?'} (of pages {row.source_first_page}-{row.source_last_page})"
+    if row.source_documents and row.source_documents > 1:
+        text += f", one of {row.source_documents} documents in that input"
+    if row.superseded_by:
+        text += f"; superseded by {row.superseded_by}"
+    return text
 
 
 @cli.command()
@@ -65,11 +86,11 @@ def list_documents(rt: Runtime, dossier_code: str | None, as_json: bool) -> None
             click.echo(json.dumps(row.public(), ensure_ascii=False))
         return
     table = Table(show_header=True)
-    for column in ("id", "dossier", "file", "title", "pages", "OCR conf.", "status"):
+    for column in ("id", "dossier", "file", "of the file", "title", "pages", "OCR conf.", "status"):
         table.add_column(column)
     for row in rows:
         table.add_row(
-            row.id[:12], row.dossier_code or "", row.filename, row.title or "", str(row.pages),
+            row.id[:12], row.dossier_code or "", row.filename, _pages_of_file(row), row.title or "", str(row.pages),
             f"{row.ocr_confidence:.0f}" if row.ocr_confidence is not None else "", row.status,
         )
     stdout.print(table)

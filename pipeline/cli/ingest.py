@@ -33,11 +33,15 @@ from pipeline.settings import Settings
 @click.option("--procedure", "procedure_code", help="Procedure code (mã TTHC).")
 @click.option("--queue", "queued", is_flag=True,
               help="Queue the batch for workers (SOHOA_BROKER_URL), print its id and return.")
+@click.option("--scan-sequence", "join_sequences", is_flag=True,
+              help="Numbered images of a folder (scan_0001.jpg…) are one scanner stream, separated by content.")
 @pass_runtime
-def ingest(rt: Runtime, paths, jobs, report, dossier_code, owner_id, procedure_code, queued) -> None:
+def ingest(rt: Runtime, paths, jobs, report, dossier_code, owner_id, procedure_code, queued, join_sequences) -> None:
     """OCR scans and PDFs into searchable PDF/A documents, stored and indexed.
 
-    A directory is walked recursively; each sub-directory holding files is one dossier.
+    A directory is walked recursively; each sub-directory holding files is one dossier. A
+    multi-page scan is separated into its documents; page files of one paper (x-p1.png, x-p2.png)
+    are one document.
     Exit code 0: every file stored or already stored; 3: some files failed (see README).
     With --queue the files' bytes go to the object store and workers do the rest
     (`sohoa batch status ID`).
@@ -47,7 +51,8 @@ def ingest(rt: Runtime, paths, jobs, report, dossier_code, owner_id, procedure_c
 
     settings = rt.settings
     inputs = discover(
-        list(paths), dossier_code=dossier_code, owner_id=owner_id, procedure_code=procedure_code
+        list(paths), dossier_code=dossier_code, owner_id=owner_id, procedure_code=procedure_code,
+        join_sequences=join_sequences,
     )
     if not inputs:
         raise click.UsageError("no input files found")

@@ -11,6 +11,7 @@ from pipeline.stages.classify import ClassifySettings
 from pipeline.stages.extract import ExtractSettings
 from pipeline.stages.ocr import OcrSettings
 from pipeline.stages.preprocess import PreprocessSettings
+from pipeline.stages.separate import SeparateSettings
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,13 @@ class PipelineSettings:
     assemble: AssembleSettings = field(default_factory=AssembleSettings)
     classify: ClassifySettings = field(default_factory=ClassifySettings)
     extract: ExtractSettings = field(default_factory=ExtractSettings)
+    separate: SeparateSettings = field(default_factory=SeparateSettings)
+    # Separation of a multi-page scan or a group of page files into documents (SOHOA_SEPARATION);
+    # off: every input file is one document of all its pages, as before issue 13
+    separation: bool = True
+    # A single-sided feeder's duplex scan: all fronts, then the stack turned over, backs last sheet
+    # first; the pages are interleaved before separation (SOHOA_SINGLE_SIDED_DUPLEX)
+    single_sided_duplex: bool = False
     max_image_pixels: int = 200_000_000
     max_input_bytes: int = 500_000_000  # SOHOA_MAX_INPUT_BYTES
     max_pages: int = 1000  # SOHOA_MAX_PAGES
@@ -47,6 +55,9 @@ class PipelineSettings:
             ),
             image=ImageSettings(image_dpi=settings.image_dpi),
             assemble=AssembleSettings(),
+            separate=SeparateSettings(drop_blank_pages=settings.drop_blank_pages),
+            separation=settings.separation,
+            single_sided_duplex=settings.single_sided_duplex,
             max_image_pixels=settings.max_image_pixels,
             max_input_bytes=settings.max_input_bytes,
             max_pages=settings.max_pages,

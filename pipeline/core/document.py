@@ -1,26 +1,29 @@
-"""One document, from its processed pages to its index row: the steps after the pages are done.
+"""One input's documents, from its processed pages to their index rows: the steps after the pages.
 
-`store_document` is the orchestrator; it reads as its list of steps. Each step is a plain function
+`store_input` separates an input into its documents (`document_parts`: separator sheets, blank
+backs, content boundaries; one whole document when the input is not separable) and hands each
+to `store_document`, the orchestrator of one document; it reads as its list of steps. Each step is a plain function
 (local Ingestor and queue workers call the same ones). Objects are written before the row, and the
 row is written last, in one transaction, so an interrupted run leaves no half-made record.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
 from pipeline import __version__
 from pipeline.clock import utcnow
 from pipeline.core.config import PipelineSettings
-from pipeline.core.pages import PageResult, ocr_page_record, text_page_record
-from pipeline.errors import DocumentNotFound
+from pipeline.core.pages import PageResult, is_separable, ocr_page_record, text_page_record
+from pipeline.errors import DocumentNotFound, InputError
 from pipeline.stages.assemble import PdfMetadata, PdfPage, assemble_pdf
 from pipeline.stages.classify import Classification, TypeClassifier
 from pipeline.stages.extract import Extraction, extract_fields, needs_review
@@ -28,16 +31,20 @@ from pipeline.stages.ingest import (
     InputFile,
     InputKind,
     OpenedInput,
+    joined_input,
     open_input,
+    page_files_manifest,
     read_bytes,
     read_text_pages,
 )
+from pipeline.stages.separate import DocumentMetadata, collate_duplex, separate
 from pipeline.stores.index import NEEDS_REVIEW, DocumentRow, DuplicateDocument, Index
 from pipeline.stores.layout import (
     DocumentObjects,
     drop_attempt,
     new_attempt,
     write_document,
+    write_original,
 )
 from pipeline.stores.objects import ObjectStore, sha256_hex
 from schemas.models import IngestReportLine, OcrDocumentRecord, OcrPageRecord
@@ -54,6 +61,79 @@ def open_document(path: Path, settings: PipelineSettings, data: bytes | None = N
     return opened
 
 
+def open_item(item: InputFile, settings: PipelineSettings) -> OpenedInput:
+    """Open one input: a file, or page files joined into one (`InputFile.parts`)."""
+    if not item.parts:
+        return open_document(item.path, settings)
+    return joined_input([open_document(path, settings) for path in item.parts], item.joined,
+                        max_pages=settings.max_pages)
+
+
+def input_bytes(opened: OpenedInput, settings: PipelineSettings) -> bytes:
+    """The input's bytes, read again to store them, checked against the hash it was opened with;
+    for page files, the list of their hashes (each file is checked and stored by `store_page_files`)."""
+    parts = opened.parts or (opened,)
+    for part in parts:
+        if sha256_hex(read_bytes(part.path, max_bytes=settings.max_input_bytes)) != part.sha256:
+            named = f"{part.path.name}: " if opened.parts else ""
+            raise InputError(f"{named}file changed while it was being ingested")
+    return page_files_manifest(opened.parts) if opened.parts else read_bytes(opened.path, max_bytes=settings.max_input_bytes)
+
+
+def store_page_files(store: ObjectStore, opened: OpenedInput, settings: PipelineSettings) -> str | None:
+    """Each page file's exact bytes under its own original key (written once); returns what the
+    rows say of them (JSON: name, sha256, key, pages), or None for an ordinary file."""
+    if not opened.parts:
+        return None
+    files = []
+    for part in opened.parts:
+        key = write_original(store, part.sha256, read_bytes(part.path, max_bytes=settings.max_input_bytes),
+                             {"sha256": part.sha256, "page-files-of": opened.sha256})
+        files.append({"name": part.path.name, "sha256": part.sha256, "key": key, "pages": part.page_count})
+    return json.dumps(files, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class DocumentPart:
+    """Which pages of an input one stored document holds (separation decides; a whole file by
+    default). ``pages`` are the input's pages stored, from 0; ``first_page``..``last_page`` the
+    range of the input it came from, from 1 (blank backs inside it are not in ``pages``)."""
+
+    pages: tuple[int, ...]
+    first_page: int
+    last_page: int
+    documents: int = 1  # how many documents the input made
+    metadata: DocumentMetadata | None = None  # what separator sheets said of it
+    review: str | None = None  # "possible document boundary after page N …"
+    decisions: tuple[str, ...] = ()  # separation's decisions on its pages, for the report
+
+    def is_whole(self, page_count: int) -> bool:
+        return self.first_page == 1 and self.last_page == page_count
+
+
+def whole_input(opened: OpenedInput) -> DocumentPart:
+    return DocumentPart(tuple(range(opened.page_count)), 1, max(opened.page_count, 1))
+
+
+def document_sha256(source_sha256: str, part: DocumentPart, page_count: int) -> str:
+    """A document's identity: the input's hash for a whole input, else a hash of the input's hash
+    and the page range, so the same file separated the same way gives the same ids."""
+    if part.is_whole(page_count):
+        return source_sha256
+    return sha256_hex(f"sohoa-part:1:{source_sha256}:{part.first_page}-{part.last_page}".encode())
+
+
+def page_list(pages: tuple[int, ...]) -> str:
+    """1-based page numbers written as ranges: (0, 1, 2, 4) -> "1-3,5"."""
+    runs: list[list[int]] = []
+    for page in pages:
+        if runs and page == runs[-1][1] + 1:
+            runs[-1][1] = page
+        else:
+            runs.append([page, page])
+    return ",".join(f"{a + 1}" if a == b else f"{a + 1}-{b + 1}" for a, b in runs)
+
+
 @dataclass(frozen=True)
 class Understanding:
     doc_type: str | None
@@ -65,6 +145,67 @@ class Understanding:
     fields: dict[str, dict]
     valid_until: date | None
     issue_date: date | None
+
+
+def store_input(
+    opened: OpenedInput,
+    item: InputFile,
+    data: bytes,
+    results: Mapping[int, PageResult],
+    *,
+    store: ObjectStore,
+    index: Index,
+    settings: PipelineSettings,
+    classifier: TypeClassifier | None,
+    seconds: Mapping[str, float] | None = None,
+    created: datetime | None = None,
+    attempt: str | None = None,
+    source_files: str | None = None,
+) -> list[IngestReportLine]:
+    """Separate an input whose pages are processed into its documents (`document_parts`) and
+    store each one (`store_document`); one report line per document, in page order. The
+    arguments are `store_document`'s."""
+    parts = document_parts(opened, results, settings)
+    lines = []
+    for n, part in enumerate(parts):
+        lines.append(store_document(
+            opened, item, data, results, store=store, index=index, settings=settings, classifier=classifier,
+            seconds=seconds if n == 0 else None, created=created, attempt=attempt, part=part,
+            source_files=source_files,
+        ))
+    return lines
+
+
+def document_parts(opened: OpenedInput, results: Mapping[int, PageResult],
+                   settings: PipelineSettings) -> list[DocumentPart]:
+    """The documents of an input, from its pages' image signals and OCR text (`separate`); a
+    whole input when it is not separated (`is_separable`). Page files of one paper are one
+    document (only sheets and blank pages are taken out); a scanned sequence is split by content.
+    Raises InputError for an input of nothing but separator sheets."""
+    if not is_separable(opened, settings):
+        return [whole_input(opened)]
+    count = opened.page_count
+    stage = settings.separate
+    if opened.joined == "paper":
+        stage = replace(stage, content_boundaries="never")
+    order = list(range(count))  # the input's page at each place of the stream
+    if settings.single_sided_duplex and count % 2 == 0:  # fronts, then the backs last sheet first
+        order = collate_duplex(order[:count // 2], order[count // 2:])
+    separation = separate([results[i].signals for i in order], [results[i].ocr.text for i in order], stage)
+    if not separation.documents:
+        raise InputError(f"{opened.path.name}: only separator sheets, no document to store")
+    parts = []
+    previous_last = 0
+    spans = separation.documents
+    for n, span in enumerate(spans):
+        last = count if n == len(spans) - 1 else span.last_page
+        decisions = tuple(f"page {order[d.page - 1] + 1}: {d.kind}: {d.reason}" for d in separation.decisions
+                          if previous_last < d.page <= last)
+        previous_last = last
+        held = [order[p - 1] for p in range(span.first_page, span.last_page + 1)]
+        parts.append(DocumentPart(tuple(order[p - 1] for p in span.pages), min(held) + 1, max(held) + 1,
+                                  len(spans), span.metadata, span.needs_review, decisions))
+    return parts
 
 
 def store_document(
@@ -80,13 +221,16 @@ def store_document(
     seconds: Mapping[str, float] | None = None,
     created: datetime | None = None,
     attempt: str | None = None,
+    part: DocumentPart | None = None,
+    source_files: str | None = None,
 ) -> IngestReportLine:
     """Finalise one document whose pages are processed: assemble the searchable PDF/A, classify,
     store the objects, then write the index row last.
 
-    ``data`` are the file's exact bytes (``opened.sha256``); ``results`` its processed pages by
-    index (empty when the text layer is read). ``item.path`` names the file as received (source,
-    filename), which may differ from ``opened.path`` (a worker's local copy). ``created`` dates
+    ``data`` are the input's exact bytes (``opened.sha256``); ``results`` its processed pages by
+    index (empty when the text layer is read); ``part`` the pages of it this document holds
+    (default: all). ``item.path`` names the file as received (source, filename), which may differ
+    from ``opened.path`` (a worker's local copy). ``created`` dates
     the PDF; the same pages and date give the same bytes, so a repeated call writes identical
     objects. ``attempt`` names this attempt's objects (default: a new one); a queued item passes
     its id, so a message delivered twice writes the same keys. A document whose row is already in
@@ -94,17 +238,20 @@ def store_document(
     attempt wrote for it are removed. Raises InputError (bad content) or StorageUnavailable
     (retry later).
     """
-    clock = StepClock(seconds, results)
-    document_id = opened.sha256[:32]
+    part = part or whole_input(opened)
+    item = labelled_by_sheets(item, part.metadata)
+    clock = StepClock(seconds, {i: results[i] for i in part.pages if i in results})
+    identity = document_sha256(opened.sha256, part, opened.page_count)
+    document_id = identity[:32]
     with clock("assemble"):
-        pages = page_records(opened, data, results)
+        pages = page_records(opened, data, results, part)
         title = title_of(pages) or item.path.stem
         pdf = searchable_pdf(opened, data, results, PdfMetadata(
             title=title, dossier_code=item.dossier_code, producer=f"sohoa {__version__}",
             created=created or datetime.now().astimezone(), document_id=document_id,
-        ), settings)
+        ), settings, part)
     with clock("classify"):
-        understood = understand(pages, item, classifier, settings)
+        understood = understand(pages, item, classifier, settings, part)
     signatures = None
     if opened.kind is InputKind.SIGNED_PDF:
         with clock("validate"):
@@ -114,31 +261,53 @@ def store_document(
         keys = write_document(store, sha256=opened.sha256, document_id=document_id,
                               attempt=attempt or new_attempt(), original=data, searchable=pdf, ocr=ocr)
     row = row_for(opened, item, document_id, title, pages, understood, keys, pdf, ocr, clock.rounded())
+    row = replace(row, sha256=identity, pages=len(pages), **source_columns(opened, part, source_files))
     with clock("index"):
         existing_id = add_row(index, row, signatures)
     if existing_id is not None:
         drop_lost_attempt(index, store, row)
-    return report_line(opened, item, row, existing_id, clock.rounded())
+    return report_line(opened, item, row, existing_id, clock.rounded(), part)
+
+
+def labelled_by_sheets(item: InputFile, metadata: DocumentMetadata | None) -> InputFile:
+    """The input's labels with what a separator sheet said of this document: the sheet wins
+    (a person put it in front of this paper), the manifest or command line fills the rest."""
+    if metadata is None:
+        return item
+    return replace(item, dossier_code=metadata.dossier_code or item.dossier_code,
+                   owner_id=metadata.owner_id or item.owner_id)
+
+
+def source_columns(opened: OpenedInput, part: DocumentPart, source_files: str | None) -> dict:
+    return {
+        "source_sha256": opened.sha256, "source_first_page": part.first_page, "source_last_page": part.last_page,
+        "source_pages": page_list(part.pages), "source_documents": part.documents, "source_files": source_files,
+    }
 
 
 # --- the steps --------------------------------------------------------------------------------
 
 
-def page_records(opened: OpenedInput, data: bytes, results: Mapping[int, PageResult]) -> list[OcrPageRecord]:
-    """Each page's words in PDF points: from the text layer when it is read, else from OCR."""
+def page_records(opened: OpenedInput, data: bytes, results: Mapping[int, PageResult],
+                 part: DocumentPart | None = None) -> list[OcrPageRecord]:
+    """Each page's words in PDF points: from the text layer when it is read, else from OCR,
+    numbered in the document (its diagnostics keep the page of the input)."""
     if opened.has_text_layer:
         return [text_page_record(i, page) for i, page in enumerate(read_text_pages(data))]
-    return [ocr_page_record(results[i]) for i in range(opened.page_count)]
+    chosen = part.pages if part is not None else range(opened.page_count)
+    records = [ocr_page_record(results[i]) for i in chosen]
+    return [r if r.page == n + 1 else r.model_copy(update={"page": n + 1}) for n, r in enumerate(records)]
 
 
 def searchable_pdf(opened: OpenedInput, data: bytes, results: Mapping[int, PageResult],
-                   metadata: PdfMetadata, settings: PipelineSettings) -> bytes:
+                   metadata: PdfMetadata, settings: PipelineSettings, part: DocumentPart | None = None) -> bytes:
     """The PDF/A of a scan; a text PDF is already searchable, and a signed one is never re-saved."""
     if opened.kind not in (InputKind.IMAGE, InputKind.SCANNED_PDF):
         return data
+    chosen = part.pages if part is not None else range(opened.page_count)
     pages = [
         PdfPage(image=results[i].image, words=results[i].ocr.words, source_dpi=results[i].source_dpi)
-        for i in range(opened.page_count)
+        for i in chosen
     ]
     return assemble_pdf(pages, metadata, settings.assemble)
 
@@ -148,17 +317,31 @@ def understand(
     item: InputFile,
     classifier: TypeClassifier | None,
     settings: PipelineSettings,
+    part: DocumentPart | None = None,
 ) -> Understanding:
-    """Type, fields and owner of a document; whether a person must review it, and why."""
-    if classifier is None:
+    """Type, fields and owner of a document; whether a person must review it, and why (a
+    doubtful boundary inside it is a reason too)."""
+    understood = _understand(pages, item, classifier, settings, part.metadata if part else None)
+    if part is None or not part.review:
+        return understood
+    note = " | ".join(n for n in (understood.review_note, part.review) if n)
+    return replace(understood, status=NEEDS_REVIEW, review_note=note)
+
+
+def _understand(pages: list[OcrPageRecord], item: InputFile, classifier: TypeClassifier | None,
+                settings: PipelineSettings, metadata: DocumentMetadata | None) -> Understanding:
+    sheet_type = metadata.doc_type if metadata else None
+    if classifier is None and sheet_type is None:
         return Understanding(
             doc_type=None, type_confidence=None, type_reason="not classified",
             status=NEEDS_REVIEW, review_note="no type classifier configured",
             owner_id=item.owner_id, fields={}, valid_until=None, issue_date=None,
         )
-    classification: Classification = classifier.classify_pages(
-        [page.text for page in pages], settings.classify
-    )
+    if sheet_type is not None:  # a person named the type on the separator sheet
+        classification = Classification(doc_type=sheet_type, confidence=1.0, needs_review=False,
+                                        reason="named by a separator sheet")
+    else:
+        classification = classifier.classify_pages([page.text for page in pages], settings.classify)
     extraction: Extraction = extract_fields(
         classification.doc_type, pages, settings=settings.extract
     )
@@ -275,8 +458,8 @@ def drop_lost_attempt(index: Index, store: ObjectStore, row: DocumentRow) -> Non
 
 
 def report_line(opened: OpenedInput, item: InputFile, row: DocumentRow, existing_id: str | None,
-                seconds: dict[str, float]) -> IngestReportLine:
-    base = report_base(item, opened)
+                seconds: dict[str, float], part: DocumentPart | None = None) -> IngestReportLine:
+    base = report_base(item, opened, part)
     if existing_id is not None:
         return IngestReportLine(**base, document_id=existing_id, status="duplicate",
                                 error=f"already stored as {existing_id}", seconds=seconds)
@@ -286,14 +469,20 @@ def report_line(opened: OpenedInput, item: InputFile, row: DocumentRow, existing
     )
 
 
-def report_base(item: InputFile, opened: OpenedInput | None) -> dict:
-    """What every report line says of its input file."""
-    return {
+def report_base(item: InputFile, opened: OpenedInput | None, part: DocumentPart | None = None) -> dict:
+    """What every report line says of its input file, and of the pages of it a document holds."""
+    base = {
         "source": str(item.path),
         "dossier_code": item.dossier_code,
         "input_kind": opened.kind.value if opened else None,
         "pages": opened.page_count if opened else 0,
     }
+    if item.parts:
+        base["source_files"] = [str(p) for p in item.parts]
+    if part is not None and opened is not None:
+        base.update(pages=len(part.pages), source_pages=page_list(part.pages),
+                    source_range=f"{part.first_page}-{part.last_page}", separation=list(part.decisions) or None)
+    return base
 
 
 _TITLE_SKIP = re.compile(r"CỘNG HÒA|CỘNG HOÀ|ĐỘC LẬP|ỦY BAN|UỶ BAN|SỐ:", re.IGNORECASE)

@@ -31,6 +31,7 @@ from pipeline.stages.ingest import (
 from pipeline.stages.ocr import OcrPage, OcrWord, recognise
 from pipeline.stages.preprocess import MIN_SIDE as MIN_PAGE_SIDE
 from pipeline.stages.preprocess import preprocess
+from pipeline.stages.separate import InkMeasure, PageSignals, Separator, SeparatorSheet, inspect_page
 from schemas.models import OcrPageRecord, OcrWordRecord, PageDiagnostics
 
 POINTS_PER_INCH = 72.0
@@ -51,28 +52,57 @@ class PageTask:
     index: int
     settings: PipelineSettings
     keep_image: bool  # False for signed PDFs: their text is read, their file never rewritten
+    inspect: bool = False  # look for separator sheets and measure ink (`is_separable`)
+    number: int | None = None  # the page in the input, when it is not ``index`` (page files)
+
+    @property
+    def page(self) -> int:
+        """The page in the input, from 0 (``index`` is the page in the file at ``path``)."""
+        return self.index if self.number is None else self.number
 
 
 @dataclass(frozen=True)
 class PageResult:
-    index: int
+    index: int  # the page in the input, from 0
     ocr: OcrPage
     image: EncodedPageImage | None
     source_dpi: float
     diagnostics: PageDiagnostics
     seconds: dict[str, float]
+    signals: PageSignals | None = None  # separation's image signals, when inspected
 
 
-def page_task(path: Path, kind: InputKind, index: int, settings: PipelineSettings) -> PageTask:
+def is_separable(opened: OpenedInput, settings: PipelineSettings) -> bool:
+    """Whether an input's pages go through separation: scans (or page files) of two pages or
+    more, when separation is on. Text and signed PDFs are always one document."""
+    return not opened.has_text_layer and separable(opened.kind, opened.page_count, settings)
+
+
+def separable(kind: InputKind, page_count: int, settings: PipelineSettings) -> bool:
+    """`is_separable` for an input known by its kind and pages (a queued item's OCR'd pages)."""
+    return settings.separation and page_count >= 2 and kind in (InputKind.IMAGE, InputKind.SCANNED_PDF)
+
+
+def page_task(path: Path, kind: InputKind, index: int, settings: PipelineSettings, *,
+              inspect: bool = False, number: int | None = None) -> PageTask:
     """Page ``index`` of a file of this kind; a signed PDF's pages are read, never re-encoded."""
-    return PageTask(path, kind, index, settings, keep_image=kind is not InputKind.SIGNED_PDF)
+    return PageTask(path, kind, index, settings, keep_image=kind is not InputKind.SIGNED_PDF,
+                    inspect=inspect, number=number)
 
 
 def page_tasks(opened: OpenedInput, settings: PipelineSettings) -> list[PageTask]:
-    """The pages of a document that need processing: none when its own text layer is read."""
+    """The pages of a document that need processing: none when its own text layer is read. The
+    pages of page files joined into one input are numbered across the files."""
     if opened.has_text_layer:  # born-digital, or signed with text: read, never OCR'd
         return []
-    return [page_task(opened.path, opened.kind, i, settings) for i in range(opened.page_count)]
+    inspect = is_separable(opened, settings)
+    if not opened.parts:
+        return [page_task(opened.path, opened.kind, i, settings, inspect=inspect) for i in range(opened.page_count)]
+    tasks: list[PageTask] = []
+    for part in opened.parts:
+        for i in range(part.page_count):
+            tasks.append(page_task(part.path, part.kind, i, settings, inspect=inspect, number=len(tasks)))
+    return tasks
 
 
 def blank_page_reason(pixels: np.ndarray, dpi: float) -> str | None:
@@ -105,9 +135,20 @@ def process_page(task: PageTask) -> PageResult:
 
     # Too small to be a page at all is preprocessing's verdict (bad_page_image), not "blank".
     is_page_sized = min(loaded.pixels.shape[:2]) >= MIN_PAGE_SIDE
+    signals = None
+    if task.inspect and is_page_sized:
+        signals = inspect_page(loaded.pixels, loaded.dpi, task.settings.separate)
+        seconds["separate"] = signals.seconds
+        if signals.separator is not None:  # never stored: neither read nor encoded
+            return _unread_page(task, loaded, "separator sheet: not OCR'd, not stored", seconds, signals,
+                                keep_image=False)
     blank = blank_page_reason(loaded.pixels, loaded.dpi) if is_page_sized else None
+    if blank is None and signals is not None and signals.ink is not None and signals.ink.blank:
+        # separation's ink measure sees past dust and the other side showing through, which
+        # Tesseract would read as a few words of nonsense
+        blank = f"blank back side: not OCR'd ({signals.ink.fraction:.4%} ink)"
     if blank is not None:
-        return _blank_page(task, loaded, blank, seconds)
+        return _unread_page(task, loaded, blank, seconds, signals, keep_image=task.keep_image)
 
     started = time.perf_counter()
     page = preprocess(loaded.pixels, task.settings.preprocess)
@@ -122,7 +163,7 @@ def process_page(task: PageTask) -> PageResult:
         image = encode_page_image(page.image, loaded.dpi, task.settings.image)
         seconds["encode"] = time.perf_counter() - started
     diagnostics = PageDiagnostics(
-        page=task.index + 1,
+        page=task.page + 1,
         rotation=page.rotation,
         rotation_confidence=round(float(page.rotation_confidence), 3),
         skew=round(float(page.skew), 3),
@@ -132,25 +173,27 @@ def process_page(task: PageTask) -> PageResult:
         notes=list(page.notes),
     )
     return PageResult(
-        index=task.index, ocr=ocr, image=image, source_dpi=loaded.dpi,
-        diagnostics=diagnostics, seconds=seconds,
+        index=task.page, ocr=ocr, image=image, source_dpi=loaded.dpi,
+        diagnostics=diagnostics, seconds=seconds, signals=signals,
     )
 
 
-def _blank_page(task: PageTask, loaded: LoadedPage, reason: str, seconds: dict[str, float]) -> PageResult:
-    """A page with no ink: no words, its image kept as loaded (nothing to turn or deskew)."""
+def _unread_page(task: PageTask, loaded: LoadedPage, reason: str, seconds: dict[str, float],
+                 signals: PageSignals | None, *, keep_image: bool) -> PageResult:
+    """A page with no ink, or a separator sheet: no words; a blank page's image is kept as
+    loaded (nothing to turn or deskew)."""
     height, width = loaded.pixels.shape[:2]
     image = None
-    if task.keep_image:
+    if keep_image:
         started = time.perf_counter()
         image = encode_page_image(loaded.pixels, loaded.dpi, task.settings.image)
         seconds["encode"] = time.perf_counter() - started
     diagnostics = PageDiagnostics(
-        page=task.index + 1, ocr_confidence=None, words=0, source_dpi=round(loaded.dpi, 1), notes=[reason],
+        page=task.page + 1, ocr_confidence=None, words=0, source_dpi=round(loaded.dpi, 1), notes=[reason],
     )
     return PageResult(
-        index=task.index, ocr=OcrPage(words=(), text="", width=width, height=height), image=image,
-        source_dpi=loaded.dpi, diagnostics=diagnostics, seconds=seconds,
+        index=task.page, ocr=OcrPage(words=(), text="", width=width, height=height), image=image,
+        source_dpi=loaded.dpi, diagnostics=diagnostics, seconds=seconds, signals=signals,
     )
 
 
@@ -166,6 +209,7 @@ def encode_page_result(result: PageResult) -> bytes:
         "source_dpi": result.source_dpi,
         "diagnostics": result.diagnostics.model_dump(mode="json"),
         "seconds": result.seconds,
+        "signals": _signals_record(result.signals),
     }
     if result.image is not None:
         image = asdict(result.image)
@@ -185,6 +229,31 @@ def decode_page_result(data: bytes) -> PageResult:
         source_dpi=record["source_dpi"],
         diagnostics=PageDiagnostics.model_validate(record["diagnostics"]),
         seconds=record["seconds"],
+        signals=_signals_from(record.get("signals")),
+    )
+
+
+def _signals_record(signals: PageSignals | None) -> dict | None:
+    if signals is None:
+        return None
+    record = asdict(signals)
+    sheet = signals.separator.sheet if signals.separator else None
+    if sheet is not None:  # asdict keeps the owner, which repr hides: scratch is not a log
+        record["separator"]["sheet"] = asdict(sheet)
+    return record
+
+
+def _signals_from(record: dict | None) -> PageSignals | None:
+    if record is None:
+        return None
+    separator = record.get("separator")
+    if separator is not None:
+        sheet = separator.get("sheet")
+        separator = Separator(**{**separator, "sheet": SeparatorSheet(**sheet) if sheet else None})
+    ink = InkMeasure(**record["ink"]) if record.get("ink") else None
+    return PageSignals(
+        separator=separator, ink=ink, seconds=record.get("seconds", 0.0),
+        **{name: tuple(record.get(name) or ()) for name in ("unreadable_codes", "other_codes", "patch_codes")},
     )
 
 

@@ -1,6 +1,8 @@
 """Which inputs of a batch are new work: one planning rule for local and queued batches.
 
-A file whose bytes are already a stored document is a duplicate of it; a later file with the same
+A file whose bytes are already stored, as one document or as all the documents separation made
+of it, is a duplicate of them (one whose documents were only partly stored, by a run cut short,
+is new work again: its stored documents come out as duplicates, the rest are stored); a later file with the same
 bytes as an earlier one of the same batch waits for that one (and is its duplicate if it is
 stored); a file that cannot be read fails with its reason. Everything else is new.
 """
@@ -25,7 +27,8 @@ class PlannedInput(Generic[Read]):
     read: Read | None = None  # what reading the file gave (bytes, an opened input…)
     sha256: str | None = None
     error: SohoaError | None = None
-    duplicate_of: str | None = None  # a stored document with the same bytes
+    duplicate_of: str | None = None  # a stored document with the same bytes (the first, if several)
+    duplicates: tuple[str, ...] = ()  # every document stored from these bytes
     same_as_position: int | None = None  # an earlier input of this batch with the same bytes
     read_seconds: float = 0.0
 
@@ -53,12 +56,22 @@ def plan_inputs(
         entry.read_seconds = time.perf_counter() - started
         if entry.read is not None:
             sha = entry.sha256 = sha256_of(entry.read)
-            stored = index.find_by_sha256(sha)
+            stored = stored_documents(index, sha)
             if stored:
-                entry.duplicate_of = stored
+                entry.duplicate_of, entry.duplicates = stored[0], tuple(stored)
             elif sha in first_with_hash:
                 entry.same_as_position = first_with_hash[sha]
             else:
                 first_with_hash[sha] = position
         planned.append(entry)
     return planned
+
+
+def stored_documents(index: Index, sha256: str) -> list[str]:
+    """The ids of the documents stored from the input with this hash, when all of them are;
+    [] when none is, or only some (each row says how many documents its input made)."""
+    rows = index.documents_of_source(sha256)
+    if not rows:
+        return []
+    expected = max(row.source_documents or 1 for row in rows)
+    return [row.id for row in rows] if len(rows) >= expected else []

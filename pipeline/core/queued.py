@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from pipeline.core.batches import DUPLICATE, FAILED, Batches, NewItem
 from pipeline.core.planning import plan_inputs
@@ -38,6 +39,7 @@ def submit(
     duplicates and a file that cannot be read as failed, without a message; a later file with
     the same bytes as an earlier one waits for it. Raises StorageUnavailable when the broker
     cannot be reached: the batch is recorded and `resume` sends its messages later."""
+    inputs = one_file_per_item(inputs)
     batch_id, ids = Batches.new_ids(len(inputs))
     items: list[NewItem] = []
     for position, plan in enumerate(plan_inputs(inputs, index, lambda item: read_bytes(item.path, max_bytes=max_input_bytes), sha256_hex)):
@@ -62,6 +64,18 @@ def submit(
     send_items(send, leaders, f"batch {batch_id} is recorded")
     log.info("batch %s: %d items, %d messages", batch_id, len(items), len(leaders))
     return batch_id
+
+
+def one_file_per_item(inputs: Sequence[InputFile]) -> list[InputFile]:
+    """A queued item is one file: page files joined by discovery are queued one by one (each a
+    document, as before issue 13); a multi-page file is still separated by the workers."""
+    items: list[InputFile] = []
+    for entry in inputs:
+        if entry.parts:
+            log.info("%s: %d page files queued as separate items (page files are joined only by a "
+                     "local ingest)", entry.path.name, len(entry.parts))
+        items += [replace(entry, path=path, parts=(), joined="") for path in entry.parts] or [entry]
+    return items
 
 
 def resume(batch_id: str, *, index: Index, send: Send) -> int:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from pipeline.core.access import mask_owner_id
 from pipeline.clock import OFFICE_TZ, aware, office_day, office_today, utcnow
 from pipeline.errors import DocumentNotFound, SohoaError
-from pipeline.stores.index import NEEDS_REVIEW, REJECTED, Index, as_date, signature_status_of
+from pipeline.stores.index import NEEDS_REVIEW, REJECTED, SUPERSEDED, Index, as_date, signature_status_of
 from pipeline.stores.index.tables import dossier_components, dossiers, documents, signatures
 from schemas.catalog import Catalog, Procedure
 
@@ -104,7 +104,7 @@ def on_file(
         .where(documents.c.owner_id == owner_id)
         .where(documents.c.doc_type.in_(wanted))
         .where(or_(documents.c.valid_until.is_(None), documents.c.valid_until >= valid_on))
-        .where(documents.c.status.not_in((NEEDS_REVIEW, REJECTED)))
+        .where(documents.c.status.not_in((NEEDS_REVIEW, REJECTED, SUPERSEDED)))
     )
     with index.engine.connect() as conn:
         rows = conn.execute(query).all()

@@ -1,7 +1,8 @@
 """Runs a batch of input files on this machine; the CLI and the API's uploads come through here.
 
-Per page (in a process pool when jobs > 1): `pipeline.core.pages`. Per document (in this
-process): `pipeline.core.document.store_document`. Queued batches run the same functions in the
+Per page (in a process pool when jobs > 1): `pipeline.core.pages` (separation's image signals,
+then OCR). Per input (in this process): `pipeline.core.document.store_input`, which separates it
+into its documents and stores each with `store_document`. Queued batches run the same functions in the
 workers (`pipeline.core.queued`, `workers.tasks`).
 """
 
@@ -15,10 +16,12 @@ from pathlib import Path
 
 from pipeline.core.config import PipelineSettings
 from pipeline.core.document import (
-    open_document,
+    input_bytes,
+    open_item,
     report_base,
     rounded_seconds,
-    store_document,
+    store_input,
+    store_page_files,
 )
 from pipeline.core.pages import PageResult, PageTask, page_tasks, process_page
 from pipeline.core.planning import PlannedInput, plan_inputs
@@ -26,9 +29,9 @@ from pipeline.core.quarantine import quarantine_file
 from pipeline.errors import InputError, SohoaError, StorageUnavailable
 from pipeline.lifetime import die_with_parent
 from pipeline.stages.classify import TypeClassifier
-from pipeline.stages.ingest import InputFile, OpenedInput, read_bytes
+from pipeline.stages.ingest import InputFile, OpenedInput
 from pipeline.stores.index import Index
-from pipeline.stores.objects import ObjectStore, sha256_hex
+from pipeline.stores.objects import ObjectStore
 from schemas.models import IngestReportLine
 
 log = logging.getLogger(__name__)
@@ -61,7 +64,7 @@ ProgressCallback = Callable[[object], None]
 class _Entry:
     plan: PlannedInput[OpenedInput]
     error: SohoaError | None = None
-    duplicate_of: str | None = None
+    duplicates: tuple[str, ...] = ()  # the documents already stored from these bytes
     results: dict[int, PageResult] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -100,7 +103,8 @@ class Ingestor:
         jobs: int = 1,
         progress: ProgressCallback | None = None,
     ) -> Iterator[IngestReportLine]:
-        """Ingest files; yields one report line per input file as each completes."""
+        """Ingest files; yields report lines as each input completes: one per document it made
+        (a scanner's stream separated into several), or one saying why it failed."""
         notify = progress or (lambda _event: None)
         planned = self._plan(list(inputs))
         tasks = [(pos, task) for pos, entry in enumerate(planned) for task in self._page_tasks(entry)]
@@ -109,13 +113,14 @@ class Ingestor:
             pending_pages[pos] += 1
         notify(BatchPlanned(documents=len(planned), pages=sum(pending_pages.values())))
 
-        finished: dict[int, IngestReportLine] = {}
+        finished: dict[int, list[IngestReportLine]] = {}
 
         def finish(pos: int) -> Iterator[IngestReportLine]:
-            line = self._finish(planned[pos], finished)
-            finished[pos] = line
-            notify(DocumentDone(line=line, message=_describe(line)))
-            yield line
+            lines = self._finish(planned[pos], finished)
+            finished[pos] = lines
+            for line in lines:
+                notify(DocumentDone(line=line, message=_describe(line)))
+                yield line
 
         # Documents that need no page processing finish first (failed, duplicate, text PDFs).
         for pos, entry in enumerate(planned):
@@ -140,11 +145,10 @@ class Ingestor:
     # -- planning and pages -----------------------------------------------------------------------
 
     def _plan(self, inputs: list[InputFile]) -> list[_Entry]:
-        plans = plan_inputs(inputs, self.index, lambda item: open_document(item.path, self.settings),
+        plans = plan_inputs(inputs, self.index, lambda item: open_item(item, self.settings),
                             lambda opened: opened.sha256)
         return [
-            _Entry(plan=plan, error=plan.error, duplicate_of=plan.duplicate_of,
-                   seconds={"open": plan.read_seconds})
+            _Entry(plan=plan, error=plan.error, duplicates=plan.duplicates, seconds={"open": plan.read_seconds})
             for plan in plans
         ]
 
@@ -179,32 +183,35 @@ class Ingestor:
 
     # -- finishing one document -----------------------------------------------------------------
 
-    def _finish(self, entry: _Entry, finished: dict[int, IngestReportLine]) -> IngestReportLine:
+    def _finish(self, entry: _Entry, finished: dict[int, list[IngestReportLine]]) -> list[IngestReportLine]:
         same_as = entry.plan.same_as_position
         if same_as is not None:
-            first = finished.get(same_as)
-            if first is not None and first.status == "stored":
-                entry.duplicate_of = first.document_id
+            first = [line for line in finished.get(same_as, []) if line.status in ("stored", "duplicate")]
+            if first:
+                entry.duplicates = tuple(line.document_id for line in first if line.document_id)
             else:
                 entry.error = entry.error or InputError(
                     "same content as another file of this batch, which failed"
                 )
         if entry.error is not None:
-            return self._fail(entry)
-        if entry.duplicate_of:
-            return IngestReportLine(
-                **report_base(entry.input, entry.opened), document_id=entry.duplicate_of,
-                status="duplicate", error=f"already stored as {entry.duplicate_of}",
-                seconds=rounded_seconds(entry.seconds),
-            )
+            return [self._fail(entry)]
+        if entry.duplicates:
+            return [
+                IngestReportLine(
+                    **report_base(entry.input, entry.opened), document_id=document_id,
+                    status="duplicate", error=f"already stored as {document_id}",
+                    seconds=rounded_seconds(entry.seconds),
+                )
+                for document_id in entry.duplicates
+            ]
         try:
             return self._store(entry)
         except InputError as exc:
             entry.error = exc
-            return self._fail(entry)
+            return [self._fail(entry)]
         except StorageUnavailable as exc:
             entry.error = exc
-            return self._fail(entry, quarantine=False)
+            return [self._fail(entry, quarantine=False)]
 
     def _fail(self, entry: _Entry, *, quarantine: bool = True) -> IngestReportLine:
         error = entry.error
@@ -219,16 +226,15 @@ class Ingestor:
             seconds=rounded_seconds(entry.seconds),
         )
 
-    def _store(self, entry: _Entry) -> IngestReportLine:
+    def _store(self, entry: _Entry) -> list[IngestReportLine]:
         opened = entry.opened
         assert opened is not None
-        data = read_bytes(opened.path, max_bytes=self.settings.max_input_bytes)
-        if sha256_hex(data) != opened.sha256:
-            raise InputError("file changed while it was being ingested")
-        return store_document(
+        data = input_bytes(opened, self.settings)
+        source_files = store_page_files(self.store, opened, self.settings)
+        return store_input(
             opened, entry.input, data, entry.results,
             store=self.store, index=self.index, settings=self.settings,
-            classifier=self.classifier, seconds=entry.seconds,
+            classifier=self.classifier, seconds=entry.seconds, source_files=source_files,
         )
 
 
@@ -245,4 +251,5 @@ def _describe(line: IngestReportLine) -> str:
     if line.status == "duplicate":
         return f"{line.source}: duplicate, {line.error}"
     review = ", needs review" if line.needs_review else ""
-    return f"{line.source}: stored as {line.document_id} ({line.doc_type}, {line.pages} pages{review})"
+    pages = f", pages {line.source_pages} of the file" if line.source_range and line.separation else ""
+    return f"{line.source}: stored as {line.document_id} ({line.doc_type}, {line.pages} pages{pages}{review})"

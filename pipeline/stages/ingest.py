@@ -17,6 +17,7 @@ import csv
 import errno
 import hashlib
 import io
+import json
 import logging
 import os
 import stat
@@ -51,6 +52,8 @@ BORN_DIGITAL_MIN_CHARS = 20  # per page: fewer visible characters than this is n
 # scanned in colour at 300 dpi is ~400 MB; a 1,000-page PDF takes an ingester about an hour.
 DEFAULT_MAX_INPUT_BYTES = 500_000_000
 DEFAULT_MAX_PAGES = 1000
+PAGE_FILE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}  # images that may be pages of one paper
+PAGE_FILES_MEDIA_TYPE = "application/vnd.sohoa.page-files+json"
 MEDIA_LABELS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/tiff": "TIFF", "application/pdf": "PDF"}
 
 
@@ -67,6 +70,10 @@ class InputFile:
     dossier_code: str | None = None
     owner_id: str | None = None
     procedure_code: str | None = None
+    # Page files of one paper (x-p1.png, x-p2.png…), in page order, ingested as one input;
+    # ``path`` is the first of them. Empty for an ordinary file.
+    parts: tuple[Path, ...] = ()
+    joined: str = ""  # "paper": the pages of one paper; "sequence": a stream to separate by content
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,10 @@ class OpenedInput:
     size: int
     has_text_layer: bool  # PDFs only: every page carries extractable text
     reason: str  # why it was classified so, for the log
+    # Page files joined into one input: each file as opened, in page order. The input's bytes
+    # are then the list of their hashes (`page_files_manifest`), and ``sha256`` is its hash.
+    parts: tuple[OpenedInput, ...] = ()
+    joined: str = ""  # as InputFile.joined
 
 
 @dataclass(frozen=True)
@@ -118,13 +129,56 @@ def discover(
     dossier_code: str | None = None,
     owner_id: str | None = None,
     procedure_code: str | None = None,
+    join_page_files: bool = True,
+    join_sequences: bool = False,
 ) -> list[InputFile]:
     """Expand files and directories into input files, each with its dossier.
 
     A directory is walked recursively; every directory that holds files is one dossier, named by
     the directory. A `manifest.csv` (file,dossier_code,owner_id,procedure_code) in it names them
-    per file; the command-line values apply where the manifest is silent.
+    per file; the command-line values apply where the manifest is silent. Images named as pages
+    of one paper (``x-p1.png``, ``x-p2.png``; ``x.jpg``, ``x (2).jpg``) are one input of page files
+    (`join_page_files`); a scanner's numbered sequence (``scan_0001.jpg``…) only with
+    ``join_sequences``, since a number in a name is as often a document's as a page's.
     """
+    found = _discover(paths, dossier_code=dossier_code, owner_id=owner_id, procedure_code=procedure_code)
+    if join_page_files or join_sequences:
+        found = joined_page_files(found, sequences=join_sequences, papers=join_page_files)
+    return found
+
+
+def joined_page_files(found: list[InputFile], *, sequences: bool = False, papers: bool = True) -> list[InputFile]:
+    """Inputs with the page files of one paper (or of one scanned sequence) joined, in page
+    order, at the place of the first; files of a group that name different dossiers, owners or
+    procedures are left apart."""
+    from pipeline.stages.separate import page_file_groups  # the naming rules live with separation
+
+    images = [item for item in found if item.path.suffix.lower() in PAGE_FILE_SUFFIXES]
+    by_path = {item.path: item for item in images}
+    joined: dict[Path, InputFile] = {}
+    absorbed: set[Path] = set()
+    for group in page_file_groups(by_path):
+        wanted = (group.kind == "paper" and papers) or (group.kind == "sequence" and sequences)
+        members = [by_path[p] for p in group.paths]
+        if not wanted or len(members) < 2:
+            continue
+        labels = {(m.dossier_code, m.owner_id, m.procedure_code) for m in members}
+        if len(labels) != 1:
+            continue
+        first = members[0]
+        joined[first.path] = InputFile(first.path, first.dossier_code, first.owner_id, first.procedure_code,
+                                       parts=tuple(group.paths), joined=group.kind)
+        absorbed.update(group.paths[1:])
+    return [joined.get(item.path, item) for item in found if item.path not in absorbed]
+
+
+def _discover(
+    paths: list[Path],
+    *,
+    dossier_code: str | None,
+    owner_id: str | None,
+    procedure_code: str | None,
+) -> list[InputFile]:
     found: list[InputFile] = []
     seen: set[Path] = set()
 
@@ -299,6 +353,32 @@ def open_input(
     except Exception as exc:  # a library tripped on this file: it fails alone, the batch goes on
         log.warning("%s: unexpected error while opening it", path, exc_info=True)
         raise CorruptFile(f"damaged {MEDIA_LABELS[media_type]}: its content cannot be read") from exc
+
+
+def page_files_manifest(parts: list[OpenedInput] | tuple[OpenedInput, ...]) -> bytes:
+    """The bytes that stand for page files joined into one input, and are stored as its original:
+    each file's sha256, media type and page count, in page order. Names are not part of it: the
+    same pages under other names are the same input (each file's own bytes are stored too)."""
+    files = [{"sha256": p.sha256, "media_type": p.media_type, "pages": p.page_count} for p in parts]
+    return json.dumps({"sohoa": "page-files", "version": 1, "files": files},
+                      sort_keys=True, separators=(",", ":")).encode()
+
+
+def joined_input(parts: list[OpenedInput], joined: str, *, max_pages: int = DEFAULT_MAX_PAGES) -> OpenedInput:
+    """Page files (each already opened, in page order) as one input."""
+    for part in parts:
+        if part.kind not in (InputKind.IMAGE, InputKind.SCANNED_PDF) or part.has_text_layer:
+            raise InputError(f"{part.path.name}: only scanned pages can be joined into one document")
+    pages = sum(part.page_count for part in parts)
+    _check_page_count(pages, max_pages)
+    manifest = page_files_manifest(parts)
+    kind = InputKind.IMAGE if all(p.kind is InputKind.IMAGE for p in parts) else InputKind.SCANNED_PDF
+    return OpenedInput(
+        path=parts[0].path, kind=kind, media_type=PAGE_FILES_MEDIA_TYPE, page_count=pages,
+        sha256=hashlib.sha256(manifest).hexdigest(), size=len(manifest), has_text_layer=False,
+        reason=f"{len(parts)} page files of one {'paper' if joined == 'paper' else 'scanned sequence'}",
+        parts=tuple(parts), joined=joined,
+    )
 
 
 def _open_image(

@@ -52,6 +52,24 @@ def write_document(
     return keys
 
 
+def write_derived(store: ObjectStore, *, document_id: str, original_key: str, original_sha256: str, attempt: str,
+                  searchable: bytes, ocr: bytes) -> DocumentObjects:
+    """The objects of a document made from stored pages (a split or merge): its searchable PDF
+    and OCR record under its own keys; its original is the one already stored."""
+    keys = document_objects(original_sha256, document_id, attempt)
+    metadata = {"document-id": document_id, "sha256": original_sha256}
+    store.put(keys.searchable, searchable, {**metadata, "variant": "searchable"})
+    store.put(keys.ocr, ocr, {**metadata, "variant": "ocr"})
+    return DocumentObjects(original_key, keys.searchable, keys.ocr)
+
+
+def write_original(store: ObjectStore, sha256: str, data: bytes, metadata: dict[str, str]) -> str:
+    """Bytes received, under their content address (a no-op when already there); returns the key."""
+    key = original_key(sha256)
+    store.put_immutable(key, data, {**metadata, "variant": "original"})
+    return key
+
+
 def drop_attempt(store: ObjectStore, keys: DocumentObjects) -> None:
     """Remove the derived objects of an attempt that lost to another (never the original, which
     the winner shares)."""

@@ -39,7 +39,7 @@ def sohoa_problem(exc: SohoaError) -> ApiProblem:
     if isinstance(exc, StorageUnavailable):
         return ApiProblem(503, exc.code, "Storage unavailable", "the index or object store cannot be reached",
                           {"Retry-After": "5"})
-    if isinstance(exc, DossierConflict | SigningFailed):
+    if isinstance(exc, DossierConflict | SigningFailed) or exc.code in ("document_signed", "document_busy"):
         return ApiProblem(409, exc.code, "Conflict", exc.message)
     if isinstance(exc, CertificateNotUsable):
         # the server's certificate (expired, not yet valid, wrong key usage): what is wrong with

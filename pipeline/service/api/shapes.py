@@ -21,7 +21,8 @@ def document_out(s: ApiServices, row) -> DocumentOut:
                    "created_at": v.created_at}
                   for v in s.index.versions(row.id) for variant, ref in v.objects.items()],
         signature_status=state, signatures=[signature_out(r) for r in records],
-        created_at=row.created_at,
+        created_at=row.created_at, source_pages=row.source_pages,
+        superseded_by=row.superseded_by.split(",") if row.superseded_by else [],
     )
 
 

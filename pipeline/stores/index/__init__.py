@@ -19,6 +19,7 @@ from pipeline.stores.index.index import Index
 from pipeline.stores.index.records import (
     NEEDS_REVIEW,
     REJECTED,
+    SUPERSEDED,
     Correction,
     DocumentRow,
     DocumentVersion,
@@ -36,6 +37,7 @@ __all__ = [
     "NEEDS_REVIEW",
     "REJECTED",
     "SIGNATURE_STATUSES",
+    "SUPERSEDED",
     "Correction",
     "DocumentRow",
     "DocumentVersion",

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from pipeline.clock import aware
-from pipeline.errors import DocumentNotFound, StorageUnavailable
+from pipeline.clock import aware, utcnow
+from pipeline.errors import DocumentNotFound, SohoaError, StorageUnavailable
 from pipeline.stores.index.engine import IndexConnection
-from pipeline.stores.index.records import NEEDS_REVIEW, DocumentRow, DuplicateDocument, as_date
+from pipeline.stores.index.records import NEEDS_REVIEW, SUPERSEDED, DocumentRow, DuplicateDocument, as_date
 from pipeline.stores.index.search import search_words
-from pipeline.stores.index.tables import document_versions, documents
+from pipeline.stores.index.tables import document_regroupings, document_versions, documents
 
 #: Columns of `documents` that are not DocumentRow fields.
 _INTERNAL_COLUMNS = ("search_title", "search_text")
@@ -38,6 +38,12 @@ def shown_id(text: str, limit: int = 80) -> str:
     return shown + ("…" if len(text) > limit else "")
 
 
+class DocumentBusy(SohoaError):
+    """A document changed while it was being split or merged: nothing was written."""
+
+    code = "document_busy"
+
+
 class DocumentsIndex(IndexConnection):
     """Documents: one row per stored document, with its classification and review status."""
 
@@ -47,14 +53,63 @@ class DocumentsIndex(IndexConnection):
                 select(documents.c.id).where(documents.c.sha256 == sha256)
             ).scalar_one_or_none()
 
+    def documents_of_source(self, source_sha256: str) -> list[DocumentRow]:
+        """The documents ingested from the input file with this sha256, in page order (not
+        those a split or merge made from them); the documents of rows from before 0007 too."""
+        query = (
+            _select_rows()
+            .where(or_(documents.c.source_sha256 == source_sha256,
+                       (documents.c.sha256 == source_sha256) & documents.c.source_sha256.is_(None)))
+            .where(or_(documents.c.source_documents.is_not(None), documents.c.source_sha256.is_(None)))
+            .order_by(documents.c.source_first_page, documents.c.id)
+        )
+        with self._connect() as conn:
+            return [_row(m) for m in conn.execute(query).mappings()]
+
+    def replace_documents(self, rows: Sequence[DocumentRow], replaced: Sequence[str], *, kind: str, by: str,
+                          note: str) -> None:
+        """In one transaction: add the documents a split or merge made, mark the ones they
+        replace superseded (kept, findable, naming their replacements) and record who did it
+        (a `document_regroupings` row)."""
+        new_ids = ",".join(row.id for row in rows)
+        when = utcnow()
+        try:
+            with self.engine.begin() as conn:
+                for row in rows:
+                    conn.execute(insert(documents).values(**_values(row)))
+                    conn.execute(insert(document_versions), [
+                        {"document_id": row.id, "version": 1, "variant": variant, "key": key, "sha256": sha,
+                         "created_at": row.created_at}
+                        for variant, key, sha in version_objects(row)
+                    ])
+                for document_id in replaced:
+                    done = conn.execute(
+                        update(documents).where(documents.c.id == document_id)
+                        .where(documents.c.superseded_by.is_(None))
+                        .values(superseded_by=new_ids, status=SUPERSEDED, review_note=note)).rowcount
+                    if not done:  # replaced by someone else meanwhile: nothing of this is kept
+                        raise DocumentBusy(f"document {document_id} was replaced meanwhile")
+                conn.execute(insert(document_regroupings).values(
+                    kind=kind, replaced=",".join(replaced), made=new_ids, detail=note, done_by=by, done_at=when))
+        except IntegrityError as exc:
+            raise DocumentBusy(f"the same {kind} was just made by someone else") from exc
+        except OperationalError as exc:
+            raise StorageUnavailable(f"index unavailable: {exc.orig}") from exc
+
+    def regroupings(self, document_id: str) -> list[dict[str, Any]]:
+        """The splits and merges that replaced this document or made it, oldest first."""
+        pattern = f"%{document_id}%"
+        with self._connect() as conn:
+            found = conn.execute(
+                select(document_regroupings)
+                .where(or_(document_regroupings.c.replaced.like(pattern), document_regroupings.c.made.like(pattern)))
+                .order_by(document_regroupings.c.id)).mappings().all()
+        return [{**r, "done_at": aware(r["done_at"])} for r in found]
+
     def add(self, row: DocumentRow) -> None:
         """Insert one document in one transaction; a row with the same content is a duplicate."""
         values = _values(row)
-        objects = [
-            ("original", row.original_key, row.sha256),
-            ("searchable", row.searchable_key, row.searchable_sha256),
-            ("ocr", row.ocr_key, row.ocr_sha256),
-        ]
+        objects = version_objects(row)
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(documents).values(**values))
@@ -111,6 +166,7 @@ class DocumentsIndex(IndexConnection):
         query = (
             _select_rows()
             .where(documents.c.owner_id == owner_id)
+            .where(documents.c.status != SUPERSEDED)
             .where(or_(documents.c.valid_until.is_(None), documents.c.valid_until >= day))
             .order_by(documents.c.doc_type, documents.c.issue_date.desc(), documents.c.id)
         )
@@ -182,6 +238,23 @@ class DocumentsIndex(IndexConnection):
 
 
 # --- rows ------------------------------------------------------------------------------------
+
+def version_objects(row: DocumentRow) -> list[tuple[str, str, str]]:
+    """(variant, key, sha256) of a new document's first version: its original, searchable PDF
+    and OCR record, and each file joined into it (``source-file-N``: page files, a merge of several files), so `verify` checks them."""
+    objects = [
+        ("original", row.original_key, row.original_sha256),
+        ("searchable", row.searchable_key, row.searchable_sha256),
+        ("ocr", row.ocr_key, row.ocr_sha256),
+    ]
+    files = json.loads(row.source_files) if row.source_files else []
+    seen = {row.original_key}
+    for n, entry in enumerate(files, 1):
+        if entry.get("key") and entry["key"] not in seen:
+            seen.add(entry["key"])
+            objects.append((f"source-file-{n}", entry["key"], entry["sha256"]))
+    return objects
+
 
 def _select_rows():
     return select(*(c for c in documents.c if c.name not in _INTERNAL_COLUMNS))

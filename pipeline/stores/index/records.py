@@ -9,6 +9,7 @@ from typing import Any
 #: The status a classifier gives a document a person must look at.
 NEEDS_REVIEW = "needs_review"
 REJECTED = "rejected"  # a reviewer found it is not a usable paper: never on file
+SUPERSEDED = "superseded"  # replaced by the documents a split or merge made (`superseded_by`); kept
 
 
 class DuplicateDocument(Exception):
@@ -49,6 +50,22 @@ class DocumentRow:
     valid_until: date | None = None
     issue_date: date | None = None
     review_note: str | None = None
+    # Where it came from (0007): the input file's sha256 and the pages of it this document holds
+    # (1-based; "1-3,5": blank backs and separator sheets are not in the document); how many
+    # documents that input made (None: made by a split or merge); page files joined into it
+    # (JSON list of {name, sha256, key, pages}); the documents that replaced it.
+    source_sha256: str | None = None
+    source_first_page: int | None = None
+    source_last_page: int | None = None
+    source_pages: str | None = None
+    source_documents: int | None = None
+    source_files: str | None = None
+    superseded_by: str | None = None
+
+    @property
+    def original_sha256(self) -> str:
+        """The sha256 of the stored original (the input file, or the page files' list)."""
+        return self.source_sha256 or self.sha256
 
     def public(self) -> dict[str, Any]:
         """The record as shown to users (`sohoa show --json`), without the full text."""

@@ -64,6 +64,14 @@ documents = Table(
     # search (0002): folded words written by Python; see search_words()
     Column("search_title", Text, nullable=False, default=""),
     Column("search_text", Text, nullable=False, default=""),
+    # where the document came from (0007): the input file and its pages
+    Column("source_sha256", String(64), index=True),
+    Column("source_first_page", Integer),
+    Column("source_last_page", Integer),
+    Column("source_pages", Text),
+    Column("source_documents", Integer),
+    Column("source_files", Text),
+    Column("superseded_by", Text),
     SqlIndex("ix_documents_owner_type_valid", "owner_id", "doc_type", "valid_until"),
     SqlIndex("ix_documents_status", "status"),
     SqlIndex("ix_documents_doc_type", "doc_type"),
@@ -82,6 +90,19 @@ corrections = Table(
     Column("new_value", Text),
     Column("corrected_by", String(128), nullable=False),
     Column("corrected_at", DateTime(timezone=True), nullable=False),
+)
+
+# Splits and merges (0007): who replaced which documents with which, and when.
+document_regroupings = Table(
+    "document_regroupings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # split | merge
+    Column("replaced", Text, nullable=False),
+    Column("made", Text, nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("done_by", String(128), nullable=False),
+    Column("done_at", DateTime(timezone=True), nullable=False),
 )
 
 document_versions = Table(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from pipeline.clock import aware, utcnow
@@ -81,7 +81,9 @@ class VersionsIndex(IndexConnection):
 
     def object_refs(self, ids: Sequence[str] | None = None) -> Iterator[ObjectRef]:
         """Every object the index points at (current keys and all recorded versions), once each."""
-        current = select(documents.c.id, documents.c.version, documents.c.sha256,
+        # the original's hash: the input file's (a separated document's own sha256 is its identity)
+        original_sha = func.coalesce(documents.c.source_sha256, documents.c.sha256).label("original_sha256")
+        current = select(documents.c.id, documents.c.version, original_sha,
                          documents.c.original_key, documents.c.searchable_key,
                          documents.c.searchable_sha256, documents.c.ocr_key,
                          documents.c.ocr_sha256).order_by(documents.c.id)
@@ -93,7 +95,7 @@ class VersionsIndex(IndexConnection):
         seen: set[tuple[str, str]] = set()
         with self._connect() as conn:
             for r in conn.execution_options(yield_per=1000).execute(current):
-                for variant, key, sha in (("original", r.original_key, r.sha256),
+                for variant, key, sha in (("original", r.original_key, r.original_sha256),
                                           ("searchable", r.searchable_key, r.searchable_sha256),
                                           ("ocr", r.ocr_key, r.ocr_sha256)):
                     if (key, sha) not in seen:

@@ -25,7 +25,17 @@ from pipeline.service.api.dependencies import (
 from pipeline.service.api.problems import ApiProblem, sohoa_problem
 from pipeline.service.api.shapes import document_out, job_out
 from pipeline.textnorm import fold
-from schemas.api import CODE_PATTERN, MAX_VERSION, OWNER_ID_PATTERN, DocumentOut, JobOut, Problem
+from schemas.api import (
+    CODE_PATTERN,
+    MAX_VERSION,
+    OWNER_ID_PATTERN,
+    DocumentOut,
+    JobOut,
+    MergeRequest,
+    Problem,
+    RegroupOut,
+    SplitRequest,
+)
 
 VARIANT_MEDIA_TYPES = {"searchable": "application/pdf", "signed": "application/pdf"}
 
@@ -110,6 +120,34 @@ def get_content(
         record(sohoa_problem(exc).status)
         raise
     return AuditedWhenSent(response, record)
+
+
+@document_routes.post("/v1/documents/merge", response_model=RegroupOut, status_code=201, tags=["documents"],
+                      responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
+def merge(body: MergeRequest, client: Annotated[ApiClient, Depends(write)], s: Services) -> RegroupOut:
+    """One document of several, pages in the order given; the merged ones stay, superseded."""
+    from pipeline.core.regroup import merge_documents
+
+    for document_id in body.document_ids:
+        check_type(client, s.index.get(document_id).doc_type)
+    rt = s.runtime
+    done = merge_documents(rt.index, rt.store, rt.classifier, rt.pipeline, body.document_ids, by=f"api:{client.name}")
+    return RegroupOut(kind=done.kind, replaced=list(done.replaced), documents=[document_out(s, r) for r in done.documents])
+
+
+@document_routes.post("/v1/documents/{document_id}/split", response_model=RegroupOut, status_code=201,
+                      tags=["documents"],
+                      responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
+def split(document_id: str, body: SplitRequest, client: Annotated[ApiClient, Depends(write)],
+          s: Services) -> RegroupOut:
+    """Two documents of one (pages 1..after_page and the rest); the split one stays, superseded."""
+    from pipeline.core.regroup import split_document
+
+    check_type(client, s.index.get(document_id).doc_type)
+    rt = s.runtime
+    done = split_document(rt.index, rt.store, rt.classifier, rt.pipeline, document_id, body.after_page,
+                          by=f"api:{client.name}")
+    return RegroupOut(kind=done.kind, replaced=list(done.replaced), documents=[document_out(s, r) for r in done.documents])
 
 
 def download_name(filename: str, variant: str) -> str:
