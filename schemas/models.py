@@ -82,7 +82,7 @@ class OcrDocumentRecord(BaseModel):
 
 
 def _exported_models() -> dict[str, type[BaseModel]]:
-    from schemas import api, jobs, signature
+    from schemas import api, field_labels, jobs, signature
     from schemas.catalog import CATALOG_MODELS
 
     return {
@@ -92,6 +92,7 @@ def _exported_models() -> dict[str, type[BaseModel]]:
         **signature.MODELS,
         **api.MODELS,
         **jobs.MODELS,
+        **field_labels.MODELS,
     }
 
 
