@@ -26,6 +26,8 @@ class Label(BaseModel):
     label: str = Field(min_length=1, description='As printed, e.g. "Họ và tên / Full name"')
     types: tuple[str, ...] = ()
     weight: float = Field(default=1.0, gt=0.0, le=1.0, description="Scales the confidence of what it finds")
+    line_start: bool = Field(default=False, description="Only a label where it begins its line (after a "
+                                                        "list number such as \"1.\" or \"a)\")")
 
     @field_validator("label")
     @classmethod

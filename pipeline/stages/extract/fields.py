@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from difflib import SequenceMatcher
 
 from pipeline.stages.extract.layout import Found, read_layout
 from pipeline.stages.extract.mrz import Mrz, find_td1, parse_td1
@@ -129,8 +130,9 @@ def read_mrz(pages: Sequence[OcrPageRecord], settings: ExtractSettings) -> Mrz |
 
 def _same_name(front: str, mrz_name: str) -> bool:
     """Names compared as the zone prints them: unaccented, letters only (a filler read as K
-    cannot be told from a K, so Ks are left out on both sides)."""
-    return squash(front).replace("K", "") == squash(mrz_name).replace("K", "")
+    cannot be told from a K, so Ks are left out on both sides; OCR misreads a letter or two)."""
+    a, b = squash(front).replace("K", ""), squash(mrz_name).replace("K", "")
+    return SequenceMatcher(None, a, b).ratio() >= 0.85  # a letter or two misread is the same name
 
 
 def cross_check_mrz(mrz: Mrz, fields: dict[str, FieldValue], doc_type: str
@@ -167,22 +169,28 @@ def _birthday(birth: date, year: int) -> date:
 
 
 def card_expiry_problems(fields: dict[str, FieldValue]) -> list[str]:
-    """A card's printed expiry is the holder's birthday at 14, 25, 40 or 60, after the issue date
-    and at most one renewal age beyond it."""
+    """A card's printed expiry is the holder's birthday at 14, 25, 40 or 60: the first such age
+    more than two years after the issue date (a card issued in the two years before a renewal age
+    runs to the next one; the age it was issued close to is accepted too)."""
     birth, until = fields.get("date_of_birth"), fields.get("valid_until")
     if birth is None or until is None:
         return []
     b, u = date.fromisoformat(birth.value), date.fromisoformat(until.value)
     limits = [_birthday(b, b.year + age) for age in CARD_AGES]
-    if u not in limits and u not in (date(b.year + a, 2, 28) for a in CARD_AGES):
+    if u not in limits:
         return [f"valid_until {u.isoformat()} is not the holder's birthday at 14, 25, 40 or 60"]
     issued = fields.get("issue_date")
-    if issued is not None:
-        i = date.fromisoformat(issued.value)
-        upcoming = [d for d in limits if d > i]
-        if u <= i or (len(upcoming) >= 2 and u > upcoming[1]):
-            return [f"valid_until {u.isoformat()} does not follow from the issue date {i.isoformat()} "
-                    "under the card's 14/25/40/60 rule"]
+    if issued is None:
+        return []
+    i = date.fromisoformat(issued.value)
+    allowed = []
+    for limit in (d for d in limits if d > i):
+        allowed.append(limit)
+        if i < limit - timedelta(days=730):
+            break
+    if u not in allowed:
+        return [f"valid_until {u.isoformat()} does not follow from the issue date {i.isoformat()} under the "
+                "card's 14/25/40/60 rule"]
     return []
 
 

@@ -244,7 +244,9 @@ def label_hits(line: Line, labels: Sequence[CompiledLabel]) -> list[_Hit]:
     kept: list[_Hit] = []
     for hit in hits:
         if kept and hit.start < kept[-1].end:
-            continue
+            same = (hit.start, hit.end) == (kept[-1].start, kept[-1].end)
+            if not (same and hit.label.field != OTHER):
+                continue  # the same words may label two fields ("Số": a number or an ID)
         kept.append(hit)
     return kept
 
@@ -299,16 +301,19 @@ def labelled_values(lines: Sequence[Line], doc_type: str) -> list[Found]:
         for n, hit in enumerate(hits):
             if hit.label.field == OTHER:
                 continue
-            end = hits[n + 1].start if n + 1 < len(hits) else len(line.text)
+            later = [h.start for h in hits[n + 1:] if h.start > hit.start]
+            end = later[0] if later else len(line.text)
             if _is_longer_label(line, hit, end):
                 continue
             reader = READERS[hit.label.kind]
             value = reader(line, hit.end, end)
+            if value and hit.label.line_start and not hit.colon and line.text[value[2]:end].strip(" .,;"):
+                continue  # "Số 51 đường Hùng Vương": an address, not "Số: 51"
             weight = hit.label.weight
             if value:
                 out.append(_found(hit.label.field, value, line, (0.9 if hit.colon else 0.8) * weight, "label",
                                   hit.label.label))
-            elif not line.text[hit.end:end].strip(" :/-.") and n + 1 == len(hits):
+            elif not line.text[hit.end:end].strip(" :/-.") and not later:
                 below = _below(lines, index, line.span_words(hit.start, hit.end))
                 if below is None:
                     continue

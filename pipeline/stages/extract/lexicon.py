@@ -22,6 +22,7 @@ class CompiledLabel:
     weight: float
     types: tuple[str, ...]
     pattern: re.Pattern[str]
+    line_start: bool = False
 
 
 def folded_lower(text: str) -> str:
@@ -33,15 +34,19 @@ def _half_pattern(half: str) -> str:
     return r"[\s,.]*".join(re.escape(w) for w in words)
 
 
-def label_pattern(label: str) -> re.Pattern[str]:
+_LINE_START = r"^\s*(?:[0-9ivx]{1,4}[.)]|[a-z][)]|[-*+])?\s*"
+
+
+def label_pattern(label: str, *, line_start: bool = False) -> re.Pattern[str]:
     """The pattern of one printed label: "Họ và tên / Full name" matches "ho va ten / full name:",
     "HO VA TEN:", "full name" and "hovaten"; group ``colon`` is set when a colon follows."""
     halves = [h for h in (_half_pattern(p) for p in label.split("/")) if h]
     if len(halves) == 2:
-        body = rf"(?:{halves[0]}(?:\s*/\s*{halves[1]})?|{halves[1]})"
+        body = rf"(?:{halves[0]}(?:\s*[/|\[\]]\s*{halves[1]})?|{halves[1]})"  # OCR reads "/" as | or [
     else:
         body = r"\s*/?\s*".join(halves)  # "Ông/Bà": one label
-    return re.compile(rf"(?<![a-z0-9]){body}(?![a-z0-9])\.?(?P<colon>\s*:)?")
+    lead = _LINE_START if line_start else r"(?<![a-z0-9])"
+    return re.compile(rf"{lead}{body}(?![a-z0-9])\.?(?P<colon>\s*:)?")
 
 
 def compile_lexicon(lexicon: LabelLexicon) -> tuple[CompiledLabel, ...]:
@@ -49,7 +54,7 @@ def compile_lexicon(lexicon: LabelLexicon) -> tuple[CompiledLabel, ...]:
     for name, spec in lexicon.fields.items():
         for entry in spec.labels:
             out.append(CompiledLabel(name, spec.kind, entry.label, entry.weight, entry.types,
-                                     label_pattern(entry.label)))
+                                     label_pattern(entry.label, line_start=entry.line_start), entry.line_start))
     for label in lexicon.other:
         out.append(CompiledLabel(OTHER, "", label, 1.0, (), label_pattern(label)))
     return tuple(out)

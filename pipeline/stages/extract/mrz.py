@@ -61,10 +61,31 @@ class Mrz:
 
 
 def clean_line(text: str) -> str:
-    """Upper case, fillers restored ("«" and runs of K or spaces read for "<"), only MRZ characters."""
+    """Upper case, "«" read for "<<", only MRZ characters, spaces dropped (a space between two
+    fillers stands for a filler when the line is short)."""
     text = text.upper().replace("«", "<<").replace("‹", "<").replace("(", "<")
-    text = re.sub(r"\s+", "", text)
-    return re.sub(r"[^A-Z0-9<]", "", text)
+    text = re.sub(r"[^A-Z0-9<\s]", "", text.strip())
+    while len(re.sub(r"\s", "", text)) < 30 and re.search(r"(?<=<)\s+(?=<)", text):
+        text = re.sub(r"(?<=<)\s+(?=<)", "<", text, count=1)
+    return re.sub(r"\s+", "", text)
+
+
+def fit_line(line: str) -> str:
+    """30 characters: a short line's last filler run is lengthened (a trailing check digit keeps
+    its place), a long one's longest filler run shortened."""
+    while len(line) < 30:
+        runs = list(re.finditer(r"<+", line))
+        if not runs or line.endswith("<"):
+            return line.ljust(30, "<")
+        at = runs[-1].end()
+        line = line[:at] + "<" + line[at:]
+    while len(line) > 30:
+        runs = sorted(re.finditer(r"<{2,}", line), key=lambda m: len(m.group()))
+        if not runs:
+            return line[:30]
+        at = runs[-1].start()
+        line = line[:at] + line[at + 1:]
+    return line
 
 
 def _digits(field_text: str) -> str:
@@ -75,9 +96,8 @@ def _yymmdd(text: str, *, future: bool, today: date) -> date | None:
     if not re.fullmatch(r"\d{6}", text):
         return None
     yy, mm, dd = int(text[:2]), int(text[2:4]), int(text[4:])
+    # An expiry is this century (chip cards date from 2021); a birth date is not in the future.
     century = 2000 if (future or 2000 + yy <= today.year) else 1900
-    if future and century + yy < today.year - 30:
-        century += 100
     try:
         return date(century + yy, mm, dd)
     except ValueError:
@@ -95,17 +115,18 @@ def _checked(name: str, data: str, check: str, problems: list[str]) -> bool:
 
 
 def _fillers_as_k(text: str) -> str:
-    """Ks in filler runs back to "<": trailing ones and any run of two or more."""
+    """Ks in filler runs back to "<": any run of two or more (no Vietnamese name has "KK") and a
+    trailing run after a filler."""
     text = re.sub(r"K{2,}", lambda m: "<" * len(m.group()), text)
-    return re.sub(r"[K<]+$", lambda m: "<" * len(m.group()), text)
+    return re.sub(r"(?<=<)[K<]+$", lambda m: "<" * len(m.group()), text)
 
 
 def parse_td1(lines: tuple[str, str, str], *, today: date | None = None) -> Mrz:
     """The three TD1 lines (OCR text; spaces, look-alikes and misread fillers tolerated)."""
     today = today or date.today()
-    l1, l2, l3 = (clean_line(x).ljust(30, "<")[:30] for x in lines)
+    l1, l2, l3 = (fit_line(clean_line(x)) for x in lines)
     problems: list[str] = []
-    l1 = l1[:2].replace("1", "I").replace("0", "D") + l1[2:5].translate(TO_LETTER) + _digits(l1[5:15]) \
+    l1 = "I" + l1[1].replace("0", "D").replace("O", "D") + l1[2:5].translate(TO_LETTER) + _digits(l1[5:15]) \
         + _digits(_fillers_as_k(l1[15:30]))
     l2 = _digits(l2[:7]) + l2[7].translate(TO_LETTER) + _digits(l2[8:15]) + l2[15:18].translate(TO_LETTER) \
         + _digits(_fillers_as_k(l2[18:30]))
@@ -138,7 +159,7 @@ def parse_td1(lines: tuple[str, str, str], *, today: date | None = None) -> Mrz:
     )
 
 
-_LINE1 = re.compile(r"^[I1l][D0O<]?[VW][NM][MN]")
+_LINE1 = re.compile(r"^[I1lT|][D0O<]?[VW][NM][MN]")
 
 
 def find_td1(lines: list[str]) -> tuple[str, str, str] | None:
