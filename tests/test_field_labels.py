@@ -230,3 +230,19 @@ def test_the_shipped_lexicon_is_the_default():
     WHEN the default is asked for
     THEN it is the shipped file's content"""
     assert default_field_labels() == load_field_labels(FIELD_LABELS_PATH)
+
+
+def test_a_land_certificate_numbered_and_dated_at_its_foot():
+    """GIVEN a land certificate whose only number is the register entry at the foot, on the same
+    OCR line as the place-and-date of the other column
+    WHEN extracted
+    THEN the register number is its number (noted) and the date after the place its issue date"""
+    lines = [*HEADER, "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT", "Người sử dụng đất: Bà LÊ THỊ HOA",
+             "CCCD số: 036168001234", "Số vào sổ cấp GCN: CS 01234 Lê Lợi, ngày 05 tháng 01 năm 2015"]
+    extraction = extract_fields("giay_chung_nhan_quyen_su_dung_dat", [stacked(lines)])
+    assert extraction.value("register_number") == "CS 01234"
+    assert extraction.value("doc_number") == "CS 01234"
+    assert "doc_number: the register number" in extraction.notes
+    assert extraction.value("issue_date") == "2015-01-05"
+    assert extraction.value("full_name") == "Lê Thị Hoa"
+    assert extraction.problems == ()

@@ -40,6 +40,11 @@ def extract_fields(
         chosen = combine(fields.get(name), _best_found(layout.get(name, []), name, doc_type))
         if chosen is not None:
             fields[name] = chosen
+    if "doc_number" not in fields and "register_number" in fields and "doc_number" in wanted:
+        # A paper numbered only by its register entry at the foot ("Số vào sổ cấp GCN: CS 01234").
+        fields["doc_number"] = fields["register_number"].model_copy(
+            update={"confidence": round(fields["register_number"].confidence * 0.9, 3)})
+        notes.append("doc_number: the register number")
     _owner_agrees_with_birth_year(fields, layout, problems)
     if fields.get("valid_until") and fields["valid_until"].source == "computed":
         recomputed = computed_validity(spec.validity, fields.get("issue_date"))
@@ -68,7 +73,7 @@ def _best_found(found: list[Found], name: str, doc_type: str) -> Found | None:
     rank = dict(_HOW_RANK)
     if name == "issue_date" and doc_type == "giay_chung_nhan_dang_ky_ho_kinh_doanh":
         rank["place-date"] = -1
-    return min(found, key=lambda f: (rank[f.how], f.page, f.order, -f.confidence))
+    return min(found, key=lambda f: (rank[f.how], f.label != "under the motto", f.page, f.order, -f.confidence))
 
 
 def combine(ruled: FieldValue | None, found: Found | None) -> FieldValue | None:

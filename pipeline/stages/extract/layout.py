@@ -330,6 +330,22 @@ _PLACE_DATE = re.compile(r"^\s*([^\W\d_][^,\d:]{1,44}),\s*(?=ngay\s*[0-9oli]{1,2
 _MOTTO = re.compile(r"doc\s*lap\s*.{0,6}tu\s*do\s*.{0,6}hanh\s*phuc")
 
 
+_PLACE_DATE_INSIDE = re.compile(r"(?<=\s)(?=[^\W\d_])([^,\d:;]{2,30}),\s*(?=ngay\s*[0-9oli]{1,2}\s*thang)")
+
+
+def _place_date_at(line: Line) -> tuple[int, float] | None:
+    """Where the date of a place-and-date line starts, and how sure: at the line's start, or
+    after another column's text that OCR put on the same line ("Số vào sổ: CS 01234  Hà Nội, ngày")."""
+    m = _PLACE_DATE.match(line.folded)
+    if m:
+        return (None if re.search(r"\b(sinh|chet|cap|tu|den)\s*$", m.group(1)) else (m.end(), 1.0))
+    for m in _PLACE_DATE_INSIDE.finditer(line.folded):
+        place = line.text[m.start(1):m.end(1)].split()
+        if place and all(w[:1].isupper() for w in place) and len(place) <= 5:
+            return m.end(), 0.9
+    return None
+
+
 def place_dates(lines: Sequence[Line]) -> list[Found]:
     """Place-and-date lines ("Hà Nội, ngày 05 tháng 3 năm 2024"); the one under the motto first."""
     out: list[Found] = []
@@ -338,15 +354,13 @@ def place_dates(lines: Sequence[Line]) -> list[Found]:
         if _MOTTO.search(line.folded):
             motto_seen = True
             continue
-        m = _PLACE_DATE.match(line.folded)
-        if not m or re.search(r"\b(sinh|chet|cap|tu|den)\s*$", m.group(1)):
-            continue
-        value = read_date(line, m.end(), len(line.text))
+        at = _place_date_at(line)
+        value = read_date(line, at[0], len(line.text)) if at else None
         if value:
-            base = 0.88 if motto_seen else 0.82
-            out.append(_found("issue_date", value, line, base, "place-date", ""))
+            base = (0.88 if motto_seen else 0.82) * at[1]
+            out.append(_found("issue_date", value, line, base, "place-date", "under the motto" if motto_seen else ""))
             motto_seen = False
-    return sorted(out, key=lambda f: -f.confidence)[:1] + sorted(out, key=lambda f: -f.confidence)[1:]
+    return out
 
 
 def numbers_alone(lines: Sequence[Line]) -> list[Found]:

@@ -116,7 +116,7 @@ def _checked(name: str, data: str, check: str, problems: list[str]) -> bool:
 
 def _fillers_as_k(text: str) -> str:
     """Ks in filler runs back to "<": any run of two or more (no Vietnamese name has "KK") and a
-    trailing run after a filler."""
+    trailing run after a filler (no Vietnamese syllable ends in K)."""
     text = re.sub(r"K{2,}", lambda m: "<" * len(m.group()), text)
     return re.sub(r"(?<=<)[K<]+$", lambda m: "<" * len(m.group()), text)
 
