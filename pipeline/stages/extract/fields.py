@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from difflib import SequenceMatcher
 
 from pipeline.stages.extract.layout import Found, read_layout
+from pipeline.stages.extract.learned import FieldTagger
 from pipeline.stages.extract.mrz import Mrz, find_td1, parse_td1
 from pipeline.stages.extract.rules import ExtractSettings, Extraction, rule_fields, wanted_fields
 from pipeline.stages.extract.values import add_months, birth_year_of_id
@@ -18,7 +19,7 @@ from schemas.models import OcrPageRecord, OcrWordRecord, PageDiagnostics
 
 CARD_TYPES = ("can_cuoc",)
 # The layout reader's own finds, by how they were found: labelled values first.
-_HOW_RANK = {"label": 0, "label below": 0, "place-date": 1, "number alone": 2, "sentence": 3}
+_HOW_RANK = {"label": 0, "label below": 0, "place-date": 1, "number alone": 2, "sentence": 3, "learned": 4}
 
 
 def extract_fields(
@@ -26,8 +27,10 @@ def extract_fields(
     pages: Sequence[OcrPageRecord],
     catalog: Catalog | None = None,
     settings: ExtractSettings = ExtractSettings(),
+    tagger: FieldTagger | None = None,
 ) -> Extraction:
-    """The catalog's fields for ``doc_type`` read from every page, and what is missing or invalid."""
+    """The catalog's fields for ``doc_type`` read from every page, and what is missing or invalid;
+    with a learned ``tagger``, the fields neither reader found are taken from it."""
     catalog = catalog or default_catalog()
     spec = catalog.document_types.get(doc_type) or catalog.document_types[UNKNOWN_TYPE]
     wanted = wanted_fields(spec, doc_type)
@@ -45,6 +48,12 @@ def extract_fields(
         fields["doc_number"] = fields["register_number"].model_copy(
             update={"confidence": round(fields["register_number"].confidence * 0.9, 3)})
         notes.append("doc_number: the register number")
+    if tagger is not None:
+        learned = tagger.read(pages, doc_type)
+        for name in sorted(wanted - set(fields)):
+            if learned.get(name):
+                fields[name] = combine(None, learned[name][0])
+                notes.append(f"{name} from the learned reader")
     _owner_agrees_with_birth_year(fields, layout, problems)
     if fields.get("valid_until") and fields["valid_until"].source == "computed":
         recomputed = computed_validity(spec.validity, fields.get("issue_date"))

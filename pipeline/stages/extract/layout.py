@@ -282,7 +282,7 @@ def _below(lines: Sequence[Line], index: int, hit_words: list[Word]) -> Line | N
     return best
 
 
-def _found(field: str, value: tuple[str, int, int], line: Line, base: float, how: str, label: str) -> Found:
+def found_value(field: str, value: tuple[str, int, int], line: Line, base: float, how: str, label: str) -> Found:
     words = line.span_words(value[1], value[2])
     conf = [w.confidence for w in words if w.confidence >= 0]
     if conf:
@@ -311,7 +311,7 @@ def labelled_values(lines: Sequence[Line], doc_type: str) -> list[Found]:
                 continue  # "Số 51 đường Hùng Vương": an address, not "Số: 51"
             weight = hit.label.weight
             if value:
-                out.append(_found(hit.label.field, value, line, (0.9 if hit.colon else 0.8) * weight, "label",
+                out.append(found_value(hit.label.field, value, line, (0.9 if hit.colon else 0.8) * weight, "label",
                                   hit.label.label))
             elif not line.text[hit.end:end].strip(" :/-.") and not later:
                 below = _below(lines, index, line.span_words(hit.start, hit.end))
@@ -321,7 +321,7 @@ def labelled_values(lines: Sequence[Line], doc_type: str) -> list[Found]:
                 stop = below_hits[0].start if below_hits else len(below.text)
                 value = reader(below, 0, stop) if stop > 0 else None
                 if value:
-                    out.append(_found(hit.label.field, value, below, 0.85 * weight, "label below",
+                    out.append(found_value(hit.label.field, value, below, 0.85 * weight, "label below",
                                       hit.label.label))
     return out
 
@@ -358,7 +358,7 @@ def place_dates(lines: Sequence[Line]) -> list[Found]:
         value = read_date(line, at[0], len(line.text)) if at else None
         if value:
             base = (0.88 if motto_seen else 0.82) * at[1]
-            out.append(_found("issue_date", value, line, base, "place-date", "under the motto" if motto_seen else ""))
+            out.append(found_value("issue_date", value, line, base, "place-date", "under the motto" if motto_seen else ""))
             motto_seen = False
     return out
 
@@ -373,7 +373,7 @@ def numbers_alone(lines: Sequence[Line]) -> list[Found]:
         parsed = parse_doc_number(text)
         if parsed and "/" in parsed and re.search(r"[A-ZĐ]", parsed):
             start = len(line.text) - len(text)
-            out.append(_found("doc_number", (parsed, start, len(line.text)), line, 0.7, "number alone", ""))
+            out.append(found_value("doc_number", (parsed, start, len(line.text)), line, 0.7, "number alone", ""))
     return out
 
 
@@ -389,10 +389,10 @@ def people_in_sentences(lines: Sequence[Line]) -> list[Found]:
             name = read_name(line, m.end(), len(line.text))
             if not name:
                 continue
-            out.append(_found("full_name", name, line, 0.7, "sentence", ""))
+            out.append(found_value("full_name", name, line, 0.7, "sentence", ""))
             year = _BIRTH_YEAR.search(line.folded, name[2], name[2] + 40)
             if year:
-                out.append(_found("birth_year", (year.group(1), year.start(1), year.end(1)), line, 0.7,
+                out.append(found_value("birth_year", (year.group(1), year.start(1), year.end(1)), line, 0.7,
                                   "sentence", ""))
             break
     return out
