@@ -24,6 +24,7 @@ from pipeline.errors import DocumentNotFound
 from pipeline.stages.assemble import PdfMetadata, PdfPage, assemble_pdf
 from pipeline.stages.classify import Classification, TypeClassifier
 from pipeline.stages.extract import Extraction, extract_fields, needs_review
+from pipeline.stages.extract.learned import FieldTagger
 from pipeline.stages.ingest import (
     InputFile,
     InputKind,
@@ -80,6 +81,7 @@ def store_document(
     seconds: Mapping[str, float] | None = None,
     created: datetime | None = None,
     attempt: str | None = None,
+    field_tagger: FieldTagger | None = None,
 ) -> IngestReportLine:
     """Finalise one document whose pages are processed: assemble the searchable PDF/A, classify,
     store the objects, then write the index row last.
@@ -104,7 +106,7 @@ def store_document(
             created=created or datetime.now().astimezone(), document_id=document_id,
         ), settings)
     with clock("classify"):
-        understood = understand(pages, item, classifier, settings)
+        understood = understand(pages, item, classifier, settings, field_tagger=field_tagger)
     signatures = None
     if opened.kind is InputKind.SIGNED_PDF:
         with clock("validate"):
@@ -148,6 +150,8 @@ def understand(
     item: InputFile,
     classifier: TypeClassifier | None,
     settings: PipelineSettings,
+    *,
+    field_tagger: FieldTagger | None = None,
 ) -> Understanding:
     """Type, fields and owner of a document; whether a person must review it, and why."""
     if classifier is None:
@@ -160,7 +164,7 @@ def understand(
         [page.text for page in pages], settings.classify
     )
     extraction: Extraction = extract_fields(
-        classification.doc_type, pages, settings=settings.extract
+        classification.doc_type, pages, settings=settings.extract, tagger=field_tagger
     )
     review, why = needs_review(classification, extraction)
     printed_owner = extraction.value("owner_id")

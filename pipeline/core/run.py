@@ -26,6 +26,7 @@ from pipeline.core.quarantine import quarantine_file
 from pipeline.errors import InputError, SohoaError, StorageUnavailable
 from pipeline.lifetime import die_with_parent
 from pipeline.stages.classify import TypeClassifier
+from pipeline.stages.extract.learned import FieldTagger
 from pipeline.stages.ingest import InputFile, OpenedInput, read_bytes
 from pipeline.stores.index import Index
 from pipeline.stores.objects import ObjectStore, sha256_hex
@@ -85,6 +86,7 @@ class Ingestor:
         *,
         quarantine_dir: Path,
         classifier: TypeClassifier | None = None,
+        field_tagger: FieldTagger | None = None,
     ):
         self.store = store
         self.index = index
@@ -92,6 +94,7 @@ class Ingestor:
         self.quarantine_dir = quarantine_dir
         # Without a classifier documents are stored untyped (status needs_review).
         self.classifier = classifier
+        self.field_tagger = field_tagger  # the learned field reader, once `sohoa model retrain` made one
 
     def ingest(
         self,
@@ -228,7 +231,7 @@ class Ingestor:
         return store_document(
             opened, entry.input, data, entry.results,
             store=self.store, index=self.index, settings=self.settings,
-            classifier=self.classifier, seconds=entry.seconds,
+            classifier=self.classifier, seconds=entry.seconds, field_tagger=self.field_tagger,
         )
 
 

@@ -9,13 +9,20 @@ scaled below the rules' (it fills gaps, it does not overrule them).
 
 from __future__ import annotations
 
+import logging
+import os
+import pickle
 import re
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline.stages.extract.layout import READERS, Found, Line, document_lines, found_value
 from pipeline.textnorm import fold_upper
 from schemas.models import OcrPageRecord
+
+log = logging.getLogger(__name__)
 
 LEARNED_FIELDS = {"full_name": "name", "date_of_birth": "date", "owner_id": "personal_id",
                   "doc_number": "doc_number", "issue_date": "date", "valid_until": "date"}
@@ -171,3 +178,24 @@ def train_tagger(examples: Iterable[LabelledExample]) -> FieldTagger:
     model = SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=30, tol=None, random_state=0)
     model.fit(_int32(vectorizer.fit_transform(features)), labels)
     return FieldTagger(vectorizer, model)
+
+
+def save_tagger(tagger: FieldTagger, path: Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
+        pickle.dump({"kind": "field-tagger", "tagger": tagger}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(handle.name, path)
+
+
+def load_tagger(path: Path) -> FieldTagger | None:
+    """The saved field tagger, or None when there is none (or it cannot be read)."""
+    try:
+        with open(path, "rb") as handle:
+            saved = pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+        log.warning("field tagger at %s unreadable, not used: %s", path, exc)
+        return None
+    return saved.get("tagger") if isinstance(saved, dict) and saved.get("kind") == "field-tagger" else None
