@@ -152,10 +152,13 @@ def read_name(line: Line, start: int, end: int) -> tuple[str, int, int] | None:
 
 
 def read_date(line: Line, start: int, end: int) -> tuple[str, int, int] | None:
+    """The first date after the label, when little else comes between ("Sinh ngày: 05/8/2019")."""
     found = find_dates(line.text[start:end])
-    if not found or line.text[start:start + found[0][0]].strip(" :/-.") and found[0][0] > 12:
+    if not found:
         return None
     s, e, d = found[0]
+    if s > 12 and line.text[start:start + s].strip(" :/-.,"):
+        return None
     return d.isoformat(), start + s, start + e
 
 
@@ -176,8 +179,8 @@ _DIGIT_RUN = re.compile(r"[0-9OoDlI|](?:[ .]?[0-9OoDlI|]){8,13}(?![0-9A-Za-z])")
 
 def read_personal_id(line: Line, start: int, end: int) -> tuple[str, int, int] | None:
     m = _DIGIT_RUN.search(line.text[start:end])
-    if not m or line.text[start:start + m.start()].strip(" :/-.").split().__len__() > 2:
-        return None
+    if not m or len(line.text[start:start + m.start()].strip(" :/-.").split()) > 2:
+        return None  # at most two words between the label and the number ("Căn cước số 0791…")
     digits = digits_from_ocr(m.group())
     if len(digits) != 12 or sum(ch.isdigit() for ch in m.group()) < 9 or personal_id_problems(digits):
         return None
@@ -203,8 +206,9 @@ def read_doc_number(line: Line, start: int, end: int) -> tuple[str, int, int] | 
             return parsed, start + m.start(1), start + m.end(1)
     m = _REGISTER.match(text)
     if m:
-        return f"{m.group(1)} {m.group(2)}" if " " in m.group(0).strip(" :.") else m.group(1) + m.group(2), \
-            start + m.start(1), start + m.end(2)
+        spaced = text[m.end(1):m.start(2)] == " "
+        value = f"{m.group(1)} {m.group(2)}" if spaced else m.group(1) + m.group(2)  # as printed
+        return value, start + m.start(1), start + m.end(2)
     m = _CODE.match(text)
     if m and sum(ch.isdigit() for ch in m.group(1)) >= 6:
         return m.group(1), start + m.start(1), start + m.end(1)
