@@ -132,6 +132,8 @@ def test_front_and_zone_that_agree_pass_and_fill_what_the_front_lost():
     extraction = extract_fields("can_cuoc", _card(FRONT, zone), settings=ExtractSettings(today=TODAY))
     assert extraction.problems == ()
     assert any("MRZ read (check digits valid)" in n for n in extraction.notes)
+    assert extraction.value("mrz").split("\n") == list(zone)
+    assert extraction.fields["mrz"].page == 2
     blurred = [line if "Date of birth" not in line else "Ngày sinh / Date of birth: ##/##/####" for line in FRONT]
     filled = extract_fields("can_cuoc", _card(blurred, zone), settings=ExtractSettings(today=TODAY))
     assert filled.fields["date_of_birth"].value == "1987-03-12"

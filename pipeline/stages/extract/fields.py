@@ -60,9 +60,12 @@ def extract_fields(
         if recomputed:
             fields["valid_until"] = recomputed
     if doc_type in CARD_TYPES or doc_type == UNKNOWN_TYPE:
-        mrz = read_mrz(pages, settings)
-        if mrz is not None:
+        zone = read_mrz(pages, settings)
+        if zone is not None:
+            mrz, page = zone
             fields, mrz_notes, mrz_problems = cross_check_mrz(mrz, fields, doc_type)
+            if mrz.valid:  # the zone itself, for the reviewer and the console
+                fields["mrz"] = FieldValue(value="\n".join(mrz.lines), confidence=0.95, page=page, bbox=None)
             notes += mrz_notes
             problems += mrz_problems
     if doc_type in CARD_TYPES:
@@ -128,8 +131,8 @@ def computed_validity(rule: Validity, issue_date: FieldValue | None) -> FieldVal
 CARD_AGES = (14, 25, 40, 60)  # ages at which a card is renewed (Law on Identification 2023)
 
 
-def read_mrz(pages: Sequence[OcrPageRecord], settings: ExtractSettings) -> Mrz | None:
-    """The TD1 zone on any page (the back of the card follows its front)."""
+def read_mrz(pages: Sequence[OcrPageRecord], settings: ExtractSettings) -> tuple[Mrz, int] | None:
+    """The TD1 zone on any page (the back of the card follows its front), with its page."""
     for page in pages:
         zone = find_td1(nfc(page.text).split("\n"))
         if zone is None and page.words:
@@ -138,7 +141,7 @@ def read_mrz(pages: Sequence[OcrPageRecord], settings: ExtractSettings) -> Mrz |
                 by_line.setdefault(w.line, []).append(w.text)
             zone = find_td1([" ".join(by_line[k]) for k in sorted(by_line)])
         if zone is not None:
-            return parse_td1(zone, today=settings.today)
+            return parse_td1(zone, today=settings.today), page.page
     return None
 
 

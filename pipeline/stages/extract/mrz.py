@@ -50,6 +50,7 @@ class Mrz:
     surname: str
     given_names: str
     problems: tuple[str, ...] = field(default=())
+    lines: tuple[str, str, str] = ("", "", "")  # the zone as read, repaired: 3 x 30 characters
 
     @property
     def name(self) -> str:
@@ -156,6 +157,7 @@ def parse_td1(lines: tuple[str, str, str], *, today: date | None = None) -> Mrz:
         surname=surname.replace("<", " ").strip(),
         given_names=" ".join(given.replace("<", " ").split()),
         problems=tuple(problems),
+        lines=(l1, l2, l3),
     )
 
 

@@ -375,7 +375,7 @@ def rule_fields(
 def wanted_fields(spec: DocumentType, doc_type: str) -> set[str]:
     """The type's catalog fields, and the personal ones any paper may print."""
     wanted = set(spec.field_names) | {"sex", "tax_code", "insurance_code", "spouse_id", "old_id_number",
-                                      "date_of_death"}
+                                      "date_of_death", "mrz"}
     if doc_type == UNKNOWN_TYPE:  # still offer the reviewer what any paper may carry
         wanted |= {"owner_id", "full_name", "date_of_birth", "doc_number", "issue_date", "issuer"}
     return wanted
