@@ -249,3 +249,16 @@ def test_a_land_certificate_numbered_and_dated_at_its_foot():
     assert extraction.value("issue_date") == "2015-01-05"
     assert extraction.value("full_name") == "Lê Thị Hoa"
     assert extraction.problems == ()
+
+
+def test_ocr_glued_national_heading_is_neither_issuer_nor_person():
+    """GIVEN header lines where OCR glued the national heading to the issuer's last word with its
+    first letters lost, and read "CỘNG" as "SŒỘNG"
+    WHEN extracted
+    THEN the issuer ends with its own name and "ÔNG HÒA XÃ" is no person after an honorific"""
+    extraction = extract_fields("xac_nhan_tinh_trang_hon_nhan", [stacked([
+        "ỦY BAN NHÂN DÂN QUẬN BA ĐÌNH", "ỦY BAN NHÂN DÂN PHƯỜNG XUÂN KHÁNHỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Số: 12/XNTTHN"])])
+    assert extraction.value("issuer") == "ỦY BAN NHÂN DÂN PHƯỜNG XUÂN KHÁNH"
+    found = read_layout([stacked(["UBND TỪ SŒỘNG HÒA XÃ HỀ Ê"])], "giay_chung_nhan_dang_ky_ho_kinh_doanh")
+    assert "full_name" not in found

@@ -381,7 +381,7 @@ def numbers_alone(lines: Sequence[Line]) -> list[Found]:
     return out
 
 
-_SENTENCE_PERSON = re.compile(r"(?<![a-z])(ong|ba|anh|chi)\s*(?:\(\s*ba\s*\)|/\s*ba)?\s*:?\s+(?=\S)")
+_SENTENCE_PERSON = re.compile(r"(?<![^\W\d_])(ong|ba|anh|chi)\s*(?:\(\s*ba\s*\)|/\s*ba)?\s*:?\s+(?=\S)")
 _BIRTH_YEAR = re.compile(r"(?:sinh nam|nam sinh)\s*:?\s*((?:19|20)[0-9]{2})(?![0-9])")
 
 

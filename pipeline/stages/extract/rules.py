@@ -255,7 +255,10 @@ _BODY_PREFIXES = [  # folded, upper -> canonical
 # Short prefixes that are also common words once accents are gone ("PHONG ĐIỀN", "SỞ HỮU"): they
 # must be read with their accents and followed by what such a body is called.
 _STRICT_PREFIXES = {"SO ": r"SỞ (?!HỮU)", "PHONG ": "PHÒNG ", "BO ": "BỘ ", "CUC ": "CỤC "}
-_NATIONAL_WORDS = re.compile(r"\b(CONG\s*HOA\s*XA\s*HOI|CONG\s*HOA|DOC\s*LAP|SOCIALIST)\b.*$")
+# The national heading where OCR merged it into the issuer's line, also glued to the body's last word
+# with its first letters lost ("XUÂN KHÁNHỘNG HÒA XÃ HỘI").
+_NATIONAL_WORDS = re.compile(r"\b(CONG\s*HOA\s*XA\s*HOI|CONG\s*HOA|DOC\s*LAP|SOCIALIST)\b.*$"
+                             r"|(?:C?O?NG\s*)?HOA\s*XA\s*HOI\s*CHU\s*NGHIA.*$")
 
 
 def _issuer(doc: _Text, settings: ExtractSettings, title_keys: Sequence[str]) -> FieldValue | None:
