@@ -98,6 +98,11 @@ class Settings(BaseSettings):
         return self.classifier_path or self.resolved_home / "models" / "type-classifier.pkl"
 
     @property
+    def field_tagger_path(self) -> Path:
+        """The learned field reader, written by `sohoa model retrain` (absent until then)."""
+        return self.resolved_home / "models" / "field-tagger.pkl"
+
+    @property
     def quarantine_dir(self) -> Path:
         return self.resolved_home / "quarantine"
 

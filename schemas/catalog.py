@@ -101,7 +101,10 @@ class FieldValue(BaseModel):
     bbox: tuple[float, float, float, float] | None = Field(
         default=None, description="left, top, right, bottom in points; None for text-layer pages without boxes"
     )
-    source: str = Field(default="ocr", description="ocr | computed | manual")
+    boxes: tuple[tuple[float, float, float, float], ...] = Field(
+        default=(), description="The box of each word that carried the value (same units as bbox)"
+    )
+    source: str = Field(default="ocr", description="ocr | computed | manual | mrz")
 
 
 DocumentStatus = Literal["classified", "needs_review", "confirmed"]

@@ -95,7 +95,7 @@ class OcrDocumentRecord(BaseModel):
 
 
 def _exported_models() -> dict[str, type[BaseModel]]:
-    from schemas import api, jobs, signature
+    from schemas import api, field_labels, jobs, signature
     from schemas.catalog import CATALOG_MODELS
 
     return {
@@ -105,6 +105,7 @@ def _exported_models() -> dict[str, type[BaseModel]]:
         **signature.MODELS,
         **api.MODELS,
         **jobs.MODELS,
+        **field_labels.MODELS,
     }
 
 

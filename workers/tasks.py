@@ -146,7 +146,7 @@ def _finalise(rt: Runtime, item: BatchItem, opened: OpenedInput, data: bytes,
     try:
         lines = store_input(
             opened, source, data, results, store=rt.store, index=rt.index, settings=rt.pipeline,
-            classifier=rt.classifier, created=item.created_at, attempt=item.id,
+            classifier=rt.classifier, created=item.created_at, attempt=item.id, field_tagger=rt.field_tagger,
         )
     except InputError as exc:
         _fail(rt, item, exc, path)

@@ -3,7 +3,9 @@
 Importing a command module registers its commands on the group in `pipeline.cli.app`.
 """
 
-from pipeline.cli import api, db, documents, ingest, jobs, regroup, review, separation, sign, watch  # noqa: F401 — registers the commands
+from pipeline.cli import (  # noqa: F401 — registers the commands
+    api, db, documents, ingest, jobs, model, regroup, review, separation, sign, watch,
+)
 from pipeline.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -30,7 +30,8 @@ def split(rt: Runtime, document_id: str, after_page: int, by: str, as_json: bool
     """Make two documents of one: pages 1..AFTER and the rest, classified again."""
     from pipeline.core.regroup import split_document
 
-    _render(split_document(rt.index, rt.store, rt.classifier, rt.pipeline, document_id, after_page, by=by), as_json)
+    _render(split_document(rt.index, rt.store, rt.classifier, rt.pipeline, document_id, after_page, by=by,
+                           field_tagger=rt.field_tagger), as_json)
 
 
 @documents.command()
@@ -42,7 +43,8 @@ def merge(rt: Runtime, document_ids: tuple[str, ...], by: str, as_json: bool) ->
     """Make one document of several, their pages in the order given, classified again."""
     from pipeline.core.regroup import merge_documents
 
-    _render(merge_documents(rt.index, rt.store, rt.classifier, rt.pipeline, document_ids, by=by), as_json)
+    _render(merge_documents(rt.index, rt.store, rt.classifier, rt.pipeline, document_ids, by=by,
+                            field_tagger=rt.field_tagger), as_json)
 
 
 def _render(done, as_json: bool) -> None:

@@ -27,6 +27,7 @@ from pipeline.errors import DocumentNotFound, InputError
 from pipeline.stages.assemble import PdfMetadata, PdfPage, assemble_pdf
 from pipeline.stages.classify import Classification, TypeClassifier
 from pipeline.stages.extract import Extraction, extract_fields, needs_review
+from pipeline.stages.extract.learned import FieldTagger
 from pipeline.stages.ingest import (
     InputFile,
     InputKind,
@@ -161,6 +162,7 @@ def store_input(
     created: datetime | None = None,
     attempt: str | None = None,
     source_files: str | None = None,
+    field_tagger: FieldTagger | None = None,
 ) -> list[IngestReportLine]:
     """Separate an input whose pages are processed into its documents (`document_parts`) and
     store each one (`store_document`); one report line per document, in page order. The
@@ -171,7 +173,7 @@ def store_input(
         lines.append(store_document(
             opened, item, data, results, store=store, index=index, settings=settings, classifier=classifier,
             seconds=seconds if n == 0 else None, created=created, attempt=attempt, part=part,
-            source_files=source_files,
+            source_files=source_files, field_tagger=field_tagger,
         ))
     return lines
 
@@ -223,6 +225,7 @@ def store_document(
     attempt: str | None = None,
     part: DocumentPart | None = None,
     source_files: str | None = None,
+    field_tagger: FieldTagger | None = None,
 ) -> IngestReportLine:
     """Finalise one document whose pages are processed: assemble the searchable PDF/A, classify,
     store the objects, then write the index row last.
@@ -251,7 +254,7 @@ def store_document(
             created=created or datetime.now().astimezone(), document_id=document_id,
         ), settings, part)
     with clock("classify"):
-        understood = understand(pages, item, classifier, settings, part)
+        understood = understand(pages, item, classifier, settings, part, field_tagger=field_tagger)
     signatures = None
     if opened.kind is InputKind.SIGNED_PDF:
         with clock("validate"):
@@ -318,10 +321,12 @@ def understand(
     classifier: TypeClassifier | None,
     settings: PipelineSettings,
     part: DocumentPart | None = None,
+    *,
+    field_tagger: FieldTagger | None = None,
 ) -> Understanding:
     """Type, fields and owner of a document; whether a person must review it, and why (a
     doubtful boundary inside it is a reason too)."""
-    understood = _understand(pages, item, classifier, settings, part.metadata if part else None)
+    understood = _understand(pages, item, classifier, settings, part.metadata if part else None, field_tagger)
     if part is None or not part.review:
         return understood
     note = " | ".join(n for n in (understood.review_note, part.review) if n)
@@ -329,7 +334,8 @@ def understand(
 
 
 def _understand(pages: list[OcrPageRecord], item: InputFile, classifier: TypeClassifier | None,
-                settings: PipelineSettings, metadata: DocumentMetadata | None) -> Understanding:
+                settings: PipelineSettings, metadata: DocumentMetadata | None,
+                field_tagger: FieldTagger | None) -> Understanding:
     sheet_type = metadata.doc_type if metadata else None
     if classifier is None and sheet_type is None:
         return Understanding(
@@ -343,7 +349,7 @@ def _understand(pages: list[OcrPageRecord], item: InputFile, classifier: TypeCla
     else:
         classification = classifier.classify_pages([page.text for page in pages], settings.classify)
     extraction: Extraction = extract_fields(
-        classification.doc_type, pages, settings=settings.extract
+        classification.doc_type, pages, settings=settings.extract, tagger=field_tagger
     )
     review, why = needs_review(classification, extraction)
     printed_owner = extraction.value("owner_id")

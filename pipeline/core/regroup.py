@@ -35,6 +35,7 @@ from pipeline.core.config import PipelineSettings
 from pipeline.core.document import Understanding, page_list, title_of, understand
 from pipeline.errors import SohoaError
 from pipeline.stages.classify import TypeClassifier
+from pipeline.stages.extract.learned import FieldTagger
 from pipeline.stages.ingest import InputFile
 from pipeline.stores.index import SUPERSEDED, DocumentRow, Index
 from pipeline.stores.layout import new_attempt, write_derived
@@ -72,7 +73,8 @@ class _Piece:
 
 
 def split_document(index: Index, store: ObjectStore, classifier: TypeClassifier | None,
-                   settings: PipelineSettings, document_id: str, after_page: int, *, by: str) -> Regrouped:
+                   settings: PipelineSettings, document_id: str, after_page: int, *, by: str,
+                   field_tagger: FieldTagger | None = None) -> Regrouped:
     """Two documents of one: its pages 1..``after_page`` and the rest."""
     row = editable(index, document_id)
     if not 1 <= after_page < row.pages:
@@ -80,17 +82,18 @@ def split_document(index: Index, store: ObjectStore, classifier: TypeClassifier 
                              f"{row.pages - 1}" if row.pages > 1 else f"document {row.id} has one page: nothing to split")
     halves = [[_Piece(row, tuple(range(after_page)))], [_Piece(row, tuple(range(after_page, row.pages)))]]
     note = f"split after page {after_page}"
-    return _replace(index, store, classifier, settings, "split", [row], halves, by, note)
+    return _replace(index, store, classifier, settings, "split", [row], halves, by, note, field_tagger)
 
 
 def merge_documents(index: Index, store: ObjectStore, classifier: TypeClassifier | None,
-                    settings: PipelineSettings, document_ids: Sequence[str], *, by: str) -> Regrouped:
+                    settings: PipelineSettings, document_ids: Sequence[str], *, by: str,
+                    field_tagger: FieldTagger | None = None) -> Regrouped:
     """One document of several, their pages in the order the ids are given."""
     rows = [editable(index, document_id) for document_id in document_ids]
     if len({r.id for r in rows}) != len(rows) or len(rows) < 2:
         raise RegroupRefused("merge needs at least two different documents")
     whole = [[_Piece(r, tuple(range(r.pages))) for r in rows]]
-    return _replace(index, store, classifier, settings, "merge", rows, whole, by, "merged")
+    return _replace(index, store, classifier, settings, "merge", rows, whole, by, "merged", field_tagger)
 
 
 def editable(index: Index, document_id: str) -> DocumentRow:
@@ -105,8 +108,9 @@ def editable(index: Index, document_id: str) -> DocumentRow:
 
 
 def _replace(index: Index, store: ObjectStore, classifier: TypeClassifier | None, settings: PipelineSettings,
-             kind: str, old: list[DocumentRow], groups: list[list[_Piece]], by: str, what: str) -> Regrouped:
-    made = [_new_document(store, classifier, settings, kind, pieces) for pieces in groups]
+             kind: str, old: list[DocumentRow], groups: list[list[_Piece]], by: str, what: str,
+             field_tagger: FieldTagger | None) -> Regrouped:
+    made = [_new_document(store, classifier, settings, kind, pieces, field_tagger) for pieces in groups]
     new_ids = [row.id for row in made]
     note = f"{what} by {by} at {utcnow().isoformat(timespec='seconds')}: replaced by {', '.join(new_ids)}"
     index.replace_documents(made, [r.id for r in old], kind=kind, by=by, note=note)
@@ -116,7 +120,7 @@ def _replace(index: Index, store: ObjectStore, classifier: TypeClassifier | None
 
 
 def _new_document(store: ObjectStore, classifier: TypeClassifier | None, settings: PipelineSettings,
-                  kind: str, pieces: list[_Piece]) -> DocumentRow:
+                  kind: str, pieces: list[_Piece], field_tagger: FieldTagger | None) -> DocumentRow:
     """Pages of stored documents as a new document: its PDF and OCR record cut from theirs, its
     type and fields found again, its row naming the originals and their pages."""
     first = pieces[0].row
@@ -125,7 +129,7 @@ def _new_document(store: ObjectStore, classifier: TypeClassifier | None, setting
         f"{p.row.id}:{page_list(p.pages)}" for p in pieces)).encode())
     document_id = identity[:32]
     item = InputFile(Path(first.source), first.dossier_code, first.owner_id, first.procedure_code)
-    understood = understand(pages, item, classifier, settings)
+    understood = understand(pages, item, classifier, settings, field_tagger=field_tagger)
     pdf = _cut_pdf(store, pieces, document_id, title_of(pages) or first.title or first.filename)
     ocr = OcrDocumentRecord(document_id=document_id, sha256=first.original_sha256,
                             source_kind=first.input_kind, pages=pages).model_dump_json().encode()

@@ -29,6 +29,7 @@ from pipeline.core.quarantine import quarantine_file
 from pipeline.errors import InputError, SohoaError, StorageUnavailable
 from pipeline.lifetime import die_with_parent
 from pipeline.stages.classify import TypeClassifier
+from pipeline.stages.extract.learned import FieldTagger
 from pipeline.stages.ingest import InputFile, OpenedInput
 from pipeline.stores.index import Index
 from pipeline.stores.objects import ObjectStore
@@ -88,6 +89,7 @@ class Ingestor:
         *,
         quarantine_dir: Path,
         classifier: TypeClassifier | None = None,
+        field_tagger: FieldTagger | None = None,
     ):
         self.store = store
         self.index = index
@@ -95,6 +97,7 @@ class Ingestor:
         self.quarantine_dir = quarantine_dir
         # Without a classifier documents are stored untyped (status needs_review).
         self.classifier = classifier
+        self.field_tagger = field_tagger  # the learned field reader, once `sohoa model retrain` made one
 
     def ingest(
         self,
@@ -235,6 +238,7 @@ class Ingestor:
             opened, entry.input, data, entry.results,
             store=self.store, index=self.index, settings=self.settings,
             classifier=self.classifier, seconds=entry.seconds, source_files=source_files,
+            field_tagger=self.field_tagger,
         )
 
 

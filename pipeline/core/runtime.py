@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the stages (OpenCV, pikepdf, scikit-learn) load only when a
     from pipeline.core.config import PipelineSettings
     from pipeline.core.run import Ingestor
     from pipeline.stages.classify import TypeClassifier
+    from pipeline.stages.extract.learned import FieldTagger
     from pipeline.stages.ingest import InputFile
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class Runtime:
         self._pipeline: PipelineSettings | None = None
         self._store, self._index, self._classifier, self._send = store, index, classifier, send
         self._on_training = on_training
+        self._field_tagger: FieldTagger | None | object = _UNSET
         self._lock = threading.RLock()
         self._ingestor: Ingestor | None = None
 
@@ -106,6 +108,16 @@ class Runtime:
             return self._classifier
 
     @property
+    def field_tagger(self) -> FieldTagger | None:
+        """The learned field reader `sohoa model retrain` saved; None until it has run once."""
+        with self._lock:
+            if self._field_tagger is _UNSET:
+                from pipeline.stages.extract.learned import load_tagger
+
+                self._field_tagger = load_tagger(self.settings.field_tagger_path)
+            return self._field_tagger
+
+    @property
     def queue_configured(self) -> bool:
         return self._send is not None or bool(self.settings.broker_url)
 
@@ -127,7 +139,8 @@ class Runtime:
                 from pipeline.core.run import Ingestor
 
                 self._ingestor = Ingestor(self.store, self.index, self.pipeline,
-                                          quarantine_dir=self.quarantine_dir, classifier=self.classifier)
+                                          quarantine_dir=self.quarantine_dir, classifier=self.classifier,
+                                          field_tagger=self.field_tagger)
             return self._ingestor
 
     def queue_batch(self, inputs: Sequence[InputFile], *, description: str = "") -> str:

@@ -94,6 +94,26 @@ class CorrectionsIndex(IndexConnection):
             ).all())
         return [(texts[i], label) for i, label in latest.items() if texts.get(i) and label]
 
+    def field_corrections(self) -> list[tuple[str, str, str, str, str]]:
+        """(document id, its type, its OCR object key, field, latest corrected value) for every
+        field a person corrected: the labels of the learned field reader."""
+        latest: dict[tuple[str, str], str] = {}
+        with self._connect() as conn:
+            for document_id, name, value in conn.execute(
+                select(corrections.c.document_id, corrections.c.name, corrections.c.new_value)
+                .where(corrections.c.kind == "field")
+                .order_by(corrections.c.corrected_at, corrections.c.id)
+            ):
+                latest[(document_id, name)] = value
+            if not latest:
+                return []
+            rows = {i: (t, k) for i, t, k in conn.execute(
+                select(documents.c.id, documents.c.doc_type, documents.c.ocr_key)
+                .where(documents.c.id.in_(sorted({d for d, _ in latest})))
+            ).all()}
+        return [(d, rows[d][0] or "khac", rows[d][1], name, value) for (d, name), value in latest.items()
+                if d in rows and value]
+
     def corrections(self, document_id: str) -> list[Correction]:
         with self._connect() as conn:
             rows = conn.execute(

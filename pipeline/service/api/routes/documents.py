@@ -131,7 +131,8 @@ def merge(body: MergeRequest, client: Annotated[ApiClient, Depends(write)], s: S
     for document_id in body.document_ids:
         check_type(client, s.index.get(document_id).doc_type)
     rt = s.runtime
-    done = merge_documents(rt.index, rt.store, rt.classifier, rt.pipeline, body.document_ids, by=f"api:{client.name}")
+    done = merge_documents(rt.index, rt.store, rt.classifier, rt.pipeline, body.document_ids, by=f"api:{client.name}",
+                           field_tagger=rt.field_tagger)
     return RegroupOut(kind=done.kind, replaced=list(done.replaced), documents=[document_out(s, r) for r in done.documents])
 
 
@@ -146,7 +147,7 @@ def split(document_id: str, body: SplitRequest, client: Annotated[ApiClient, Dep
     check_type(client, s.index.get(document_id).doc_type)
     rt = s.runtime
     done = split_document(rt.index, rt.store, rt.classifier, rt.pipeline, document_id, body.after_page,
-                          by=f"api:{client.name}")
+                          by=f"api:{client.name}", field_tagger=rt.field_tagger)
     return RegroupOut(kind=done.kind, replaced=list(done.replaced), documents=[document_out(s, r) for r in done.documents])
 
 

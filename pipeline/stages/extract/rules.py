@@ -1,154 +1,31 @@
-"""Fields per document type (owner ID, name, dates, số/ký hiệu, issuer, validity) from OCR pages,
-each with a confidence, the page and the union of the word boxes that carried it.
+"""The rule readers: fields per document type found by label patterns on the document read as one
+string, each with a confidence, the page and the union of the word boxes that carried it.
 
 Labels are matched on accent-folded text of the same length as the OCR text, so values are cut
-from what was read (NFC) while lost or wrong diacritics in labels do not matter. IDs, dates and
-document numbers have their own public parsers (property-tested); extraction only proposes
-candidates and lets the parsers decide.
+from what was read (NFC) while lost or wrong diacritics in labels do not matter. The layout
+reader (layout.py) reads the same words as lines with boxes; extract_fields (fields.py) combines
+both.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from pipeline.stages.extract.values import (
+    add_months,
+    birth_year_of_id,
+    find_dates,
+    parse_doc_number,
+    parse_tax_code,
+    personal_id_problems,
+)
 from pipeline.textnorm import digits_from_ocr, fold_aligned, fold_upper, nfc, squash, title_case_vi, upper_ratio
 from schemas.catalog import UNKNOWN_TYPE, Catalog, DocumentType, FieldValue, Validity, default_catalog
-from schemas.models import OcrPageRecord, OcrWordRecord, PageDiagnostics
-
-log = logging.getLogger(__name__)
-
-# Province codes of the personal identification number (Circular 07/2016/TT-BCA; DOMAIN.md).
-PROVINCE_CODES: frozenset[str] = frozenset("""
-001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 034 035 036 037 038
-040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 070 072 074 075 077 079 080 082
-083 084 086 087 089 091 092 093 094 095 096
-""".split())
-# Digit 4: 0/1 born 1900-1999 (male/female), 2/3 2000-2099. Later centuries cannot be alive yet.
-CENTURY_DIGITS = {"0": 1900, "1": 1900, "2": 2000, "3": 2000}
-
-
-# --------------------------------------------------------------------------------------------
-# Parsers
-
-
-def personal_id_problems(number: str, date_of_birth: date | None = None, *, today: date | None = None) -> list[str]:
-    """Why ``number`` is not a valid 12-digit personal identification number (empty = valid)."""
-    if len(number) != 12 or not number.isdigit():
-        return [f"{number!r} is not 12 digits"]
-    problems = []
-    if number[:3] not in PROVINCE_CODES:
-        problems.append(f"unknown province code {number[:3]}")
-    century = CENTURY_DIGITS.get(number[3])
-    if century is None:
-        problems.append(f"century/sex digit {number[3]} is not 0-3")
-    else:
-        year = century + int(number[4:6])
-        if year > (today or date.today()).year:
-            problems.append(f"birth year {year} is in the future")
-        if date_of_birth is not None and date_of_birth.year != year:
-            problems.append(f"birth year {number[4:6]} (century digit {number[3]}) disagrees with "
-                            f"date_of_birth {date_of_birth.isoformat()}")
-    return problems
-
-
-def parse_personal_id(text: str, date_of_birth: date | None = None) -> str | None:
-    """The 12-digit personal ID in ``text`` (spaces, dots and O-for-0 tolerated), or None when it
-    does not validate (province list, century digit, birth year when given)."""
-    digits = digits_from_ocr(text.strip())
-    if personal_id_problems(digits, date_of_birth):
-        return None
-    return digits
-
-
-def birth_year_of_id(number: str) -> int | None:
-    century = CENTURY_DIGITS.get(number[3]) if len(number) == 12 else None
-    return None if century is None else century + int(number[4:6])
-
-
-_DATE_LONG = re.compile(r"ngay\s*([0-9OolI]{1,2})\s*thang\s*([0-9OolI]{1,2})\s*nam\s*([0-9OolI]{4})", re.I)
-_DATE_SHORT = re.compile(r"(?<![0-9])([0-9OolI]{1,2})\s?[/.\-]\s?([0-9OolI]{1,2})\s?[/.\-]\s?([0-9OolI]{4})(?![0-9])")
-
-
-def _make_date(day: str, month: str, year: str) -> date | None:
-    try:
-        d, m, y = (int(digits_from_ocr(x)) for x in (day, month, year))
-        if not 1800 <= y <= 2200:
-            return None
-        return date(y, m, d)
-    except ValueError:
-        return None
-
-
-def find_dates(text: str) -> list[tuple[int, int, date]]:
-    """Every date in ``text`` ("ngày 05 tháng 8 năm 2019", "05/8/2019"), as (start, end, date)."""
-    folded = fold_aligned(text)
-    found = []
-    for pattern in (_DATE_LONG, _DATE_SHORT):
-        for m in pattern.finditer(folded):
-            d = _make_date(*m.groups())
-            if d is not None:
-                found.append((m.start(), m.end(), d))
-    return sorted(found)
-
-
-def parse_date(text: str) -> date | None:
-    """The first valid date in ``text``; None for none or impossible ones (31/02/2020)."""
-    dates = find_dates(text)
-    return dates[0][2] if dates else None
-
-
-_DOC_NUMBER = re.compile(
-    r"^(\d{1,5})(?:\s*/\s*(\d{4}))?(?:\s*/\s*([A-ZĐ][A-ZĐ0-9]*(?:\s*-\s*[A-ZĐ0-9]+)*))?$"
-)
-_SUFFIX_FIXES = {"QD": "QĐ", "ND": "NĐ", "TTLT": "TTLT", "UBNO": "UBND", "UBN0": "UBND"}
-
-
-def parse_doc_number(text: str) -> str | None:
-    """Số/ký hiệu: "Số: 123 / 2024 / QĐ-UBND" -> "123/2024/QĐ-UBND", "45/QĐ-UBND", "780"; None when
-    it is not one (no leading number, impossible year, lower-case code)."""
-    text = nfc(text).strip().rstrip(".,;").replace("Ð", "Đ")  # Icelandic eth read for Đ
-    text = re.sub(r"Đ{2,}", "Đ", re.sub(r"^s[ốoóồ]\s*:?\s*", "", text, flags=re.I))
-    text = re.sub(r"^(\d{1,5})(?=[A-ZĐ]{2})", r"\1/", text)  # "75UBND-XNTTHN": the slash was lost
-    m = _DOC_NUMBER.match(text)
-    if not m:
-        return None
-    number, year, code = m.groups()
-    if year and not 1945 <= int(year) <= 2100:
-        return None
-    parts = [str(int(number)) if number.lstrip("0") else number]
-    if year:
-        parts.append(year)
-    if code:
-        code = re.sub(r"\s+", "", code)
-        code = "-".join(_SUFFIX_FIXES.get(p, p) for p in code.split("-"))
-        parts.append(code)
-    return "/".join(parts)
-
-
-def parse_tax_code(text: str) -> str | None:
-    """10-digit tax code, or 13 written "0101234567-001" for a branch; None otherwise."""
-    cleaned = re.sub(r"[\s.]", "", nfc(text).strip()).translate(str.maketrans("OoIl", "0011"))
-    m = re.fullmatch(r"(\d{10})(?:-(\d{3}))?", cleaned)
-    if not m:
-        return None
-    return m.group(1) + (f"-{m.group(2)}" if m.group(2) else "")
-
-
-def add_months(d: date, months: int) -> date:
-    month = d.month - 1 + months
-    year, month = d.year + month // 12, month % 12 + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise ValueError(d)
-
+from schemas.models import OcrPageRecord, OcrWordRecord
 
 # --------------------------------------------------------------------------------------------
 # The document as one string with word boxes
@@ -229,7 +106,7 @@ class _Text:
             confidence *= 0.6 + 0.4 * min(1.0, sum(ocr_conf) / len(ocr_conf) / 100.0)
         page = covered[0].page if covered else self.page_at(start)
         return FieldValue(value=value, confidence=round(min(1.0, max(0.0, confidence)), 3), page=page,
-                          bbox=bbox, source=source)
+                          bbox=bbox, boxes=tuple(boxes), source=source)
 
 
 # --------------------------------------------------------------------------------------------
@@ -307,7 +184,7 @@ def _collapse_doubled_vowels(name: str) -> str:
     return "".join(out)
 
 
-def _fix_surname(name: str) -> str:
+def fix_surname(name: str) -> str:
     name = _collapse_doubled_vowels(name)
     first, _, rest = name.partition(" ")
     known = _SURNAME_BY_FOLD.get(fold_upper(first), [])
@@ -342,7 +219,7 @@ def _name_after(doc: _Text, pos: int, *, wrap: bool = False) -> tuple[int, int, 
         return None
     start, end = pos + words[0][0], pos + words[-1][1]
     value = " ".join(text[start:end].split())
-    return start, end, _fix_surname(title_case_vi(value) if upper_ratio(value) > 0.6 else nfc(value))
+    return start, end, fix_surname(title_case_vi(value) if upper_ratio(value) > 0.6 else nfc(value))
 
 
 def _labelled_date(doc: _Text, label: str, *, last: bool = False, within: int = 40) -> tuple[int, int, date] | None:
@@ -378,7 +255,10 @@ _BODY_PREFIXES = [  # folded, upper -> canonical
 # Short prefixes that are also common words once accents are gone ("PHONG ĐIỀN", "SỞ HỮU"): they
 # must be read with their accents and followed by what such a body is called.
 _STRICT_PREFIXES = {"SO ": r"SỞ (?!HỮU)", "PHONG ": "PHÒNG ", "BO ": "BỘ ", "CUC ": "CỤC "}
-_NATIONAL_WORDS = re.compile(r"\b(CONG\s*HOA\s*XA\s*HOI|CONG\s*HOA|DOC\s*LAP|SOCIALIST)\b.*$")
+# The national heading where OCR merged it into the issuer's line, also glued to the body's last word
+# with its first letters lost ("XUÂN KHÁNHỘNG HÒA XÃ HỘI").
+_NATIONAL_WORDS = re.compile(r"\b(CONG\s*HOA\s*XA\s*HOI|CONG\s*HOA|DOC\s*LAP|SOCIALIST)\b.*$"
+                             r"|(?:C?O?NG\s*)?HOA\s*XA\s*HOI\s*CHU\s*NGHIA.*$")
 
 
 def _issuer(doc: _Text, settings: ExtractSettings, title_keys: Sequence[str]) -> FieldValue | None:
@@ -450,20 +330,20 @@ def _first(pattern: str, doc: _Text, flags: int = re.I) -> re.Match | None:
     return re.search(pattern, doc.folded, flags)
 
 
-def extract_fields(
+def rule_fields(
     doc_type: str,
     pages: Sequence[OcrPageRecord],
     catalog: Catalog | None = None,
     settings: ExtractSettings = ExtractSettings(),
 ) -> Extraction:
-    """The catalog's fields for ``doc_type`` read from ``pages``, and what is missing or invalid.
+    """The catalog's fields for ``doc_type`` found by the rules in ``pages``, and what is invalid.
 
     The readers run in this order because later ones use what earlier ones found: the birth date
     decides between ID candidates, the form's subject line bounds the owner's own fields, the
     document number may be a business's tax code, and the issue date feeds a computed validity."""
     catalog = catalog or default_catalog()
     spec = catalog.document_types.get(doc_type) or catalog.document_types[UNKNOWN_TYPE]
-    wanted = _wanted_fields(spec, doc_type)
+    wanted = wanted_fields(spec, doc_type)
     doc = _Text.of(pages)
     notes: list[str] = []
     if doc_type == UNKNOWN_TYPE:
@@ -487,21 +367,18 @@ def extract_fields(
     if "issuer" in wanted:
         fields |= _read_issuer(doc, doc_type, catalog, settings)
     if "valid_until" in wanted:
-        validity, validity_notes = _read_validity(doc, spec.validity, fields.get("issue_date"))
+        validity, validity_notes = read_validity(doc, spec.validity, fields.get("issue_date"))
         fields |= validity
         notes += validity_notes
 
     fields = {k: v for k, v in fields.items() if k in wanted}
-    for name in spec.required_fields:
-        if name not in fields:
-            problems.append(f"required field {name} not found")
     return Extraction(fields, tuple(problems), tuple(notes))
 
 
-def _wanted_fields(spec: DocumentType, doc_type: str) -> set[str]:
+def wanted_fields(spec: DocumentType, doc_type: str) -> set[str]:
     """The type's catalog fields, and the personal ones any paper may print."""
     wanted = set(spec.field_names) | {"sex", "tax_code", "insurance_code", "spouse_id", "old_id_number",
-                                      "date_of_death"}
+                                      "date_of_death", "mrz"}
     if doc_type == UNKNOWN_TYPE:  # still offer the reviewer what any paper may carry
         wanted |= {"owner_id", "full_name", "date_of_birth", "doc_number", "issue_date", "issuer"}
     return wanted
@@ -642,7 +519,7 @@ def _read_issuer(doc: _Text, doc_type: str, catalog: Catalog, settings: ExtractS
     return {"issuer": issuer} if issuer else {}
 
 
-def _read_validity(
+def read_validity(
     doc: _Text, rule: Validity, issue_date: FieldValue | None
 ) -> tuple[dict[str, FieldValue], list[str]]:
     """Validity: printed, else computed from the catalog's rule."""
@@ -661,35 +538,3 @@ def _read_validity(
     if re.search(r"khong thoi han", doc.folded, re.I):
         return {}, ["valid_until: printed as no expiry"]
     return {}, []
-
-
-def needs_review(classification, extraction: Extraction | None) -> tuple[bool, str]:
-    """A document needs a person when the type is uncertain or a required field is missing or
-    invalid; the reason says which."""
-    reasons = []
-    if classification is not None and (classification.needs_review or classification.doc_type == UNKNOWN_TYPE):
-        reasons.append(f"type uncertain ({classification.reason})")
-    if extraction is not None and extraction.problems:
-        reasons.append("; ".join(extraction.problems))
-    return (bool(reasons), " | ".join(reasons) if reasons else "type and required fields found")
-
-
-def pages_from_texts(texts: Sequence[str], *, with_boxes: bool = True, confidence: float = 95.0,
-                     width: float = 595.0, height: float = 842.0) -> list[OcrPageRecord]:
-    """OCR-like page records from plain text (one per page): words on a 12-pt grid, or no words
-    (a text-layer page without boxes). For tests and born-digital text."""
-    pages = []
-    for number, text in enumerate(texts, 1):
-        words = []
-        if with_boxes:
-            for line_no, line in enumerate(text.split("\n")):
-                x = 40.0
-                top = 40.0 + 14.0 * line_no
-                for word in line.split():
-                    w = 6.0 * len(word)
-                    words.append(OcrWordRecord(text=word, bbox=(x, top, x + w, top + 12.0), confidence=confidence,
-                                               line=line_no))
-                    x += w + 4.0
-        pages.append(OcrPageRecord(page=number, width=width, height=height, text=text, words=words,
-                                   diagnostics=PageDiagnostics(page=number)))
-    return pages

@@ -1,0 +1,264 @@
+"""The label lexicon (schemas/field_labels.yaml) and the layout reader: each family of labels found
+on OCR words laid out as papers we did not write print them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ocr_words import laid_out_page, stacked
+from pipeline.stages.extract import extract_fields
+from pipeline.stages.extract.layout import read_layout
+from pipeline.stages.extract.lexicon import compile_lexicon, label_pattern
+from schemas.catalog import CatalogError
+from schemas.field_labels import FIELD_LABELS_PATH, LabelLexicon, default_field_labels, load_field_labels
+
+HEADER = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+
+
+def test_the_lexicon_validates_and_every_label_compiles():
+    """GIVEN the lexicon shipped in schemas/
+    WHEN it is loaded and compiled
+    THEN every field has labels, every label is a pattern, scoped labels name known types, and
+    its JSON Schema is exported"""
+    lexicon = load_field_labels()
+    assert {"full_name", "date_of_birth", "owner_id", "doc_number", "issue_date", "valid_until"} <= set(lexicon.fields)
+    compiled = compile_lexicon(lexicon)
+    assert len(compiled) >= 100
+    assert LabelLexicon.model_json_schema()["title"] == "LabelLexicon"
+    assert (FIELD_LABELS_PATH.parent / "json" / "label_lexicon.schema.json").is_file()
+
+
+@pytest.mark.parametrize("printed, label", [
+    ("HỌ VÀ TÊN / FULL NAME:", "Họ và tên / Full name"),
+    ("Ho va ten:", "Họ và tên / Full name"),
+    ("Full name:", "Họ và tên / Full name"),
+    ("Họ chữ đệm tên", "Họ, chữ đệm, tên"),
+    ("HỌ,CHỮ ĐỆM,TÊN:", "Họ, chữ đệm, tên"),
+    ("Ngày, tháng, năm sinh / Date of birth", "Ngày, tháng, năm sinh / Date of birth"),
+    ("Có giá trị đến/Date of expiry:", "Có giá trị đến / Date of expiry"),
+])
+def test_labels_match_with_or_without_diacritics_punctuation_and_english(printed, label):
+    """GIVEN a label as the lexicon writes it
+    WHEN the same label is printed in caps, without diacritics, without its commas or in only one
+    of its two languages
+    THEN it still matches (accent-folded, case-blind)"""
+    from pipeline.stages.extract.lexicon import folded_lower
+
+    assert label_pattern(label).search(folded_lower(printed))
+
+
+def test_a_new_variant_is_one_line_in_the_yaml(tmp_path: Path):
+    """GIVEN a copy of the lexicon with one more full-name label line ("Tên công dân")
+    WHEN it is loaded
+    THEN the variant is a label of full_name; a label scoped to an unknown type and a duplicate
+    label are refused, naming the field"""
+    data = yaml.safe_load(FIELD_LABELS_PATH.read_text(encoding="utf-8"))
+    data["fields"]["full_name"]["labels"].append("Tên công dân")
+    path = tmp_path / "labels.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    lexicon = load_field_labels(path)
+    assert "Tên công dân" in [entry.label for entry in lexicon.fields["full_name"].labels]
+
+    data["fields"]["full_name"]["labels"].append({"label": "Tên chủ nhà", "types": ["giay_bay"]})
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CatalogError, match="unknown document type.*giay_bay"):
+        load_field_labels(path)
+    data["fields"]["full_name"]["labels"][-1] = "Ten cong dan"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CatalogError, match="full_name.*listed twice"):
+        load_field_labels(path)
+
+
+# ------------------------------------------------------------------------------------------
+# Label families on laid-out words: (doc_type, lines, field, expected)
+
+CCCD_FRONT = [
+    *HEADER[:1], "SOCIALIST REPUBLIC OF VIET NAM", "CĂN CƯỚC CÔNG DÂN", "Citizen Identity Card",
+    "Số / No.: 079187012345",
+    "Họ và tên / Full name:",
+    "NGUYỄN THỊ LẤP LÁNH",
+    "Ngày sinh / Date of birth: 12/03/1987",
+    "Giới tính / Sex: Nữ   Quốc tịch / Nationality: Việt Nam",
+    "Quê quán / Place of origin: Phước Bình, Đồng Xoài, Bình Phước",
+    "Có giá trị đến / Date of expiry: 12/03/2027",
+]
+FAMILIES = [
+    ("can_cuoc", CCCD_FRONT, {"owner_id": "079187012345", "full_name": "Nguyễn Thị Lấp Lánh",
+                              "date_of_birth": "1987-03-12", "sex": "Nữ", "valid_until": "2027-03-12"}),
+    ("can_cuoc", ["CĂN CƯỚC", "IDENTITY CARD", "Số định danh cá nhân / Personal identification number:",
+                  "001205012345", "Họ, chữ đệm và tên khai sinh / Full name:", "TRẦN MINH KHÔI",
+                  "Ngày, tháng, năm sinh / Date of birth: 01/02/2005"],
+     {"owner_id": "001205012345", "full_name": "Trần Minh Khôi", "date_of_birth": "2005-02-01"}),
+    ("can_cuoc", ["CHUNG MINH NHAN DAN", "So CMND: 271234567", "Ho va ten: LE VAN TAM", "Sinh ngay: 05-06-1970"],
+     {"old_id_number": "271234567", "full_name": "Lê Van Tam", "date_of_birth": "1970-06-05"}),
+    ("can_cuoc", ["GIẤY CHỨNG MINH NHÂN DÂN", "Số: 024123456", "Họ tên: TRỊNH VĂN NAM", "Sinh ngày: 02-11-1965",
+                  "Nguyên quán: Hải Hậu, Nam Định"],
+     {"old_id_number": "024123456", "full_name": "Trịnh Văn Nam", "date_of_birth": "1965-11-02"}),
+    ("giay_chung_nhan_quyen_su_dung_dat",
+     [*HEADER, "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT", "1. Người sử dụng đất:",
+      "Ông (Bà): PHẠM VĂN HÙNG, sinh năm 1968, CCCD số: 036068001234", "Số vào sổ cấp GCN: CS 01234",
+      "Ngày vào sổ: 05/03/2015"],
+     {"full_name": "Phạm Văn Hùng", "owner_id": "036068001234", "register_number": "CS 01234",
+      "issue_date": "2015-03-05"}),
+    ("giay_chung_nhan_dang_ky_ho_kinh_doanh",
+     [*HEADER, "GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH", "Mã số hộ kinh doanh: 01A8001234",
+      "Đăng ký lần đầu, ngày 05 tháng 3 năm 2020", "1. Tên hộ kinh doanh: TẠP HÓA BÌNH AN",
+      "2. Chủ hộ kinh doanh: Bà Võ Thị Bích Ngọc", "Số định danh cá nhân: 079185004321"],
+     {"doc_number": "01A8001234", "issue_date": "2020-03-05", "full_name": "Võ Thị Bích Ngọc",
+      "owner_id": "079185004321"}),
+    ("giay_phep_xay_dung",
+     [*HEADER, "GIẤY PHÉP XÂY DỰNG", "1. Cấp cho chủ đầu tư: Ông Lê Văn Tám",
+      "Địa chỉ: 12 Nguyễn Huệ, phường Bến Nghé", "Thủ Đức, ngày 05 tháng 02 năm 2024", "Số giấy phép: 45/GPXD"],
+     {"full_name": "Lê Văn Tám", "doc_number": "45/GPXD", "issue_date": "2024-02-05"}),
+    ("giay_phep_xay_dung", [*HEADER, "GIẤY PHÉP XÂY DỰNG", "123/GPXD-UBND", "Chủ đầu tư: anh Đỗ Quang Huy"],
+     {"doc_number": "123/GPXD-UBND", "full_name": "Đỗ Quang Huy"}),
+    ("quyet_dinh",
+     ["ỦY BAN NHÂN DÂN", "QUẬN BA ĐÌNH", "Số: 15/2019/QĐ-UBND", *HEADER, "Hà Nội, ngày 05 tháng 3 năm 2024",
+      "QUYẾT ĐỊNH", "Về việc cấp giấy phép cho chị Hoàng Thu Trang"],
+     {"doc_number": "15/2019/QĐ-UBND", "issue_date": "2024-03-05", "full_name": "Hoàng Thu Trang"}),
+    ("giay_khai_sinh",
+     ["GIẤY KHAI SINH", "Số: 45", "Họ, chữ đệm, tên: ĐINH NGỌC ANH", "Giới tính: Nam",
+      "Họ và tên cha: Đinh Văn Bảo", "Ngày, tháng, năm đăng ký: 12/12/2012"],
+     {"full_name": "Đinh Ngọc Anh", "doc_number": "45", "sex": "Nam", "issue_date": "2012-12-12"}),
+]
+
+
+@pytest.mark.parametrize("doc_type, lines, expected", FAMILIES,
+                         ids=[f"{t}-{n}" for n, (t, _l, _e) in enumerate(FAMILIES)])
+def test_each_label_family_gives_its_fields(doc_type, lines, expected):
+    """GIVEN a paper's lines as another office prints them (bilingual card labels, a value under
+    its label, the land register number at the foot, an owner named with an honorific, a
+    first-registration date, a number alone under the title, the place-and-date line)
+    WHEN the layout reader reads the words
+    THEN each field has the printed value, with a confidence and the boxes of its words"""
+    found = read_layout([stacked(lines)], doc_type)
+    for name, value in expected.items():
+        assert name in found, (name, {k: [f.value for f in v] for k, v in found.items()})
+        best = found[name][0]
+        assert best.value == value, (name, [f.value for f in found[name]])
+        assert 0.5 <= best.confidence <= 1.0 and best.boxes and best.page == 1
+
+
+def test_a_label_with_more_words_before_its_colon_is_another_label():
+    """GIVEN a birth certificate printing the father's name as "Họ, chữ đệm, tên người cha: ..."
+    WHEN the layout reader reads it
+    THEN the father is not taken for the child"""
+    found = read_layout([stacked(["Họ, chữ đệm, tên người cha: ĐINH VĂN BẢO", "Họ, chữ đệm, tên: ĐINH NGỌC ANH"])],
+                        "giay_khai_sinh")
+    assert [f.value for f in found["full_name"]] == ["Đinh Ngọc Anh"]
+
+
+def test_value_below_its_label_is_the_aligned_one_in_two_columns():
+    """GIVEN a card whose label ends its line in the left column, with the right column's text
+    on the next line too
+    WHEN read
+    THEN the value is the line that starts under the label, not the other column's"""
+    page = laid_out_page([
+        (40, 100, "Họ và tên / Full name:"), (330, 100, "Quê quán / Place of origin:"),
+        (330, 116, "Xã An Bình, Huyện Phú Giáo"), (40, 117, "NGUYỄN VĂN AN"),
+    ])
+    found = read_layout([page], "can_cuoc")
+    assert found["full_name"][0].value == "Nguyễn Văn An"
+    assert found["full_name"][0].how == "label below"
+    assert found["full_name"][0].bbox[1] == 117
+
+
+def test_the_place_and_date_line_under_the_motto_is_the_issue_date():
+    """GIVEN a Decree 30 header: body and number on the left, motto and place-and-date on the
+    right, a later date in the body
+    WHEN the fields of the decision are extracted
+    THEN the issue date is the one under the motto, the number the one after "Số:" """
+    page = laid_out_page([
+        (40, 40, "ỦY BAN NHÂN DÂN"), (300, 40, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        (40, 56, "PHƯỜNG BẾN NGHÉ"), (300, 56, "Độc lập - Tự do - Hạnh phúc"),
+        (40, 80, "Số: 123/QĐ-UBND"), (320, 80, "Quận 1, ngày 05 tháng 3 năm 2024"),
+        (200, 120, "QUYẾT ĐỊNH"), (40, 140, "Điều 1. Có hiệu lực từ ngày 10 tháng 3 năm 2024."),
+    ])
+    extraction = extract_fields("quyet_dinh", [page])
+    assert extraction.value("issue_date") == "2024-03-05"
+    assert extraction.value("doc_number") == "123/QĐ-UBND"
+    assert extraction.fields["issue_date"].bbox[0] >= 320
+
+
+def test_an_owner_named_in_a_sentence_with_only_a_birth_year():
+    """GIVEN a land certificate naming its owner inside a sentence with only a birth year, and
+    the same with an ID whose year digits say 1975
+    WHEN extracted
+    THEN the name is the owner's, honorific stripped; the disagreeing ID is a problem"""
+    lines = [*HEADER, "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT",
+             "Cấp cho hộ gia đình ông Nguyễn Văn Bình, sinh năm 1965, CCCD số 001065001234;",
+             "Thửa đất số: 12, tờ bản đồ số: 3", "Hà Nội, ngày 05 tháng 02 năm 2010"]
+    extraction = extract_fields("giay_chung_nhan_quyen_su_dung_dat", [stacked(lines)])
+    assert extraction.value("full_name") == "Nguyễn Văn Bình"
+    assert extraction.value("owner_id") == "001065001234"
+    assert extraction.value("issue_date") == "2010-02-05"
+    assert extraction.problems == ()
+    lines[3] = lines[3].replace("001065001234", "001075001234")
+    wrong = extract_fields("giay_chung_nhan_quyen_su_dung_dat", [stacked(lines)])
+    assert any("birth year" in p and "1965" in p for p in wrong.problems)
+
+
+def test_fields_come_from_any_page_with_that_page_and_box():
+    """GIVEN a two-page permit: the number and the owner on page 1, the signing place-and-date
+    on page 2
+    WHEN extracted
+    THEN every required field is found, the issue date says page 2 with its box there"""
+    first = stacked(["ỦY BAN NHÂN DÂN THÀNH PHỐ THỦ ĐỨC", *HEADER, "GIẤY PHÉP XÂY DỰNG", "Số: 45/GPXD", "Cấp cho: Ông TRẦN VĂN LONG"], page=1)
+    second = stacked(["2. Chủ đầu tư phải thực hiện các nội dung sau:", "Thủ Đức, ngày 15 tháng 8 năm 2023",
+                      "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"], page=2)
+    extraction = extract_fields("giay_phep_xay_dung", [first, second])
+    assert extraction.value("full_name") == "Trần Văn Long"
+    assert extraction.value("doc_number") == "45/GPXD"
+    issue = extraction.fields["issue_date"]
+    assert (issue.value, issue.page) == ("2023-08-15", 2)
+    assert issue.bbox is not None and issue.boxes
+    assert not [p for p in extraction.problems if "required" in p]
+
+
+def test_the_bilingual_card_needs_no_review():
+    """GIVEN a chip CCCD front as printed (bilingual labels, name under its label)
+    WHEN extracted as a can_cuoc
+    THEN owner, name, birth date and expiry are found and nothing sends it to review"""
+    extraction = extract_fields("can_cuoc", [stacked(CCCD_FRONT)])
+    assert extraction.value("full_name") == "Nguyễn Thị Lấp Lánh"
+    assert extraction.value("valid_until") == "2027-03-12"
+    assert extraction.problems == ()
+
+
+def test_the_shipped_lexicon_is_the_default():
+    """GIVEN no lexicon path
+    WHEN the default is asked for
+    THEN it is the shipped file's content"""
+    assert default_field_labels() == load_field_labels(FIELD_LABELS_PATH)
+
+
+def test_a_land_certificate_numbered_and_dated_at_its_foot():
+    """GIVEN a land certificate whose only number is the register entry at the foot, on the same
+    OCR line as the place-and-date of the other column
+    WHEN extracted
+    THEN the register number is its number (noted) and the date after the place its issue date"""
+    lines = [*HEADER, "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT", "Người sử dụng đất: Bà LÊ THỊ HOA",
+             "CCCD số: 036168001234", "Số vào sổ cấp GCN: CS 01234 Lê Lợi, ngày 05 tháng 01 năm 2015"]
+    extraction = extract_fields("giay_chung_nhan_quyen_su_dung_dat", [stacked(lines)])
+    assert extraction.value("register_number") == "CS 01234"
+    assert extraction.value("doc_number") == "CS 01234"
+    assert "doc_number: the register number" in extraction.notes
+    assert extraction.value("issue_date") == "2015-01-05"
+    assert extraction.value("full_name") == "Lê Thị Hoa"
+    assert extraction.problems == ()
+
+
+def test_ocr_glued_national_heading_is_neither_issuer_nor_person():
+    """GIVEN header lines where OCR glued the national heading to the issuer's last word with its
+    first letters lost, and read "CỘNG" as "SŒỘNG"
+    WHEN extracted
+    THEN the issuer ends with its own name and "ÔNG HÒA XÃ" is no person after an honorific"""
+    extraction = extract_fields("xac_nhan_tinh_trang_hon_nhan", [stacked([
+        "ỦY BAN NHÂN DÂN QUẬN BA ĐÌNH", "ỦY BAN NHÂN DÂN PHƯỜNG XUÂN KHÁNHỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Số: 12/XNTTHN"])])
+    assert extraction.value("issuer") == "ỦY BAN NHÂN DÂN PHƯỜNG XUÂN KHÁNH"
+    found = read_layout([stacked(["UBND TỪ SŒỘNG HÒA XÃ HỀ Ê"])], "giay_chung_nhan_dang_ky_ho_kinh_doanh")
+    assert "full_name" not in found
