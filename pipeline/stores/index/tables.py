@@ -186,6 +186,24 @@ upload_jobs = Table(
     Column("finished_at", DateTime(timezone=True)),
 )
 
+# --- people of the console (0008) --------------------------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("full_name", Text, nullable=False, default=""),
+    Column("office", Text, nullable=False, default=""),
+    Column("role", String(16), nullable=False),  # clerk | reviewer | official | admin
+    Column("password_hash", Text, nullable=False),  # argon2id, PHC string
+    Column("active", Boolean, nullable=False, default=True),
+    Column("failed_logins", Integer, nullable=False, default=0),  # in a row, since the last success
+    Column("locked_until", DateTime(timezone=True)),
+    Column("password_set_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True)),
+)
+
 # --- queued batches (0006) ---------------------------------------------------------------------
 
 batches = Table(
