@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.core.access import mask_owner_id
@@ -256,6 +256,38 @@ def get_dossier(index: Index, code: str) -> DossierRecord:
     return DossierRecord(head["code"], head["procedure_code"], head["owner_id"], head["status"],
                          head["created_by"], aware(head["created_at"]), components)
 
+
+
+def receive_papers(index: Index, code: str) -> DossierRecord:
+    """Papers taken in at the counter after the dossier was opened: each stored document of the
+    dossier whose type is a component still missing fills it (source ``uploaded``), and the
+    dossier is complete once no required component is missing. Idempotent."""
+    dossier = get_dossier(index, code)
+    missing = {c.doc_type for c in dossier.components if c.source == MISSING}
+    if not missing:
+        return dossier
+    with index.engine.connect() as conn:
+        received = conn.execute(
+            select(documents.c.id, documents.c.doc_type)
+            .where(documents.c.dossier_code == code, documents.c.doc_type.in_(sorted(missing)),
+                   documents.c.status != REJECTED)
+            .order_by(documents.c.created_at)).all()
+    filled = {}
+    for r in received:
+        filled.setdefault(r.doc_type, r.id)
+    if not filled:
+        return dossier
+    with index.engine.begin() as conn:
+        for doc_type, document_id in filled.items():
+            conn.execute(update(dossier_components)
+                         .where(dossier_components.c.dossier_code == code, dossier_components.c.doc_type == doc_type,
+                                dossier_components.c.source == MISSING)
+                         .values(source=UPLOADED, document_id=document_id))
+        still = {c.doc_type for c in dossier.components if c.required and c.source == MISSING} - set(filled)
+        conn.execute(update(dossiers).where(dossiers.c.code == code)
+                     .values(status="incomplete" if still else "complete"))
+    log.info("dossier %s: %d paper(s) received at the counter", code, len(filled))
+    return get_dossier(index, code)
 
 def _next_dossier_code(conn, agency_code: str, moment: datetime) -> str:
     """``<agency code>-<yymmdd>-<sequence>``, e.g. 000.00.24.H29-240515-0001 (DOMAIN.md)."""

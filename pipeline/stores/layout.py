@@ -78,3 +78,12 @@ def staged_metadata(batch_id: str, item_id: str, sha256: str) -> dict[str, str]:
 def page_result_key(batch_id: str, item_id: str, page: int) -> str:
     """A fanned-out page's result, for the worker that finalises the item (page from 0)."""
     return scratch_prefix(batch_id, item_id) + f"page-{page + 1:04d}.json"
+
+
+# --- page views for people (the console) ---------------------------------------------------------
+
+
+def page_view_key(document_id: str, pdf_sha256: str, kind: str, page: int) -> str:
+    """A page image or thumbnail made once from one searchable PDF (named by its hash, so a new
+    version never shows an old page); kind is ``page`` or ``thumb``, page from 1."""
+    return f"documents/{document_id}/views/{pdf_sha256[:16]}/{kind}-{page:04d}.jpg"
