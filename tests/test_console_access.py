@@ -163,7 +163,8 @@ def test_every_page_has_a_csp_without_inline_script(app):
     """GIVEN an admin (who sees every page)
     WHEN each page is opened
     THEN each answer has a Content-Security-Policy whose scripts come from the console only, no
-    page holds an inline script or style, and the scripts are served from the package"""
+    page holds an inline script or style, every link stays in the console, and the scripts are
+    served from the package"""
     client = logged_in(app, "quan")
     for path in ("/console/login", "/console/intake", "/console/review", "/console/search?q=x",
                  "/console/stats", "/console/admin", "/console/nowhere"):
@@ -173,6 +174,9 @@ def test_every_page_has_a_csp_without_inline_script(app):
         assert answer.headers["x-frame-options"] == "DENY"
         assert not re.search(r"<script(?![^>]*\bsrc=)", answer.text), path
         assert not re.search(r"<style|\sstyle=|\son[a-z]+=", answer.text), path
+        # every link and form stays in the console (an API route of the same name is not it)
+        for target in re.findall(r'(?:href|action|src)="([^"]+)"', answer.text):
+            assert target.startswith(("/console/", "http://testserver/console/")), (path, target)
     htmx = client.get("/console/static/htmx.min.js")
     assert htmx.status_code == 200 and "htmx" in htmx.text[:2000]
 

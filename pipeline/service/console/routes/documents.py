@@ -90,7 +90,7 @@ def highlighted(snippet: str) -> Markup:
 
 
 @document_routes.get("/search")
-def search(p: Rendered, s: Services, person: Annotated[Person, Depends(searcher)],
+def search_page(p: Rendered, s: Services, person: Annotated[Person, Depends(searcher)],
            q: Annotated[str, Query(max_length=500)] = "",
            doc_type: Annotated[str, Query(alias="type", max_length=64)] = "",
            owner: Annotated[str, Query(max_length=32)] = "",

@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from pipeline.core.people import Person
 from pipeline.core.review import DATE_FIELDS, ReviewError, review_document
 from pipeline.core.views import page_layouts
+from pipeline.errors import DocumentNotFound
 from pipeline.stores.index import NEEDS_REVIEW, DocumentRow
 from pipeline.service.console.web import Rendered, Services, audit_view, require, shown_day
 
@@ -47,9 +48,10 @@ def waiting(s, dossier: str | None = None, doc_type: str | None = None, reason: 
 def review_queue(p: Rendered, s: Services, person: Annotated[Person, Depends(reviewer)],
                  dossier: Annotated[str | None, Query(max_length=128)] = None,
                  doc_type: Annotated[str | None, Query(alias="type", max_length=64)] = None,
-                 reason: Annotated[str | None, Query(max_length=16)] = None):
+                 reason: Annotated[str | None, Query(max_length=16)] = None,
+                 done: str | None = None, of: str | None = None):
     rows = waiting(s, dossier or None, doc_type or None, reason if reason in REASONS else None)
-    return p.render("review_queue.html", rows=rows, catalog=s.catalog, reasons=REASONS,
+    return p.render("review_queue.html", rows=rows, catalog=s.catalog, reasons=REASONS, flash=_flash(p, s, done, of),
                     chosen={"dossier": dossier or "", "type": doc_type or "", "reason": reason or ""})
 
 
@@ -104,16 +106,22 @@ def _render(p, s, row: DocumentRow, *, status: int = 200, error: str | None = No
     if typed:
         fields = [FieldView(f.name, typed.get(f.name, f.value), f.required, f.low, f.is_date, f.page, f.bbox)
                   for f in fields]
-    flash = None
-    if done in ("accept", "save", "reject") and of:
-        try:
-            flash = p.t(f"review.{ {'accept': 'accepted', 'save': 'saved', 'reject': 'rejected'}[done] }",
-                        file=s.index.get(of).filename)
-        except Exception:  # noqa: BLE001 - the message is a courtesy
-            flash = None
     return p.render("review.html", status=status, row=row, fields=fields, layouts=page_layouts(s.runtime, row),
-                    catalog=s.catalog, chosen_type=doc_type or row.doc_type, error=error, flash=flash,
+                    catalog=s.catalog, chosen_type=doc_type or row.doc_type, error=error, flash=_flash(p, s, done, of),
                     previous=previous, following=following, waiting=row.status == NEEDS_REVIEW)
+
+
+_DONE = {"accept": "review.accepted", "save": "review.saved", "reject": "review.rejected"}
+
+
+def _flash(p, s, done: str | None, of: str | None) -> str | None:
+    """What the last decision did, on the page the reviewer was sent to next."""
+    if done not in _DONE or not of:
+        return None
+    try:
+        return p.t(_DONE[done], file=s.index.get(of).filename)
+    except DocumentNotFound:
+        return None
 
 
 @review_routes.get("/review/{document_id}/fields")

@@ -36,7 +36,7 @@ def bar_chart(rows: list[tuple[str, int]], width: int = 720, height: int = 220) 
 
 
 @stats_routes.get("/stats")
-def stats(p: Rendered, s: Services, person: Annotated[Person, Depends(figures_reader)],
+def stats_page(p: Rendered, s: Services, person: Annotated[Person, Depends(figures_reader)],
           period: Annotated[str, Query(pattern="^(day|week|month)$")] = "day"):
     figures = compute_figures(s.index, s.catalog, period=period)
     chart = bar_chart([(label, pages) for label, pages, _, _ in figures.by_period[-60:]])
