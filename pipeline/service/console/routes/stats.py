@@ -24,7 +24,7 @@ def bar_chart(rows: list[tuple[str, int]], width: int = 720, height: int = 220) 
     """Bars for an SVG drawn by the template: each with its x, y, width, height and label."""
     left, bottom, top = 40, 30, 10
     most = max((value for _, value in rows), default=0) or 1
-    step = (width - left - 10) / max(1, len(rows))
+    step = min(48.0, (width - left - 10) / max(1, len(rows)))  # one day is a bar, not the whole chart
     bars = []
     for position, (label, value) in enumerate(rows):
         h = (height - bottom - top) * value / most
