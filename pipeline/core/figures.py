@@ -1,5 +1,6 @@
-"""The figures of the console's stats page: the seed KPIs (`reuse.compute_stats`), the review
-backlog, and pages, documents and dossiers per day, week or month, per procedure and per office."""
+"""The figures of the console's stats page: the seed KPIs (`reuse.stats_of`), the review
+backlog, and pages, documents and dossiers per day, week or month, per procedure and per office,
+from the database's counts per day (`Index.figure_counts`: GROUP BY, not every row)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
-
-from pipeline.clock import office_day
-from pipeline.core.reuse import MISSING, REUSED, Stats, compute_stats
-from pipeline.stores.index import NEEDS_REVIEW, Index
-from pipeline.stores.index.tables import dossier_components, dossiers, documents, users
+from pipeline.core.reuse import Stats, figure_counts, stats_of
+from pipeline.stores.index import Index
 from schemas.catalog import Catalog
 
 PERIODS = ("day", "week", "month")
@@ -41,42 +38,26 @@ def period_of(day: date, period: str) -> str:
 
 
 def compute_figures(index: Index, catalog: Catalog, *, period: str = "day", since: date | None = None) -> Figures:
-    stats = compute_stats(index, catalog, since=since)
-    with index.engine.connect() as conn:
-        backlog = conn.execute(select(func.count()).select_from(documents)
-                               .where(documents.c.status == NEEDS_REVIEW)).scalar_one()
-        docs = conn.execute(select(documents.c.created_at, documents.c.pages)).all()
-        heads = conn.execute(select(dossiers.c.code, dossiers.c.procedure_code, dossiers.c.created_at,
-                                    dossiers.c.created_by)).all()
-        parts = conn.execute(select(dossier_components.c.dossier_code, dossier_components.c.required,
-                                    dossier_components.c.source, dossier_components.c.document_id)).all()
-        offices = dict(conn.execute(select(users.c.username, users.c.office)).all())
+    counts = figure_counts(index, catalog, since=since)
     periods: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for d in docs:
-        label = period_of(office_day(d.created_at), period)
+    for d in counts.documents:
+        label = period_of(d.day, period)
         periods[label][0] += d.pages
-        periods[label][1] += 1
-    for h in heads:
-        periods[period_of(office_day(h.created_at), period)][2] += 1
-    parts_of = defaultdict(list)
-    for p in parts:
-        parts_of[p.dossier_code].append(p)
+        periods[label][1] += d.documents
     procedures: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     by_office: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for h in heads:
-        handed = [p for p in parts_of[h.code] if p.source != MISSING]
-        digitised = bool(handed) and all(p.document_id for p in handed)
+    for h in counts.dossiers:
+        periods[period_of(h.day, period)][2] += h.dossiers
         row = procedures[h.procedure_code]
-        row[0] += 1
-        row[1] += digitised
-        row[2] += sum(p.required for p in parts_of[h.code])
-        row[3] += sum(p.required and p.source == REUSED for p in parts_of[h.code])
-        creator = h.created_by.removeprefix("console:")
-        office = offices.get(creator) or h.created_by
-        by_office[office][0] += 1
-        by_office[office][1] += digitised
+        row[0] += h.dossiers
+        row[1] += h.digitised
+        row[2] += h.required
+        row[3] += h.reused
+        office = counts.offices.get(h.created_by.removeprefix("console:")) or h.created_by
+        by_office[office][0] += h.dossiers
+        by_office[office][1] += h.digitised
     return Figures(
-        stats, backlog, period,
+        stats_of(counts), counts.backlog, period,
         [(label, *values) for label, values in sorted(periods.items())],
         [(code, *values) for code, values in sorted(procedures.items())],
         [(office, *values) for office, values in sorted(by_office.items())],

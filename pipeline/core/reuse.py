@@ -22,6 +22,7 @@ from pipeline.core.access import mask_owner_id
 from pipeline.clock import OFFICE_TZ, aware, office_day, office_today, utcnow
 from pipeline.errors import DocumentNotFound, SohoaError
 from pipeline.stores.index import NEEDS_REVIEW, REJECTED, Index, as_date, signature_status_of
+from pipeline.stores.index.figures import FigureCounts
 from pipeline.stores.index.tables import dossier_components, dossiers, documents, signatures
 from schemas.catalog import Catalog, Procedure
 
@@ -257,6 +258,29 @@ def get_dossier(index: Index, code: str) -> DossierRecord:
                          head["created_by"], aware(head["created_at"]), components)
 
 
+#: The status of a dossier code that only its documents know (ingested with ``--dossier``; nobody
+#: opened it at the counter).
+UNOPENED = "unopened"
+
+
+def dossier_of_documents(index: Index, catalog: Catalog, code: str) -> tuple[DossierRecord, list]:
+    """A dossier that has no row, as its documents tell it: their procedure (the first that
+    names one), owner and first arrival; each component of the procedure uploaded when a paper
+    of its type is there. Also the documents. DossierNotFound when no document names the code."""
+    papers = index.list(dossier_code=code)
+    if not papers:
+        raise DossierNotFound(f"no dossier {code}")
+    procedure_code = next((p.procedure_code for p in papers if p.procedure_code), None) or ""
+    owner_id = next((p.owner_id for p in papers if p.owner_id), None) or ""
+    procedure = catalog.procedures.get(procedure_code)
+    usable = [p for p in papers if p.status != REJECTED]
+    components = []
+    for c in procedure.components if procedure else ():
+        found = next((p.id for p in usable if p.doc_type == c.doc_type), None)
+        components.append(DossierComponent(c.doc_type, c.required, UPLOADED if found else MISSING, found))
+    return DossierRecord(code, procedure_code, owner_id, UNOPENED, "",
+                         min(p.created_at for p in papers), tuple(components)), papers
+
 
 def receive_papers(index: Index, code: str) -> DossierRecord:
     """Papers taken in at the counter after the dossier was opened: each stored document of the
@@ -327,59 +351,35 @@ class Stats:
 
 
 def compute_stats(index: Index, catalog: Catalog, *, since: date | None = None) -> Stats:
-    """The office's figures, over dossiers and documents created on or after ``since``."""
+    """The office's figures, over dossiers and documents created on or after ``since``, counted
+    by the database (`Index.figure_counts`)."""
+    return stats_of(figure_counts(index, catalog, since=since))
+
+
+def figure_counts(index: Index, catalog: Catalog, *, since: date | None = None) -> FigureCounts:
     start = datetime.combine(since, datetime.min.time(), tzinfo=UTC) if since else None
-    with index.engine.connect() as conn:
-        dossier_query = select(dossiers.c.code, dossiers.c.created_at)
-        component_query = (
-            select(dossier_components.c.dossier_code, dossier_components.c.doc_type,
-                   dossier_components.c.required, dossier_components.c.source,
-                   dossier_components.c.document_id)
-            .join(dossiers, dossiers.c.code == dossier_components.c.dossier_code)
-        )
-        document_query = select(documents.c.id, documents.c.doc_type, documents.c.created_at)
-        if start:
-            dossier_query = dossier_query.where(dossiers.c.created_at >= start)
-            component_query = component_query.where(dossiers.c.created_at >= start)
-            document_query = document_query.where(documents.c.created_at >= start)
-        dossier_rows = conn.execute(dossier_query).all()
-        component_rows = conn.execute(component_query).all()
-        document_rows = conn.execute(document_query).all()
-
-    parts_by_dossier: dict[str, list] = defaultdict(list)
-    for part in component_rows:
-        parts_by_dossier[part.dossier_code].append(part)
-    digitised = 0
-    for dossier in dossier_rows:
-        handed_in = [p for p in parts_by_dossier[dossier.code] if p.source != MISSING]
-        # an upload counts once its job stored it (pipeline.service.uploads fills in document_id)
-        if handed_in and all(p.document_id for p in handed_in):
-            digitised += 1
-    required = [p for p in component_rows if p.required]
-    reuse_by_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for p in required:
-        reuse_by_type[p.doc_type][1] += 1
-        reuse_by_type[p.doc_type][0] += p.source == REUSED
-
     result_types = {t for proc in catalog.procedures.values() for t in (proc.result, *proc.also_results)}
-    results = [d.id for d in document_rows if d.doc_type in result_types]
-    states = index.signature_statuses(results)
+    return index.figure_counts(result_types=result_types, since=start)
+
+
+def stats_of(counts: FigureCounts) -> Stats:
+    """The seed KPIs from the database's counts."""
     by_type: dict[str, int] = defaultdict(int)
     by_day: dict[str, int] = defaultdict(int)
-    for d in document_rows:
-        by_type[d.doc_type or "unclassified"] += 1
-        by_day[_day(d.created_at)] += 1
+    for d in counts.documents:
+        by_type[d.doc_type or "unclassified"] += d.documents
+        by_day[d.day.isoformat()] += d.documents
     dossiers_by_day: dict[str, int] = defaultdict(int)
-    for dossier in dossier_rows:
-        dossiers_by_day[_day(dossier.created_at)] += 1
+    for h in counts.dossiers:
+        dossiers_by_day[h.day.isoformat()] += h.dossiers
     return Stats(
-        digitisation=Rate(digitised, len(dossier_rows)),
-        reuse=Rate(sum(p.source == REUSED for p in required), len(required)),
-        results_signed=Rate(sum(states.get(i) == "signed" for i in results), len(results)),
+        digitisation=Rate(sum(h.digitised for h in counts.dossiers), sum(h.dossiers for h in counts.dossiers)),
+        reuse=Rate(sum(r for _, r in counts.reuse_by_type.values()), sum(n for n, _ in counts.reuse_by_type.values())),
+        results_signed=Rate(counts.results_signed, counts.results),
         documents_by_type=dict(sorted(by_type.items())),
         documents_by_day=dict(sorted(by_day.items())),
         dossiers_by_day=dict(sorted(dossiers_by_day.items())),
-        reuse_by_type={t: Rate(*counts) for t, counts in sorted(reuse_by_type.items())},
+        reuse_by_type={t: Rate(reused, n) for t, (n, reused) in sorted(counts.reuse_by_type.items())},
     )
 
 

@@ -154,6 +154,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dossier.title": ("Hồ sơ {code}", "Dossier {code}"),
     "dossier.status.complete": ("Đủ thành phần", "Complete"),
     "dossier.status.incomplete": ("Còn thiếu giấy tờ", "Incomplete"),
+    "dossier.status.unopened": ("chưa tiếp nhận tại bộ phận một cửa", "not opened at the counter"),
+    "dossier.unopened": ("Hồ sơ này chưa được mở tại bộ phận một cửa: trang này dựng từ các giấy tờ đã số hóa mang mã hồ sơ này.",
+                         "This dossier was not opened at the counter: the page is built from the digitised papers that carry its code."),
     "dossier.papers": ("Giấy tờ trong hồ sơ", "Papers of the dossier"),
     "dossier.no_papers": ("Chưa có giấy tờ nào được nhận.", "No paper received yet."),
     "dossier.upload": ("Nhận giấy tờ mới", "Take in new papers"),
@@ -243,6 +246,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reason.type": ("loại giấy tờ chưa chắc chắn", "type uncertain"),
     "reason.fields": ("thiếu hoặc sai thông tin bắt buộc", "required field missing or invalid"),
     "reason.saved": ("đã lưu sửa đổi, chờ quyết định", "corrections saved, decision pending"),
+    # review notes (pipeline.service.console.notes): v1, v2 … are what the note names
+    "note.type_uncertain": ("chưa chắc chắn loại giấy tờ", "document type uncertain"),
+    "note.type_unknown": ("không rõ loại giấy tờ, chỉ đọc thông tin chung", "type unknown: generic fields only"),
+    "note.no_classifier": ("chưa cấu hình bộ phân loại giấy tờ", "no type classifier configured"),
+    "note.all_found": ("đã nhận ra loại và đủ thông tin bắt buộc", "type and required fields found"),
+    "note.field_not_found": ("không tìm thấy {v1} (bắt buộc)", "required field {v1} not found"),
+    "note.owner_id_invalid": ("số định danh cá nhân không hợp lệ", "personal ID number invalid"),
+    "note.field_unreadable": ("không đọc được {v1}", "{v1} unreadable"),
+    "note.field_missing": ("thiếu {v1}", "{v1} missing"),
+    "note.field_invalid": ("{v1} không hợp lệ", "{v1} invalid"),
+    "note.saved_by": ("{v1} đã lưu sửa đổi", "corrections saved by {v1}"),
+    "note.reviewed_by": ("{v1} đã kiểm tra", "reviewed by {v1}"),
+    "note.rejected_by": ("{v1} đã từ chối: {v2}", "rejected by {v1}: {v2}"),
 }
 
 

@@ -68,6 +68,7 @@ documents = Table(
     SqlIndex("ix_documents_status", "status"),
     SqlIndex("ix_documents_doc_type", "doc_type"),
     SqlIndex("ix_documents_issue_date", "issue_date"),
+    SqlIndex("ix_documents_status_created", "status", "created_at"),  # 0009: the review queue
 )
 
 corrections = Table(
@@ -144,6 +145,8 @@ audit_log = Table(
     Column("owner_id", String(32)),
     Column("purpose", Text),
     Column("outcome", Integer, nullable=False),  # the HTTP status answered
+    # 0009: a document's trail; text_pattern_ops on PostgreSQL (equality and LIKE prefixes)
+    SqlIndex("ix_audit_log_target", "target", postgresql_ops={"target": "text_pattern_ops"}),
 )
 
 dossiers = Table(

@@ -18,9 +18,11 @@ from pipeline.core.people import Person
 from pipeline.core.reuse import (
     MISSING,
     REUSED,
+    UNOPENED,
     DossierNotFound,
     UnknownProcedure,
     check_procedure,
+    dossier_of_documents,
     get_dossier,
     open_dossier,
     receive_papers,
@@ -97,8 +99,14 @@ async def intake_open(request: Request, s: Services, p: Rendered, person: Annota
 
 
 def dossier_lines(s, code: str):
-    dossier = receive_papers(s.index, code)
-    rows = {r.id: r for r in s.index.list(dossier_code=code)}
+    """The dossier, its checklist and its papers; a code only documents name (ingested with
+    ``--dossier``) is shown from them."""
+    try:
+        dossier = receive_papers(s.index, code)
+        papers = s.index.list(dossier_code=code)
+    except DossierNotFound:
+        dossier, papers = dossier_of_documents(s.index, s.catalog, code)
+    rows = {r.id: r for r in papers}
     lines = []
     for c in dossier.components:
         state = "missing" if c.source == MISSING else "on_file" if c.source == REUSED else "received"
@@ -114,7 +122,7 @@ def dossier_page(code: str, p: Rendered, s: Services, person: Annotated[Person, 
     dossier, lines, papers = dossier_lines(s, code)
     audit_view(s, person, "console_dossier", code, dossier.owner_id, "xem hồ sơ")
     return p.render("dossier.html", dossier=dossier, lines=lines, papers=papers, catalog=s.catalog,
-                    procedure=s.catalog.procedures.get(dossier.procedure_code))
+                    procedure=s.catalog.procedures.get(dossier.procedure_code), opened=dossier.status != UNOPENED)
 
 
 @intake_routes.get("/dossiers/{code}/checklist")

@@ -10,7 +10,8 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from pipeline.core.people import Person
-from pipeline.core.review import DATE_FIELDS, ReviewError, review_document
+from pipeline.core.review import DATE_FIELDS, QUEUE_REASONS, ReviewError, review_document
+from pipeline.core.review import review_queue as waiting_documents
 from pipeline.core.views import page_layouts
 from pipeline.errors import DocumentNotFound
 from pipeline.stores.index import NEEDS_REVIEW, DocumentRow
@@ -21,27 +22,7 @@ reviewer = require("review")
 
 LOW_CONFIDENCE = 0.7
 QUEUE_LIMIT = 500
-REASONS = ("type", "fields", "saved")
 _FORM_CONTROLS = {"csrf", "decision", "doc_type", "reason"}
-
-
-def _reason_of(row: DocumentRow) -> set[str]:
-    note = row.review_note or ""
-    found = set()
-    if "type uncertain" in note or not row.doc_type or row.doc_type == "khac":
-        found.add("type")
-    if any(word in note for word in ("missing", "invalid", "disagree")):
-        found.add("fields")
-    if "corrections saved" in note:
-        found.add("saved")
-    return found
-
-
-def waiting(s, dossier: str | None = None, doc_type: str | None = None, reason: str | None = None) -> list[DocumentRow]:
-    rows = s.index.list_needing_review(limit=QUEUE_LIMIT)
-    return [r for r in rows
-            if (not dossier or r.dossier_code == dossier) and (not doc_type or r.doc_type == doc_type)
-            and (not reason or reason in _reason_of(r))]
 
 
 @review_routes.get("/review")
@@ -50,8 +31,9 @@ def review_queue(p: Rendered, s: Services, person: Annotated[Person, Depends(rev
                  doc_type: Annotated[str | None, Query(alias="type", max_length=64)] = None,
                  reason: Annotated[str | None, Query(max_length=16)] = None,
                  done: str | None = None, of: str | None = None):
-    rows = waiting(s, dossier or None, doc_type or None, reason if reason in REASONS else None)
-    return p.render("review_queue.html", rows=rows, catalog=s.catalog, reasons=REASONS, flash=_flash(p, s, done, of),
+    rows = waiting_documents(s.index, limit=QUEUE_LIMIT, dossier_code=dossier or None, doc_type=doc_type or None,
+                        reason=reason if reason in QUEUE_REASONS else None)
+    return p.render("review_queue.html", rows=rows, catalog=s.catalog, reasons=tuple(QUEUE_REASONS), flash=_flash(p, s, done, of),
                     chosen={"dossier": dossier or "", "type": doc_type or "", "reason": reason or ""})
 
 
@@ -83,14 +65,6 @@ def field_views(s, row: DocumentRow, doc_type: str | None) -> list[FieldView]:
     return views
 
 
-def _neighbours(s, row_id: str) -> tuple[str | None, str | None]:
-    ids = [r.id for r in s.index.list_needing_review(limit=QUEUE_LIMIT)]
-    if row_id not in ids:
-        return None, ids[0] if ids else None
-    at = ids.index(row_id)
-    return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)
-
-
 @review_routes.get("/review/{document_id}")
 def review_page(document_id: str, p: Rendered, s: Services, person: Annotated[Person, Depends(reviewer)],
                 done: str | None = None, of: str | None = None):
@@ -101,7 +75,7 @@ def review_page(document_id: str, p: Rendered, s: Services, person: Annotated[Pe
 
 def _render(p, s, row: DocumentRow, *, status: int = 200, error: str | None = None, doc_type: str | None = None,
             typed: dict | None = None, done: str | None = None, of: str | None = None):
-    previous, following = _neighbours(s, row.id)
+    previous, following = s.index.review_neighbours(row.id)
     fields = field_views(s, row, doc_type or row.doc_type)
     if typed:
         fields = [FieldView(f.name, typed.get(f.name, f.value), f.required, f.low, f.is_date, f.page, f.bbox)
@@ -152,7 +126,7 @@ async def review_decide(document_id: str, request: Request, p: Rendered, s: Serv
                         corrected_by=person.username, reason=_one(form, "reason"), catalog=s.catalog)
     except ReviewError as exc:
         return _render(p, s, row, status=422, error=str(exc), doc_type=doc_type, typed=typed)
-    _, following = _neighbours(s, row.id)
+    _, following = s.index.review_neighbours(row.id)
     root = request.scope.get("root_path", "")
     target = f"{root}/review/{following}" if following and following != row.id else f"{root}/review"
     return RedirectResponse(f"{target}?done={decision}&of={row.id}", status_code=303)
