@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import cli_env, run_cli
+from index_rows import make_row
 from pipeline.core.access import AccessStore
 from pipeline.core.people import People
 from pipeline.core.runtime import Runtime
@@ -217,6 +218,42 @@ def test_a_checklist_view_is_audited_under_the_persons_name_and_english_is_a_swi
     switched = client.post("/console/language", data={"to": "en", "csrf": csrf_of(page.text),
                                                        "back": f"/console/intake?owner={OWNER}&procedure=1.004873"})
     assert switched.status_code == 200 and "Missing" in switched.text and "Còn thiếu" not in switched.text
+
+
+def test_the_queue_is_filtered_by_the_index_and_says_why_in_words(app, runtime):
+    """GIVEN a birth certificate waiting with "issue_date unreadable", a paper of unknown type
+    waiting with the classifier's abstention, and a stored paper, in two dossiers opened by
+    nobody (ingested with --dossier)
+    WHEN a reviewer filters the queue by reason and by dossier, and opens the first; a clerk
+    opens its dossier
+    THEN each filter keeps only its paper; the notes are in Vietnamese with the field's name
+    (no machine text); the dossier page is built from its papers"""
+    index = runtime.index
+    dated = make_row(901, doc_type="giay_khai_sinh", status="needs_review", review_note="issue_date unreadable",
+                     dossier_code="HS-LE-01", filename="khai-sinh.png")
+    untyped = make_row(902, doc_type="khac", status="needs_review", dossier_code="HS-LE-02", filename="la.png",
+                       review_note="type uncertain (abstained: margin 0.02 < 0.10; top can_cuoc)")
+    index.add(dated), index.add(untyped), index.add(make_row(903, dossier_code="HS-LE-01", filename="da-luu.png"))
+    reviewer = logged_in(app, "minh")
+
+    def listed(query: str) -> set[str]:
+        page = reviewer.get(f"/console/review?{query}")
+        assert page.status_code == 200
+        return set(re.findall(r"<td>([\w.-]+\.png)</td>", page.text))
+
+    assert {"khai-sinh.png", "la.png"} <= listed("") and "da-luu.png" not in listed("")
+    assert listed("reason=fields") >= {"khai-sinh.png"} and "la.png" not in listed("reason=fields")
+    assert "la.png" in listed("reason=type") and "khai-sinh.png" not in listed("reason=type")
+    assert listed("dossier=HS-LE-02") == {"la.png"}
+    assert listed("dossier=HS-LE-02&type=can_cuoc") == set()
+    queue = reviewer.get("/console/review?dossier=HS-LE-01").text
+    assert "không đọc được ngày cấp" in queue and "issue_date unreadable" not in queue
+    page = reviewer.get(f"/console/review/{untyped.id}").text
+    assert "chưa chắc chắn loại giấy tờ" in page and "abstained" not in page
+    dossier = logged_in(app, "lan").get("/console/dossiers/HS-LE-01")
+    assert dossier.status_code == 200 and 'id="unopened"' in dossier.text
+    assert "khai-sinh.png" in dossier.text and "da-luu.png" in dossier.text
+    assert logged_in(app, "lan").get("/console/dossiers/HS-NONE-99").status_code == 404
 
 
 def test_the_catalogue_has_every_message_in_both_languages():

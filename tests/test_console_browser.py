@@ -64,7 +64,8 @@ def office(tmp_path_factory, classifier):
     server = Server(home).start()
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
-    yield {"server": server, "citizen": citizen, "card": card_id, "birth": birth_id, "settings": settings}
+    form = _scan(23, "to_khai", citizen, root / "to-khai.png")  # handed in at the counter (the upload journey)
+    yield {"server": server, "citizen": citizen, "card": card_id, "birth": birth_id, "settings": settings, "form": form}
     server.stop()
 
 
@@ -145,11 +146,13 @@ def test_a_clerk_cannot_reach_the_admin_pages_and_a_form_without_csrf_is_refused
     visit.close()
 
 
-def test_intake_shows_what_is_on_file_and_what_is_missing(office, browser):
+def test_intake_shows_what_is_on_file_and_takes_in_the_missing_paper(office, browser):
     """GIVEN the citizen's ID card on file
     WHEN a clerk checks the marital status confirmation (to_khai and can_cuoc required) for the
-    citizen's ID and opens the dossier
-    THEN the card is on file with a link to it, the form is missing; the dossier page says so"""
+    citizen's ID, opens the dossier, chooses the scanned form (one page) and sends it
+    THEN the card is on file with a link to it, the form is missing; on the dossier page the
+    upload's progress is shown live (its states in Vietnamese, ending "đã lưu") and the form
+    appears in the checklist as received, with its type, once it is stored"""
     visit = Visit(browser, office["server"].url).log_in("lan")
     visit.page.fill("#owner", office["citizen"].personal_id)
     visit.page.select_option("#procedure", "1.004873")
@@ -164,6 +167,21 @@ def test_intake_shows_what_is_on_file_and_what_is_missing(office, browser):
     assert visit.page.locator("tr[data-type=to_khai] td.state-missing").is_visible()
     assert visit.page.locator("text=Còn thiếu giấy tờ").is_visible()
     visit.shot("dossier")
+    visit.page.set_input_files("#files", str(office["form"]))
+    assert visit.page.locator("#chosen:has-text('Đã chọn 1 tệp: to-khai.png')").is_visible()
+    visit.page.click("#send")
+    progress = visit.page.locator("#progress li")
+    progress.first.wait_for()
+    assert "to-khai.png" in progress.first.inner_text()  # a line for the file as soon as it is sent
+    visit.page.wait_for_selector("#progress[data-done=true]", timeout=120_000)
+    assert progress.first.get_attribute("data-status") == "stored", progress.first.inner_text()
+    assert progress.first.inner_text().endswith("đã lưu")
+    received = visit.page.locator("tr[data-type=to_khai][data-state=received]")
+    received.wait_for(timeout=10_000)  # the checklist refreshed by the "checklist" event
+    assert received.locator("a[href*='/console/documents/']").count() == 1
+    paper = visit.page.locator("#checklist tr:has-text('to-khai.png')")
+    assert "TỜ KHAI" in paper.inner_text().upper()  # the new paper with its type
+    visit.shot("dossier-received")
     visit.close()
 
 
@@ -177,6 +195,7 @@ def test_a_reviewer_corrects_and_accepts_a_document_by_keyboard(office, browser)
     visit.page.click("table.queue a:has-text('Kiểm tra')")
     visit.page.wait_for_url(f"**/console/review/{office['birth']}")
     assert visit.page.locator("select[name=doc_type]").input_value() == "giay_khai_sinh"
+    assert visit.page.locator("text=Ghi chú: không đọc được ngày cấp").is_visible()  # the note in words
     assert visit.page.locator("svg.boxes rect").count() >= 1
     for value in ("accept", "save", "reject"):
         assert visit.page.locator(f"button[name=decision][value={value}]").count() == 1

@@ -40,7 +40,7 @@ def period_of(day: date, period: str) -> str:
 def compute_figures(index: Index, catalog: Catalog, *, period: str = "day", since: date | None = None) -> Figures:
     counts = figure_counts(index, catalog, since=since)
     periods: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for d in counts.documents:
+    for d in counts.days:
         label = period_of(d.day, period)
         periods[label][0] += d.pages
         periods[label][1] += d.documents

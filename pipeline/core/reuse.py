@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -357,17 +357,17 @@ def compute_stats(index: Index, catalog: Catalog, *, since: date | None = None) 
 
 
 def figure_counts(index: Index, catalog: Catalog, *, since: date | None = None) -> FigureCounts:
-    start = datetime.combine(since, datetime.min.time(), tzinfo=UTC) if since else None
     result_types = {t for proc in catalog.procedures.values() for t in (proc.result, *proc.also_results)}
-    return index.figure_counts(result_types=result_types, since=start)
+    return index.figure_counts(result_types=result_types, since=since)
 
 
 def stats_of(counts: FigureCounts) -> Stats:
     """The seed KPIs from the database's counts."""
     by_type: dict[str, int] = defaultdict(int)
     by_day: dict[str, int] = defaultdict(int)
-    for d in counts.documents:
-        by_type[d.doc_type or "unclassified"] += d.documents
+    for doc_type, n in counts.by_type.items():
+        by_type[doc_type or "unclassified"] += n
+    for d in counts.days:
         by_day[d.day.isoformat()] += d.documents
     dossiers_by_day: dict[str, int] = defaultdict(int)
     for h in counts.dossiers:
@@ -382,7 +382,4 @@ def stats_of(counts: FigureCounts) -> Stats:
         reuse_by_type={t: Rate(reused, n) for t, (n, reused) in sorted(counts.reuse_by_type.items())},
     )
 
-
-def _day(moment: datetime) -> str:
-    return office_day(moment).isoformat()
 

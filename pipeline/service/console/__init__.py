@@ -4,6 +4,7 @@ same runtime. Vietnamese first, English by a switch; every message from `i18n.ME
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
@@ -32,7 +33,29 @@ def create_console(services: ConsoleServices) -> FastAPI:
     codec = SessionCodec(session_secret(settings), idle_seconds=settings.console_idle_minutes * 60,
                          secure=settings.console_secure_cookie)
     console.add_middleware(ConsoleSessions, codec=codec)
+    console.add_middleware(ServerTiming)
     return console
+
+
+class ServerTiming:
+    """``Server-Timing: app;dur=…``: the milliseconds the console took before its answer's first
+    byte (session, handler, template), for the browser's developer tools and bench_console.py."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+
+        async def timed(message):
+            if message["type"] == "http.response.start":
+                spent = f"app;dur={(time.perf_counter() - started) * 1000:.1f}".encode()
+                message = {**message, "headers": [*message.get("headers", ()), (b"server-timing", spent)]}
+            await send(message)
+
+        await self.app(scope, receive, timed)
 
 
 def mount_console(app: FastAPI, services: ConsoleServices) -> None:

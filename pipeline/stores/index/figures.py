@@ -1,19 +1,19 @@
 """The figures offices report, counted by the database (GROUP BY), never by reading every row:
-documents and pages per office day and type, dossiers per office day, procedure and creator with
+documents and pages per office day (`document_days`, kept by triggers), documents per type, dossiers per office day, procedure and creator with
 how many of each were digitised, required and reused papers, signed results, the review backlog."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Integer, case, cast, func, select
+from sqlalchemy import Integer, case, cast, func, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from pipeline.stores.index.engine import IndexConnection
 from pipeline.stores.index.records import NEEDS_REVIEW, as_date
-from pipeline.stores.index.tables import dossier_components, dossiers, documents, signatures, users
+from pipeline.stores.index.tables import document_days, dossier_components, dossiers, documents, signatures, users
 
 #: The offices' clock (Vietnam keeps UTC+7 all year, no summer time): a stored moment's day.
 OFFICE_ZONE, OFFICE_OFFSET_HOURS = "Asia/Ho_Chi_Minh", 7
@@ -21,9 +21,8 @@ MISSING, REUSED = "missing", "reused"
 
 
 @dataclass(frozen=True)
-class DocumentCount:
+class DayCount:
     day: date
-    doc_type: str | None
     documents: int
     pages: int
 
@@ -41,7 +40,8 @@ class DossierCount:
 
 @dataclass(frozen=True)
 class FigureCounts:
-    documents: list[DocumentCount]
+    days: list[DayCount]  # documents and pages per office day
+    by_type: dict[str | None, int]  # documents per type (None: not classified)
     dossiers: list[DossierCount]
     #: component type -> (required components, of them reused)
     reuse_by_type: dict[str, tuple[int, int]]
@@ -63,28 +63,38 @@ class FiguresIndex(IndexConnection):
             return func.date(func.timezone(OFFICE_ZONE, column))
         return func.date(column, f"+{OFFICE_OFFSET_HOURS} hours")
 
-    def figure_counts(self, *, result_types: Collection[str], since: datetime | None = None) -> FigureCounts:
-        """Everything counted from ``since`` (dossiers and documents created on or after it)."""
+    def figure_counts(self, *, result_types: Collection[str], since: date | None = None) -> FigureCounts:
+        """Everything counted from the office day ``since`` (dossiers and documents created on or
+        after its midnight in the offices' time)."""
+        start = datetime.combine(since, time.min, tzinfo=timezone(timedelta(hours=OFFICE_OFFSET_HOURS))) \
+            if since else None
         with self._connect() as conn:
+            if self.engine.dialect.name == "postgresql":
+                # a plan over a million rows costs enough to be JIT-compiled: ~0.4 s more, for nothing here
+                conn.execute(text("SET LOCAL jit = off"))
             return FigureCounts(
-                documents=self._document_counts(conn, since),
-                dossiers=self._dossier_counts(conn, since),
-                reuse_by_type=self._reuse_by_type(conn, since),
-                results=self._results(conn, result_types, since, signed=False),
-                results_signed=self._results(conn, result_types, since, signed=True),
+                days=self._days(conn, since),
+                by_type=self._by_type(conn, start),
+                dossiers=self._dossier_counts(conn, start),
+                reuse_by_type=self._reuse_by_type(conn, start),
+                results=self._results(conn, result_types, start, signed=False),
+                results_signed=self._results(conn, result_types, start, signed=True),
                 backlog=conn.execute(select(func.count()).select_from(documents)
                                      .where(documents.c.status == NEEDS_REVIEW)).scalar_one(),
                 offices=dict(conn.execute(select(users.c.username, users.c.office)).all()),
             )
 
-    def _document_counts(self, conn, since) -> list[DocumentCount]:
-        day = self._office_day(documents.c.created_at).label("day")
-        query = (select(day, documents.c.doc_type, func.count().label("n"),
-                        func.coalesce(func.sum(documents.c.pages), 0).label("pages"))
-                 .group_by(day, documents.c.doc_type))
+    def _days(self, conn, since: date | None) -> list[DayCount]:
+        query = select(document_days).where(document_days.c.documents > 0).order_by(document_days.c.day)
         if since:
-            query = query.where(documents.c.created_at >= since)
-        return [DocumentCount(as_date(r.day), r.doc_type, int(r.n), int(r.pages)) for r in conn.execute(query)]
+            query = query.where(document_days.c.day >= since)
+        return [DayCount(as_date(r.day), r.documents, r.pages) for r in conn.execute(query)]
+
+    def _by_type(self, conn, start: datetime | None) -> dict[str | None, int]:
+        query = select(documents.c.doc_type, func.count()).group_by(documents.c.doc_type)  # the doc_type index
+        if start:
+            query = query.where(documents.c.created_at >= start)
+        return dict(conn.execute(query).all())
 
     def _dossier_counts(self, conn, since) -> list[DossierCount]:
         c = dossier_components.c

@@ -189,6 +189,15 @@ upload_jobs = Table(
     Column("finished_at", DateTime(timezone=True)),
 )
 
+# documents and pages per office day, kept by triggers on documents (0009; the figures read it)
+document_days = Table(
+    "document_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("documents", Integer, nullable=False),
+    Column("pages", Integer, nullable=False),
+)
+
 # --- people of the console (0008) --------------------------------------------------------------
 
 users = Table(

@@ -127,11 +127,24 @@
       return files;
     }
 
+    var shown = document.getElementById("chosen");
+    var none = shown ? shown.textContent : "";
+    function showChosen() {
+      if (!shown) { return; }
+      var files = chosen();
+      shown.textContent = files.length ? shown.getAttribute("data-some").replace("{n}", files.length)
+        .replace("{names}", files.slice(0, 5).map(function (f) { return f.name; }).join(", ") + (files.length > 5 ? ", …" : "")) : none;
+    }
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
+      input.addEventListener("change", showChosen);
+    });
+
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       send(chosen());
       dropped = [];
       form.reset();
+      showChosen();
     });
 
     function walk(entry, into, done) {
