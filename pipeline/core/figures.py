@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from pipeline.core.reuse import Stats, figure_counts, stats_of
+from pipeline.core.reuse import Stats, figure_counts, result_types, stats_of
 from pipeline.stores.index import Index
 from schemas.catalog import Catalog
 
@@ -57,7 +57,7 @@ def compute_figures(index: Index, catalog: Catalog, *, period: str = "day", sinc
         by_office[office][0] += h.dossiers
         by_office[office][1] += h.digitised
     return Figures(
-        stats_of(counts), counts.backlog, period,
+        stats_of(counts, result_types(catalog)), counts.backlog, period,
         [(label, *values) for label, values in sorted(periods.items())],
         [(code, *values) for code, values in sorted(procedures.items())],
         [(office, *values) for office, values in sorted(by_office.items())],

@@ -351,18 +351,22 @@ class Stats:
 
 
 def compute_stats(index: Index, catalog: Catalog, *, since: date | None = None) -> Stats:
-    """The office's figures, over dossiers and documents created on or after ``since``, counted
-    by the database (`Index.figure_counts`)."""
-    return stats_of(figure_counts(index, catalog, since=since))
+    """The office's figures, over dossiers and documents created on or after ``since``, from the
+    counts the database keeps (`Index.figure_counts`)."""
+    return stats_of(figure_counts(index, catalog, since=since, by_component_type=True), result_types(catalog))
 
 
-def figure_counts(index: Index, catalog: Catalog, *, since: date | None = None) -> FigureCounts:
-    result_types = {t for proc in catalog.procedures.values() for t in (proc.result, *proc.also_results)}
-    return index.figure_counts(result_types=result_types, since=since)
+def result_types(catalog: Catalog) -> set[str]:
+    return {t for proc in catalog.procedures.values() for t in (proc.result, *proc.also_results)}
 
 
-def stats_of(counts: FigureCounts) -> Stats:
-    """The seed KPIs from the database's counts."""
+def figure_counts(index: Index, catalog: Catalog, *, since: date | None = None,
+                  by_component_type: bool = False) -> FigureCounts:
+    return index.figure_counts(result_types=result_types(catalog), since=since, by_component_type=by_component_type)
+
+
+def stats_of(counts: FigureCounts, results: set[str]) -> Stats:
+    """The seed KPIs from the database's counts (``results``: the catalog's result types)."""
     by_type: dict[str, int] = defaultdict(int)
     by_day: dict[str, int] = defaultdict(int)
     for doc_type, n in counts.by_type.items():
@@ -374,12 +378,12 @@ def stats_of(counts: FigureCounts) -> Stats:
         dossiers_by_day[h.day.isoformat()] += h.dossiers
     return Stats(
         digitisation=Rate(sum(h.digitised for h in counts.dossiers), sum(h.dossiers for h in counts.dossiers)),
-        reuse=Rate(sum(r for _, r in counts.reuse_by_type.values()), sum(n for n, _ in counts.reuse_by_type.values())),
-        results_signed=Rate(counts.results_signed, counts.results),
+        reuse=Rate(sum(h.reused for h in counts.dossiers), sum(h.required for h in counts.dossiers)),
+        results_signed=Rate(counts.results_signed, sum(n for t, n in by_type.items() if t in results)),
         documents_by_type=dict(sorted(by_type.items())),
         documents_by_day=dict(sorted(by_day.items())),
         dossiers_by_day=dict(sorted(dossiers_by_day.items())),
-        reuse_by_type={t: Rate(reused, n) for t, (n, reused) in sorted(counts.reuse_by_type.items())},
+        reuse_by_type={t: Rate(reused, n) for t, (n, reused) in sorted((counts.reuse_by_type or {}).items())},
     )
 
 

@@ -267,6 +267,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reason.type": ("loại giấy tờ chưa chắc chắn", "type uncertain"),
     "reason.fields": ("thiếu hoặc sai thông tin bắt buộc", "required field missing or invalid"),
     "reason.saved": ("đã lưu sửa đổi, chờ quyết định", "corrections saved, decision pending"),
+    "stats.latest": ("{n} kỳ gần nhất; tải CSV để có tất cả.", "The latest {n} periods; the CSV has them all."),
+    "review.count": ("{shown} tài liệu (cũ nhất trước) trong {waiting} tài liệu đang chờ kiểm tra",
+                     "{shown} documents (oldest first) of the {waiting} waiting for review"),
     # review notes (pipeline.service.console.notes): v1, v2 … are what the note names
     "note.type_uncertain": ("chưa chắc chắn loại giấy tờ", "document type uncertain"),
     "note.type_unknown": ("không rõ loại giấy tờ, chỉ đọc thông tin chung", "type unknown: generic fields only"),

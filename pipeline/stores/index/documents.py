@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, literal, or_, select, tuple_, update
+from sqlalchemy import func, insert, literal, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pipeline.clock import aware
@@ -176,7 +176,7 @@ class DocumentsIndex(IndexConnection):
     def review_queue(self, *, limit: int, dossier_code: str | None = None, doc_type: str | None = None,
                      note_words: Sequence[str] = (), or_untyped: bool = False) -> list[ReviewItem]:
         """Documents waiting for a person, oldest first, filtered in the query (served by the
-        (status, created_at) index): of a dossier, of a type, and with a note containing one of
+        waiting documents' index, ix_documents_waiting): of a dossier, of a type, and with a note containing one of
         ``note_words`` (or, ``or_untyped``, with no type or the generic one)."""
         query = (select(*(documents.c[name] for name in _QUEUE_COLUMNS))
                  .where(documents.c.status == NEEDS_REVIEW)
@@ -192,6 +192,12 @@ class DocumentsIndex(IndexConnection):
             query = query.where(or_(*wanted))
         with self._connect() as conn:
             return [ReviewItem(**{**m, "created_at": aware(m["created_at"])}) for m in conn.execute(query).mappings()]
+
+    def waiting_count(self) -> int:
+        """How many documents wait for a person."""
+        with self._connect() as conn:
+            return conn.execute(select(func.count()).select_from(documents)
+                                .where(documents.c.status == NEEDS_REVIEW)).scalar_one()
 
     def review_neighbours(self, document_id: str) -> tuple[str | None, str | None]:
         """The documents waiting before and after this one in the queue's order (the first

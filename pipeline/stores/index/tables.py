@@ -68,7 +68,8 @@ documents = Table(
     SqlIndex("ix_documents_status", "status"),
     SqlIndex("ix_documents_doc_type", "doc_type"),
     SqlIndex("ix_documents_issue_date", "issue_date"),
-    SqlIndex("ix_documents_status_created", "status", "created_at"),  # 0009: the review queue
+    # 0009, the review queue: on PostgreSQL (created_at, id) of the waiting documents only, with
+    # what a queue line shows; on SQLite (status, created_at). Made by the migration.
 )
 
 corrections = Table(
@@ -158,6 +159,12 @@ dossiers = Table(
     Column("status", String(32), nullable=False),
     Column("created_by", String(128), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # 0009, kept by triggers on dossier_components: components handed in, handed in but not yet a
+    # stored document, required, required and taken from file
+    Column("handed", Integer, nullable=False, server_default="0"),
+    Column("pending", Integer, nullable=False, server_default="0"),
+    Column("required_parts", Integer, nullable=False, server_default="0"),
+    Column("reused_parts", Integer, nullable=False, server_default="0"),
 )
 
 dossier_components = Table(
@@ -194,8 +201,22 @@ document_days = Table(
     "document_days",
     metadata,
     Column("day", Date, primary_key=True),
+    Column("doc_type", String(64), primary_key=True),  # '' for a document of no type
     Column("documents", Integer, nullable=False),
     Column("pages", Integer, nullable=False),
+)
+
+# dossiers per office day, procedure and creator, kept by triggers on dossiers (0009)
+dossier_days = Table(
+    "dossier_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("procedure_code", String(64), primary_key=True),
+    Column("created_by", String(128), primary_key=True),
+    Column("dossiers", Integer, nullable=False),
+    Column("digitised", Integer, nullable=False),  # every paper handed in is a stored document
+    Column("required", Integer, nullable=False),
+    Column("reused", Integer, nullable=False),
 )
 
 # --- people of the console (0008) --------------------------------------------------------------

@@ -21,7 +21,7 @@ review_routes = APIRouter()
 reviewer = require("review")
 
 LOW_CONFIDENCE = 0.7
-QUEUE_LIMIT = 500
+QUEUE_LIMIT = 100  # a page a person works through; the oldest first
 _FORM_CONTROLS = {"csrf", "decision", "doc_type", "reason"}
 
 
@@ -33,7 +33,7 @@ def review_queue(p: Rendered, s: Services, person: Annotated[Person, Depends(rev
                  done: str | None = None, of: str | None = None):
     rows = waiting_documents(s.index, limit=QUEUE_LIMIT, dossier_code=dossier or None, doc_type=doc_type or None,
                         reason=reason if reason in QUEUE_REASONS else None)
-    return p.render("review_queue.html", rows=rows, catalog=s.catalog, reasons=tuple(QUEUE_REASONS), flash=_flash(p, s, done, of),
+    return p.render("review_queue.html", rows=rows, waiting=s.index.waiting_count(), catalog=s.catalog, reasons=tuple(QUEUE_REASONS), flash=_flash(p, s, done, of),
                     chosen={"dossier": dossier or "", "type": doc_type or "", "reason": reason or ""})
 
 
