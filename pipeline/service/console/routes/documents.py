@@ -20,6 +20,7 @@ from pipeline.service.console.web import ConsoleRefusal, Rendered, Services, aud
 document_routes = APIRouter()
 reader = require("documents")
 searcher = require("search")
+SEARCH_HITS = 20  # as the API answers; each more hit is a row read and a snippet cut
 
 #: Who may download which variant: the searchable PDF for everyone who sees documents, the
 #: exact original for the counter and the admins.
@@ -110,6 +111,6 @@ def search_page(p: Rendered, s: Services, person: Annotated[Person, Depends(sear
             break
     if q.strip() and error is None:
         hits = s.index.search(q, doc_type=doc_type or None, owner_id=owner or None, dossier_code=dossier or None,
-                              date_from=bounds[0], date_to=bounds[1], limit=30)
+                              date_from=bounds[0], date_to=bounds[1], limit=SEARCH_HITS)
         audit_view(s, person, "console_search", f"q={q[:100]}", owner or None, "tìm kiếm tài liệu")
     return p.render("search.html", hits=hits, chosen=chosen, error=error, catalog=s.catalog, mark=highlighted)
