@@ -267,6 +267,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reason.type": ("loại giấy tờ chưa chắc chắn", "type uncertain"),
     "reason.fields": ("thiếu hoặc sai thông tin bắt buộc", "required field missing or invalid"),
     "reason.saved": ("đã lưu sửa đổi, chờ quyết định", "corrections saved, decision pending"),
+    "admin.no_keys": ("Chưa có khóa API nào (tạo bằng lệnh: sohoa keys create).", "No API key yet (sohoa keys create makes one)."),
     "stats.latest": ("{n} kỳ gần nhất; tải CSV để có tất cả.", "The latest {n} periods; the CSV has them all."),
     "review.count": ("{shown} tài liệu (cũ nhất trước) trong {waiting} tài liệu đang chờ kiểm tra",
                      "{shown} documents (oldest first) of the {waiting} waiting for review"),
