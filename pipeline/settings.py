@@ -78,6 +78,16 @@ class Settings(BaseSettings):
         default="000.00.00.H00", description="Agency code that starts dossier codes: <agency>-<yymmdd>-<n>"
     )
 
+    # --- console (pipeline/service/console/) ---
+    console_secret: SecretStr | None = Field(
+        default=None, description="Key that signs console session cookies (default: made once into "
+        "$SOHOA_HOME/console.secret; set it when several machines serve the console)")
+    console_idle_minutes: int = Field(default=30, ge=1, le=1440, description="A session idle this long ends")
+    console_max_failures: int = Field(default=5, ge=1, description="Failed logins in a row that lock an account")
+    console_lockout_minutes: int = Field(default=15, ge=1, description="How long a locked account stays locked")
+    console_secure_cookie: bool = Field(
+        default=False, description="Send the session cookie over HTTPS only (set behind TLS)")
+
     # --- workers (workers/) ---
     broker_url: str | None = Field(default=None, description="redis://… or amqp://…")
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils qpdf fonts-liberation2 ghostscript softhsm2 libnss3-tools wrk)
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils qpdf fonts-liberation2 ghostscript softhsm2 libnss3-tools wrk chromium)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

@@ -144,7 +144,7 @@ def index_url(request, tmp_path) -> str:
     url = request.getfixturevalue("postgres_database")
     engine = create_engine(url)
     with engine.begin() as conn:  # each test starts from empty tables
-        conn.execute(text("TRUNCATE documents, corrections, document_versions"))
+        conn.execute(text("TRUNCATE documents, corrections, document_versions, document_days"))
     engine.dispose()
     return url
 

@@ -59,7 +59,7 @@ def index_url(request, tmp_path: Path) -> str:
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("TRUNCATE documents, corrections, document_versions, api_keys, audit_log, "
-                          "dossiers, dossier_components, upload_jobs CASCADE"))
+                          "dossiers, dossier_components, upload_jobs, document_days, dossier_days CASCADE"))
     engine.dispose()
     return url
 

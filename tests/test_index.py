@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, select
 
 from index_rows import make_row
 from pipeline.errors import DocumentNotFound, StorageUnavailable
@@ -25,6 +25,7 @@ from pipeline.stores.index import (
     schema_revision,
     upgrade,
 )
+from pipeline.stores.index.tables import dossiers
 from postgres import create_database, drop_database
 
 
@@ -427,3 +428,49 @@ def test_folding_keeps_positions_and_drops_every_vietnamese_mark():
     source = "Đường Nguyễn Trãi, QUẬN THANH XUÂN — ưởng ỳ ạ"
     assert fold_text(source) == "duong nguyen trai, quan thanh xuan — uong y a"
     assert len(fold_text(source)) == len(source)
+
+
+def test_the_figures_counts_follow_documents_and_dossiers_as_they_change(index):
+    """GIVEN two ID cards and an unclassified scan of one owner, then the scan classified as a
+    form; a dossier opened for the marital-status procedure (the card taken from file, the form
+    missing), then the form received into it
+    WHEN the index's figure counts are read after each step
+    THEN documents and pages per type follow the reclassification, and the dossier's counts go
+    from one paper handed in (digitised, one of two required reused) to two"""
+    import secrets
+
+    from pipeline.core.reuse import open_dossier, receive_papers
+    from schemas.catalog import default_catalog
+
+    catalog, owner, creator = default_catalog(), "001090000001", f"test:{secrets.token_hex(4)}"
+    base = 7000 + secrets.randbelow(10**6) * 10  # fresh ids on the shared PostgreSQL test database
+    card, other, scan = (make_row(base + n, owner_id=owner, doc_type=t, pages=n + 1)
+                         for n, t in enumerate(("can_cuoc", "can_cuoc", None)))
+    for row in (card, other, scan):
+        index.add(row)
+
+    def by_type():
+        return index.figure_counts(result_types={"to_khai"}).by_type
+
+    before = by_type()
+    index.set_classification(scan.id, "to_khai", 0.9, "test", status="stored")
+    after = by_type()
+    assert after.get("to_khai", 0) - before.get("to_khai", 0) == 1
+    assert before.get(None, 0) - after.get(None, 0) == 1
+    assert after.get("can_cuoc", 0) == before.get("can_cuoc", 0)
+
+    def mine():
+        return [h for h in index.figure_counts(result_types=set()).dossiers if h.created_by == creator]
+
+    dossier = open_dossier(index, catalog, procedure_code="1.004873", owner_id=owner, created_by=creator,
+                           agency_code=f"T{secrets.token_hex(3)}")
+    [opened] = mine()
+    assert (opened.dossiers, opened.digitised, opened.required, opened.reused) == (1, 1, 2, 1)
+    form = make_row(base + 5, owner_id=owner, doc_type="to_khai", dossier_code=dossier.code)
+    index.add(form)
+    receive_papers(index, dossier.code)
+    [received] = mine()
+    assert (received.dossiers, received.digitised, received.required, received.reused) == (1, 1, 2, 1)
+    with index.engine.connect() as conn:
+        handed = conn.execute(select(dossiers.c.handed).where(dossiers.c.code == dossier.code)).scalar_one()
+    assert handed == 2

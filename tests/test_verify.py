@@ -8,6 +8,7 @@ from index_rows import make_row
 from pipeline.errors import DocumentNotFound
 from pipeline.clock import utcnow
 from pipeline.stores.index import Index
+from pipeline.stores.layout import page_view_key
 from pipeline.stores.objects import LocalObjectStore, document_key, original_key, sha256_hex
 from pipeline.core.verify import verify
 
@@ -86,6 +87,20 @@ def test_objects_without_a_row_are_information(index, store):
     assert [(f.document_id, f.problem, f.severity) for f in report.findings] == [
         (None, "unreferenced", "info")]
     assert report.ok
+
+
+def test_page_views_of_a_stored_pdf_are_not_unreferenced(index, store):
+    """GIVEN a document whose page image and thumbnail the console stored beside it, and a view
+    left by a PDF that no row names any more
+    WHEN the whole store is verified
+    THEN the document's views are no finding; the stray one is reported unreferenced"""
+    row = store_document(index, store, 1)
+    mine = [page_view_key(row.id, row.searchable_sha256, kind, 1) for kind in ("page", "thumb")]
+    stray = page_view_key(row.id, "c" * 64, "page", 1)
+    for key in (*mine, stray):
+        store.put(key, b"\xff\xd8 jpeg")
+    report = verify(index, store, None)
+    assert [(f.key, f.problem) for f in report.findings] == [(stray, "unreferenced")]
 
 
 def test_an_unknown_id_is_not_found(index, store):

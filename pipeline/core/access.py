@@ -160,9 +160,13 @@ class AccessStore:
 
     def audit_entries(
         self, *, owner_id: str | None = None, client: str | None = None,
-        since: datetime | None = None, limit: int = 1000,
+        since: datetime | None = None, limit: int = 1000, target: str | None = None,
     ) -> list[AuditEntry]:
+        """Newest first; ``target``: reads of this document (its id, or id/version)."""
         query = select(audit_log).order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit)
+        if target:
+            query = query.where((audit_log.c.target == target)
+                                | audit_log.c.target.startswith(target + "/", autoescape=True))
         if owner_id:
             query = query.where(audit_log.c.owner_id == owner_id)
         if client:

@@ -13,15 +13,16 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.core.access import mask_owner_id
 from pipeline.clock import OFFICE_TZ, aware, office_day, office_today, utcnow
 from pipeline.errors import DocumentNotFound, SohoaError
 from pipeline.stores.index import NEEDS_REVIEW, REJECTED, SUPERSEDED, Index, as_date, signature_status_of
+from pipeline.stores.index.figures import FigureCounts
 from pipeline.stores.index.tables import dossier_components, dossiers, documents, signatures
 from schemas.catalog import Catalog, Procedure
 
@@ -257,6 +258,61 @@ def get_dossier(index: Index, code: str) -> DossierRecord:
                          head["created_by"], aware(head["created_at"]), components)
 
 
+#: The status of a dossier code that only its documents know (ingested with ``--dossier``; nobody
+#: opened it at the counter).
+UNOPENED = "unopened"
+
+
+def dossier_of_documents(index: Index, catalog: Catalog, code: str) -> tuple[DossierRecord, list]:
+    """A dossier that has no row, as its documents tell it: their procedure (the first that
+    names one), owner and first arrival; each component of the procedure uploaded when a paper
+    of its type is there. Also the documents. DossierNotFound when no document names the code."""
+    papers = index.list(dossier_code=code)
+    if not papers:
+        raise DossierNotFound(f"no dossier {code}")
+    procedure_code = next((p.procedure_code for p in papers if p.procedure_code), None) or ""
+    owner_id = next((p.owner_id for p in papers if p.owner_id), None) or ""
+    procedure = catalog.procedures.get(procedure_code)
+    usable = [p for p in papers if p.status != REJECTED]
+    components = []
+    for c in procedure.components if procedure else ():
+        found = next((p.id for p in usable if p.doc_type == c.doc_type), None)
+        components.append(DossierComponent(c.doc_type, c.required, UPLOADED if found else MISSING, found))
+    return DossierRecord(code, procedure_code, owner_id, UNOPENED, "",
+                         min(p.created_at for p in papers), tuple(components)), papers
+
+
+def receive_papers(index: Index, code: str) -> DossierRecord:
+    """Papers taken in at the counter after the dossier was opened: each stored document of the
+    dossier whose type is a component still missing fills it (source ``uploaded``), and the
+    dossier is complete once no required component is missing. Idempotent."""
+    dossier = get_dossier(index, code)
+    missing = {c.doc_type for c in dossier.components if c.source == MISSING}
+    if not missing:
+        return dossier
+    with index.engine.connect() as conn:
+        received = conn.execute(
+            select(documents.c.id, documents.c.doc_type)
+            .where(documents.c.dossier_code == code, documents.c.doc_type.in_(sorted(missing)),
+                   documents.c.status != REJECTED)
+            .order_by(documents.c.created_at)).all()
+    filled = {}
+    for r in received:
+        filled.setdefault(r.doc_type, r.id)
+    if not filled:
+        return dossier
+    with index.engine.begin() as conn:
+        for doc_type, document_id in filled.items():
+            conn.execute(update(dossier_components)
+                         .where(dossier_components.c.dossier_code == code, dossier_components.c.doc_type == doc_type,
+                                dossier_components.c.source == MISSING)
+                         .values(source=UPLOADED, document_id=document_id))
+        still = {c.doc_type for c in dossier.components if c.required and c.source == MISSING} - set(filled)
+        conn.execute(update(dossiers).where(dossiers.c.code == code)
+                     .values(status="incomplete" if still else "complete"))
+    log.info("dossier %s: %d paper(s) received at the counter", code, len(filled))
+    return get_dossier(index, code)
+
 def _next_dossier_code(conn, agency_code: str, moment: datetime) -> str:
     """``<agency code>-<yymmdd>-<sequence>``, e.g. 000.00.24.H29-240515-0001 (DOMAIN.md)."""
     stem = f"{agency_code}-{moment.astimezone(OFFICE_TZ).strftime('%y%m%d')}-"
@@ -295,62 +351,39 @@ class Stats:
 
 
 def compute_stats(index: Index, catalog: Catalog, *, since: date | None = None) -> Stats:
-    """The office's figures, over dossiers and documents created on or after ``since``."""
-    start = datetime.combine(since, datetime.min.time(), tzinfo=UTC) if since else None
-    with index.engine.connect() as conn:
-        dossier_query = select(dossiers.c.code, dossiers.c.created_at)
-        component_query = (
-            select(dossier_components.c.dossier_code, dossier_components.c.doc_type,
-                   dossier_components.c.required, dossier_components.c.source,
-                   dossier_components.c.document_id)
-            .join(dossiers, dossiers.c.code == dossier_components.c.dossier_code)
-        )
-        document_query = select(documents.c.id, documents.c.doc_type, documents.c.created_at)
-        if start:
-            dossier_query = dossier_query.where(dossiers.c.created_at >= start)
-            component_query = component_query.where(dossiers.c.created_at >= start)
-            document_query = document_query.where(documents.c.created_at >= start)
-        dossier_rows = conn.execute(dossier_query).all()
-        component_rows = conn.execute(component_query).all()
-        document_rows = conn.execute(document_query).all()
+    """The office's figures, over dossiers and documents created on or after ``since``, from the
+    counts the database keeps (`Index.figure_counts`)."""
+    return stats_of(figure_counts(index, catalog, since=since, by_component_type=True), result_types(catalog))
 
-    parts_by_dossier: dict[str, list] = defaultdict(list)
-    for part in component_rows:
-        parts_by_dossier[part.dossier_code].append(part)
-    digitised = 0
-    for dossier in dossier_rows:
-        handed_in = [p for p in parts_by_dossier[dossier.code] if p.source != MISSING]
-        # an upload counts once its job stored it (pipeline.service.uploads fills in document_id)
-        if handed_in and all(p.document_id for p in handed_in):
-            digitised += 1
-    required = [p for p in component_rows if p.required]
-    reuse_by_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for p in required:
-        reuse_by_type[p.doc_type][1] += 1
-        reuse_by_type[p.doc_type][0] += p.source == REUSED
 
-    result_types = {t for proc in catalog.procedures.values() for t in (proc.result, *proc.also_results)}
-    results = [d.id for d in document_rows if d.doc_type in result_types]
-    states = index.signature_statuses(results)
+def result_types(catalog: Catalog) -> set[str]:
+    return {t for proc in catalog.procedures.values() for t in (proc.result, *proc.also_results)}
+
+
+def figure_counts(index: Index, catalog: Catalog, *, since: date | None = None,
+                  by_component_type: bool = False) -> FigureCounts:
+    return index.figure_counts(result_types=result_types(catalog), since=since, by_component_type=by_component_type)
+
+
+def stats_of(counts: FigureCounts, results: set[str]) -> Stats:
+    """The seed KPIs from the database's counts (``results``: the catalog's result types)."""
     by_type: dict[str, int] = defaultdict(int)
     by_day: dict[str, int] = defaultdict(int)
-    for d in document_rows:
-        by_type[d.doc_type or "unclassified"] += 1
-        by_day[_day(d.created_at)] += 1
+    for doc_type, n in counts.by_type.items():
+        by_type[doc_type or "unclassified"] += n
+    for d in counts.days:
+        by_day[d.day.isoformat()] += d.documents
     dossiers_by_day: dict[str, int] = defaultdict(int)
-    for dossier in dossier_rows:
-        dossiers_by_day[_day(dossier.created_at)] += 1
+    for h in counts.dossiers:
+        dossiers_by_day[h.day.isoformat()] += h.dossiers
     return Stats(
-        digitisation=Rate(digitised, len(dossier_rows)),
-        reuse=Rate(sum(p.source == REUSED for p in required), len(required)),
-        results_signed=Rate(sum(states.get(i) == "signed" for i in results), len(results)),
+        digitisation=Rate(sum(h.digitised for h in counts.dossiers), sum(h.dossiers for h in counts.dossiers)),
+        reuse=Rate(sum(h.reused for h in counts.dossiers), sum(h.required for h in counts.dossiers)),
+        results_signed=Rate(counts.results_signed, sum(n for t, n in by_type.items() if t in results)),
         documents_by_type=dict(sorted(by_type.items())),
         documents_by_day=dict(sorted(by_day.items())),
         dossiers_by_day=dict(sorted(dossiers_by_day.items())),
-        reuse_by_type={t: Rate(*counts) for t, counts in sorted(reuse_by_type.items())},
+        reuse_by_type={t: Rate(reused, n) for t, (n, reused) in sorted((counts.reuse_by_type or {}).items())},
     )
 
-
-def _day(moment: datetime) -> str:
-    return office_day(moment).isoformat()
 

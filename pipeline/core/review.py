@@ -17,12 +17,30 @@ from datetime import date
 from pipeline.clock import utcnow
 from pipeline.stages.extract import parse_personal_id
 from pipeline.stores.index import NEEDS_REVIEW, REJECTED, DocumentRow, Index
+from pipeline.stores.index.records import ReviewItem
 from schemas.catalog import Catalog, default_catalog
 
 REVIEWED = "stored"
 DECISIONS = ("accept", "save", "reject")
 DATE_FIELDS = ("date_of_birth", "issue_date", "valid_until", "date_of_death")
 _DAY_FIRST = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})")
+
+
+#: Why a document waits, as the queue filters it: words of its review note (what the classifier,
+#: the extractor and earlier reviewers wrote), and whether a document of no known type counts.
+QUEUE_REASONS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "type": (("type uncertain", "type unknown", "no type classifier"), True),
+    "fields": (("not found", "missing", "invalid", "disagree", "unreadable", "owner_id "), False),
+    "saved": (("corrections saved",), False),
+}
+
+
+def review_queue(index: Index, *, limit: int, dossier_code: str | None = None, doc_type: str | None = None,
+                 reason: str | None = None) -> list[ReviewItem]:
+    """Documents waiting for a person, oldest first, filtered by the index."""
+    words, untyped = QUEUE_REASONS.get(reason or "", ((), False))
+    return index.review_queue(limit=limit, dossier_code=dossier_code, doc_type=doc_type,
+                              note_words=words, or_untyped=untyped)
 
 
 class ReviewError(ValueError):

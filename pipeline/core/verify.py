@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from pipeline.errors import StorageUnavailable
 from pipeline.stores.index import Index
+from pipeline.stores.layout import page_view_source
 from pipeline.stores.objects import ObjectNotFound, ObjectStore
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,8 @@ def verify(index: Index, store: ObjectStore, ids: Sequence[str] | None = None) -
     findings: list[Finding] = []
     documents: set[str] = set()
     referenced: set[str] = set()
-    for ref in index.object_refs(wanted):
+    refs = list(index.object_refs(wanted))
+    for ref in refs:
         documents.add(ref.document_id)
         referenced.add(ref.key)
         problem = _check(store, ref.key, ref.sha256)
@@ -76,9 +78,10 @@ def verify(index: Index, store: ObjectStore, ids: Sequence[str] | None = None) -
             log.warning("%s %s: %s", ref.document_id, ref.key, detail)
             findings.append(Finding(ref.document_id, ref.key, kind, detail))
     if ids is None:
+        viewed = {(ref.document_id, ref.sha256[:16]) for ref in refs}
         for prefix in SCANNED_PREFIXES:
             for key in store.keys(prefix):
-                if key not in referenced:
+                if key not in referenced and page_view_source(key) not in viewed:
                     findings.append(Finding(None, key, "unreferenced",
                                             "no index row points at this object"))
     return VerifyReport(findings, checked=len(documents), objects_checked=len(referenced))

@@ -10,6 +10,7 @@ No other module spells a key."""
 from __future__ import annotations
 
 import secrets
+import re
 from dataclasses import dataclass
 
 from pipeline.stores.objects import ObjectStore, document_key, original_key
@@ -96,3 +97,22 @@ def staged_metadata(batch_id: str, item_id: str, sha256: str) -> dict[str, str]:
 def page_result_key(batch_id: str, item_id: str, page: int) -> str:
     """A fanned-out page's result, for the worker that finalises the item (page from 0)."""
     return scratch_prefix(batch_id, item_id) + f"page-{page + 1:04d}.json"
+
+
+# --- page views for people (the console) ---------------------------------------------------------
+
+
+def page_view_key(document_id: str, pdf_sha256: str, kind: str, page: int) -> str:
+    """A page image or thumbnail made once from one searchable PDF (named by its hash, so a new
+    version never shows an old page); kind is ``page`` or ``thumb``, page from 1."""
+    return f"documents/{document_id}/views/{pdf_sha256[:16]}/{kind}-{page:04d}.jpg"
+
+
+_PAGE_VIEW = re.compile(r"documents/([0-9a-f]{1,64})/views/([0-9a-f]{16})/(?:page|thumb)-\d{4}\.jpg")
+
+
+def page_view_source(key: str) -> tuple[str, str] | None:
+    """For a page view's key, the document id and the 16-hex prefix of the PDF's hash it was
+    made from (`page_view_key`); None for any other key."""
+    found = _PAGE_VIEW.fullmatch(key)
+    return (found.group(1), found.group(2)) if found else None

@@ -16,6 +16,7 @@ from pipeline.service.api.middleware import Wrap, guarded, measured
 from pipeline.service.api.problems import add_problem_handlers
 from pipeline.service.api.routes import ROUTERS
 from pipeline.service.api.services import ApiServices, build_services
+from pipeline.service.console import build_console_services, mount_console
 from schemas.api import Problem
 
 DOCS_ASSETS = "/docs/assets"
@@ -44,6 +45,8 @@ def create_app(services: ApiServices) -> FastAPI:
     for routes in ROUTERS:
         app.include_router(routes)
     add_docs(app)
+    # the web console for people, under /console/, over the same runtime and upload runner
+    mount_console(app, build_console_services(services.runtime, services.uploads, services.access))
     return app
 
 

@@ -8,18 +8,24 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, literal, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pipeline.clock import aware, utcnow
 from pipeline.errors import DocumentNotFound, SohoaError, StorageUnavailable
 from pipeline.stores.index.engine import IndexConnection
-from pipeline.stores.index.records import NEEDS_REVIEW, SUPERSEDED, DocumentRow, DuplicateDocument, as_date
+from pipeline.stores.index.records import (
+    NEEDS_REVIEW, SUPERSEDED, DocumentRow, DuplicateDocument, ReviewItem, as_date,
+)
 from pipeline.stores.index.search import search_words
 from pipeline.stores.index.tables import document_regroupings, document_versions, documents
 
 #: Columns of `documents` that are not DocumentRow fields.
 _INTERNAL_COLUMNS = ("search_title", "search_text")
+#: What a line of the review queue shows (not the text or the fields).
+_QUEUE_COLUMNS = ("id", "filename", "doc_type", "type_confidence", "dossier_code", "review_note", "created_at")
+#: The catalog's type for a paper of no known type.
+UNTYPED = "khac"
 
 #: Ids are lowercase hex (a SHA-256 prefix, a UUID). Anything else names nothing, and is never
 #: sent to the database: `%` and `_` would be LIKE wildcards, a NUL byte a PostgreSQL error.
@@ -224,6 +230,50 @@ class DocumentsIndex(IndexConnection):
             query = query.limit(limit)
         with self._connect() as conn:
             return [_row(m) for m in conn.execute(query).mappings()]
+
+    def review_queue(self, *, limit: int, dossier_code: str | None = None, doc_type: str | None = None,
+                     note_words: Sequence[str] = (), or_untyped: bool = False) -> list[ReviewItem]:
+        """Documents waiting for a person, oldest first, filtered in the query (served by the
+        waiting documents' index, ix_documents_waiting): of a dossier, of a type, and with a note containing one of
+        ``note_words`` (or, ``or_untyped``, with no type or the generic one)."""
+        query = (select(*(documents.c[name] for name in _QUEUE_COLUMNS))
+                 .where(documents.c.status == NEEDS_REVIEW)
+                 .order_by(documents.c.created_at, documents.c.id).limit(limit))
+        if dossier_code:
+            query = query.where(documents.c.dossier_code == dossier_code)
+        if doc_type:
+            query = query.where(documents.c.doc_type == doc_type)
+        if note_words or or_untyped:
+            wanted = [documents.c.review_note.contains(word, autoescape=True) for word in note_words]
+            if or_untyped:
+                wanted += [documents.c.doc_type.is_(None), documents.c.doc_type == UNTYPED]
+            query = query.where(or_(*wanted))
+        with self._connect() as conn:
+            return [ReviewItem(**{**m, "created_at": aware(m["created_at"])}) for m in conn.execute(query).mappings()]
+
+    def waiting_count(self) -> int:
+        """How many documents wait for a person."""
+        with self._connect() as conn:
+            return conn.execute(select(func.count()).select_from(documents)
+                                .where(documents.c.status == NEEDS_REVIEW)).scalar_one()
+
+    def review_neighbours(self, document_id: str) -> tuple[str | None, str | None]:
+        """The documents waiting before and after this one in the queue's order (the first
+        waiting one as the next when this one waits no more)."""
+        with self._connect() as conn:
+            at = conn.execute(select(documents.c.created_at, documents.c.status)
+                              .where(documents.c.id == document_id)).first()
+            waiting = select(documents.c.id).where(documents.c.status == NEEDS_REVIEW)
+            if at is None or at.status != NEEDS_REVIEW:
+                first = conn.execute(waiting.order_by(documents.c.created_at, documents.c.id).limit(1)).scalar()
+                return None, first
+            key = tuple_(documents.c.created_at, documents.c.id)
+            mine = tuple_(literal(at.created_at, documents.c.created_at.type), literal(document_id))
+            before = conn.execute(waiting.where(key < mine).order_by(documents.c.created_at.desc(),
+                                                                     documents.c.id.desc()).limit(1)).scalar()
+            after = conn.execute(waiting.where(key > mine).order_by(documents.c.created_at,
+                                                                    documents.c.id).limit(1)).scalar()
+        return before, after
 
     def _update(self, document_id: str, values: dict[str, Any]) -> None:
         try:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pipeline.stores.index.corrections import CorrectionsIndex
 from pipeline.stores.index.documents import DocumentsIndex
+from pipeline.stores.index.figures import FiguresIndex
 from pipeline.stores.index.search import SearchIndex
 from pipeline.stores.index.signatures import SignaturesIndex
 from pipeline.stores.index.versions import VersionsIndex
 
 
-class Index(DocumentsIndex, CorrectionsIndex, VersionsIndex, SignaturesIndex, SearchIndex):
+class Index(DocumentsIndex, CorrectionsIndex, VersionsIndex, SignaturesIndex, SearchIndex, FiguresIndex):
     """The metadata index: ``Index(url)`` opens it (see `IndexConnection`), its methods read and
-    write documents, corrections, versions, signatures and search."""
+    write documents, corrections, versions, signatures and search, and count the figures."""

@@ -19,6 +19,19 @@ class DuplicateDocument(Exception):
 
 
 @dataclass(frozen=True)
+class ReviewItem:
+    """A line of the review queue."""
+
+    id: str
+    filename: str
+    doc_type: str | None
+    type_confidence: float | None
+    dossier_code: str | None
+    review_note: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class DocumentRow:
     id: str
     sha256: str

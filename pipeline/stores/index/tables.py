@@ -76,6 +76,8 @@ documents = Table(
     SqlIndex("ix_documents_status", "status"),
     SqlIndex("ix_documents_doc_type", "doc_type"),
     SqlIndex("ix_documents_issue_date", "issue_date"),
+    # 0009, the review queue: on PostgreSQL (created_at, id) of the waiting documents only, with
+    # what a queue line shows; on SQLite (status, created_at). Made by the migration.
 )
 
 corrections = Table(
@@ -165,6 +167,8 @@ audit_log = Table(
     Column("owner_id", String(32)),
     Column("purpose", Text),
     Column("outcome", Integer, nullable=False),  # the HTTP status answered
+    # 0009: a document's trail; text_pattern_ops on PostgreSQL (equality and LIKE prefixes)
+    SqlIndex("ix_audit_log_target", "target", postgresql_ops={"target": "text_pattern_ops"}),
 )
 
 dossiers = Table(
@@ -176,6 +180,12 @@ dossiers = Table(
     Column("status", String(32), nullable=False),
     Column("created_by", String(128), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # 0009, kept by triggers on dossier_components: components handed in, handed in but not yet a
+    # stored document, required, required and taken from file
+    Column("handed", Integer, nullable=False, server_default="0"),
+    Column("pending", Integer, nullable=False, server_default="0"),
+    Column("required_parts", Integer, nullable=False, server_default="0"),
+    Column("reused_parts", Integer, nullable=False, server_default="0"),
 )
 
 dossier_components = Table(
@@ -205,6 +215,47 @@ upload_jobs = Table(
     Column("error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
+)
+
+# documents and pages per office day, kept by triggers on documents (0009; the figures read it)
+document_days = Table(
+    "document_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("doc_type", String(64), primary_key=True),  # '' for a document of no type
+    Column("documents", Integer, nullable=False),
+    Column("pages", Integer, nullable=False),
+)
+
+# dossiers per office day, procedure and creator, kept by triggers on dossiers (0009)
+dossier_days = Table(
+    "dossier_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("procedure_code", String(64), primary_key=True),
+    Column("created_by", String(128), primary_key=True),
+    Column("dossiers", Integer, nullable=False),
+    Column("digitised", Integer, nullable=False),  # every paper handed in is a stored document
+    Column("required", Integer, nullable=False),
+    Column("reused", Integer, nullable=False),
+)
+
+# --- people of the console (0008) --------------------------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("full_name", Text, nullable=False, default=""),
+    Column("office", Text, nullable=False, default=""),
+    Column("role", String(16), nullable=False),  # clerk | reviewer | official | admin
+    Column("password_hash", Text, nullable=False),  # argon2id, PHC string
+    Column("active", Boolean, nullable=False, default=True),
+    Column("failed_logins", Integer, nullable=False, default=0),  # in a row, since the last success
+    Column("locked_until", DateTime(timezone=True)),
+    Column("password_set_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True)),
 )
 
 # --- queued batches (0006) ---------------------------------------------------------------------

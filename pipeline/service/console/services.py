@@ -1,0 +1,39 @@
+"""What the console's pages use, built once from the same runtime as the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.core.access import AccessStore
+from pipeline.core.people import People
+from pipeline.core.runtime import Runtime
+from pipeline.service.uploads import UploadRunner
+from schemas.catalog import Catalog, default_catalog
+
+
+@dataclass
+class ConsoleServices:
+    runtime: Runtime
+    people: People
+    access: AccessStore
+    catalog: Catalog
+    uploads: UploadRunner
+
+    @property
+    def settings(self):
+        return self.runtime.settings
+
+    @property
+    def index(self):
+        return self.runtime.index
+
+    @property
+    def store(self):
+        return self.runtime.store
+
+
+def build_console_services(runtime: Runtime, uploads: UploadRunner, access: AccessStore | None = None) -> ConsoleServices:
+    """The console's services; ``uploads`` is the app's one upload runner (shared with the API)."""
+    return ConsoleServices(runtime=runtime, people=People.from_settings(runtime.index, runtime.settings),
+                           access=access or AccessStore(runtime.index), catalog=default_catalog(),
+                           uploads=uploads)
