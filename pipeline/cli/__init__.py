@@ -3,7 +3,7 @@
 Importing a command module registers its commands on the group in `pipeline.cli.app`.
 """
 
-from pipeline.cli import api, db, documents, ingest, jobs, review, separation, sign, users  # noqa: F401 — registers the commands
+from pipeline.cli import api, db, documents, ingest, jobs, review, separation, sign, sign_external, users  # noqa: F401 — registers the commands
 from pipeline.cli.app import cli, main
 
 __all__ = ["cli", "main"]

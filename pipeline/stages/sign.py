@@ -326,6 +326,9 @@ class SignSpec:
     # Overrides of the stamp's place: 0-based page (negative from the end) and box in points.
     page: int | None = None
     box: tuple[float, float, float, float] | None = None
+    # The signer's signature image and the office's seal (PNG with transparency), official stamp
+    signature_image: bytes | None = None
+    seal_image: bytes | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
