@@ -14,7 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SOHOA_", frozen=True, extra="ignore")
+    # env_ignore_empty: `SOHOA_X=` (docker compose's `${SOHOA_X:-}`) means "not set"
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", frozen=True, extra="ignore", env_ignore_empty=True)
 
     home: Path = Field(default=Path(".sohoa"), description="Holds the embedded index and objects")
     storage_url: str | None = Field(

@@ -87,3 +87,35 @@ def mark(rt: Runtime, document_ids, office) -> None:
         marked = mark_result(rt.index, default_catalog(), document_id, by="cli", office=office)
         console.print(f"{marked.document_id}: result, waiting for {marked.next_kind or 'nothing'} "
                       f"(needs {', '.join(marked.needs)})")
+
+
+@cli.group(name="sign-profile")
+def sign_profile() -> None:
+    """Officials' signing profiles: how each signs from the console's sign queue."""
+
+
+@sign_profile.command(name="set")
+@click.argument("username")
+@click.option("--name", "full_name", default="", help="Name in the stamp (default: the account's full name).")
+@click.option("--position", default="", help="Position (chức vụ), e.g. \"Phó Chủ tịch\".")
+@click.option("--office", default="", help="Office (cơ quan) in the stamp.")
+@click.option("--key", "key_ref", help="A key the server holds for them: PKCS#12 file or pkcs11: URI (never the PIN).")
+@click.option("--chain", "chain_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM certificate chain of their USB token (signer first).")
+@click.option("--signature-image", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Their signature, a PNG with transparency.")
+@click.option("--seal-image", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The office's seal, a PNG with transparency (drawn over the signature's left third).")
+@pass_runtime
+def set_profile(rt: Runtime, username, full_name, position, office, key_ref, chain_file, signature_image,
+                seal_image) -> None:
+    """Set USERNAME's signing profile (options not given keep their value)."""
+    from pipeline.core.sign_queue import save_profile
+
+    row = save_profile(rt.index, username, full_name=full_name, position=position, office=office,
+                       key_ref=key_ref, certificate_chain=chain_file.read_text(encoding="ascii") if chain_file else None,
+                       signature_image=signature_image.read_bytes() if signature_image else None,
+                       seal_image=seal_image.read_bytes() if seal_image else None)
+    console.print(f"{row.username}: {row.full_name or '-'}, {row.position or '-'}, {row.office or '-'}; "
+                  f"key {'held' if row.key_ref else 'none (token)'}, signature image "
+                  f"{'yes' if row.signature_image else 'no'}, seal {'yes' if row.seal_image else 'no'}")

@@ -512,10 +512,21 @@ def _appearance(writer, spec: SignSpec, signer: signers.Signer, page_count: int)
         raise SigningFailed(f"a {spec.kind} signature needs the agency's name (--agency)")
     if spec.page is not None:
         page = spec.page % page_count
+    image = None
+    if spec.kind == "official" and spec.signature_image:
+        image = _stamp_image(spec)
+        box_of = stamp.official_image_box
     box = spec.box or box_of(*_page_size(writer, page))
-    style = stamp.stamp_style(template, border=border)
+    style = stamp.stamp_style(template, border=border, image=image)
     style = _with_offset(style, spec.display_offset_hours)
     return page, tuple(round(v) for v in box), style, params
+
+
+def _stamp_image(spec: SignSpec):
+    try:
+        return stamp.signature_with_seal(spec.signature_image, spec.seal_image)
+    except stamp.BadStampImage as exc:
+        raise SigningFailed(str(exc)) from exc
 
 
 def _with_offset(style: stamp.IsoTimeTextStampStyle, hours: int) -> stamp.IsoTimeTextStampStyle:

@@ -245,6 +245,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reason.saved": ("đã lưu sửa đổi, chờ quyết định", "corrections saved, decision pending"),
 }
 
+# the sign queue's messages (issue 16) live beside its routes
+from pipeline.service.console.i18n_sign import SIGN_MESSAGES  # noqa: E402
+
+MESSAGES.update(SIGN_MESSAGES)
+
 
 def translate(language: str, key: str, **values) -> str:
     text = MESSAGES[key][0 if language != "en" else 1]
