@@ -134,7 +134,8 @@ def test_an_official_signs_twenty_results_with_one_pin_then_two_with_the_token(o
     WHEN the official opens the sign queue in Chromium, selects all, types the PIN once and
     signs with the server-held key; then selects two more and signs them with "my USB token"
     THEN the progress page ends at 20/20 with 19 signed and the locked one failed with its reason;
-    the queue then lists only the locked one and the two for the token; the token's two are
+    the official's queue then lists only the locked one and the two for the token, the 19 wait
+    for the agency's seal in the other tab; the token's two are
     signed through prepare → token → complete (the PIN typed once reaches the token for each and
     the field is emptied); every page has no console error and no broken image"""
     from playwright.sync_api import sync_playwright
@@ -187,6 +188,10 @@ def test_an_official_signs_twenty_results_with_one_pin_then_two_with_the_token(o
         page.goto("/console/sign")
         listed = {box.get_attribute("value") for box in page.locator("input[name=document]").all()}
         assert listed == {office["batch"][-1], *office["token"], office["bridge_doc"]}
+        page.click("nav.tabs a:has-text('Chờ đóng dấu cơ quan')")
+        page.wait_for_url("**/console/sign?kind=agency")
+        assert page.locator("input[name=document]").count() == BATCH - 1
+        page.goto("/console/sign")
         for document_id in office["token"]:
             page.check(f"input[name=document][value='{document_id}']")
         page.fill("#sign-pin", "123456")

@@ -65,16 +65,17 @@ def _profile(s, person: Person):
 
 @sign_routes.get("/sign")
 def sign_queue(p: Rendered, s: Services, person: Annotated[Person, Depends(official)],
-               dossier: Annotated[str, Query(max_length=128)] = "", error: str = ""):
+               dossier: Annotated[str, Query(max_length=128)] = "", error: str = "",
+               kind: Annotated[str, Query(pattern="^(official|agency)$")] = "official"):
     profile = _profile(s, person)
     pictured = bool(profile.signature_image)
-    waiting = waiting_results(s.index, office=person.office or None)
+    waiting = [w for w in waiting_results(s.index, office=person.office or None) if w.kind == kind]
     papers = dossier_papers_to_certify(s.index, dossier.strip()) if dossier.strip() else []
     audit_view(s, person, "console_sign_queue", f"results={len(waiting)}", None, "ký số kết quả")
     return p.render(
         "sign.html", waiting=[(w, stamp_preview(s, w.document, w.kind, pictured=pictured)) for w in waiting],
         papers=[(row, stamp_preview(s, row, "digitiser", pictured=False)) for row in papers], dossier=dossier,
-        profile=profile, bridge=s.settings.token_bridge_url, catalog=s.catalog,
+        profile=profile, bridge=s.settings.token_bridge_url, catalog=s.catalog, kind=kind,
         error=error if error in ("nothing", "kind") else "")
 
 
