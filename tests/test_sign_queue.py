@@ -230,3 +230,28 @@ def test_results_are_marked_over_the_api_with_their_procedures_signatures(office
     assert [(a["needs"], a["waiting_for"]) for a in answers] == [(["official", "agency"], "official"),
                                                                   (["agency"], "agency")]
     assert office.logged_in("lan").get("/console/sign").status_code == 403
+
+
+def test_ingest_with_result_marks_the_stored_files_as_results(classifier, tmp_path):
+    """GIVEN a born-digital result (a text PDF: no OCR) of the marital-status procedure
+    WHEN it is ingested with `sohoa ingest --result --procedure 1.004873`
+    THEN it is stored and waits for the official's signature, then the agency's"""
+    from click.testing import CliRunner
+
+    from conftest import CLASSIFIER_PATH
+    from pdf_samples import born_digital_pdf
+    from pipeline.cli import cli
+    from pipeline.stores.index import Index
+
+    result_pdf = tmp_path / "xac-nhan.pdf"
+    result_pdf.write_bytes(born_digital_pdf(["GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN", "Họ và tên: Lê Thị Mai"]))
+    home = tmp_path / "home"
+    ran = CliRunner().invoke(cli, ["ingest", "--result", "--procedure", "1.004873", "--dossier", "HS-KQ-01",
+                                   str(result_pdf)], env={"SOHOA_HOME": str(home),
+                                                          "SOHOA_CLASSIFIER_PATH": str(CLASSIFIER_PATH)})
+    assert ran.exit_code == 0, ran.output
+    [document_id] = re.findall(r"([0-9a-f]{32}): result, waiting for official", ran.output)
+    index = Index(Settings(home=home).index_url)
+    marked = SigningRecords(index).result(document_id)
+    index.close()
+    assert (marked.needs, marked.next_kind, marked.dossier_code) == (("official", "agency"), "official", "HS-KQ-01")
