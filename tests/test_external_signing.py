@@ -36,7 +36,7 @@ class Office:
 
     def __init__(self, home: Path, pki: TestPki, pdf: bytes):
         self.home, self.pki, self.pdf = home, pki, pdf
-        self.settings = Settings(home=home, trust_roots=pki.root_pem)
+        self.settings = Settings(home=home, trust_roots=pki.root_pem, tsa_url=pki.tsa_url)
         self.open()
         self.key = AccessStore(self.services.index).create_key("one-stop-shop", ["documents:sign"]).key
         self.next_row = 0
@@ -198,3 +198,21 @@ def test_a_prepare_survives_a_server_restart_and_the_cli_completes_the_same_flow
                                     str(tmp_path / "sig.bin")], env=env, catch_exceptions=False)
     assert completed.exit_code == 0, completed.output
     assert office.services.index.get(second).version == 2
+
+
+def test_a_token_signature_is_timestamped_at_b_t_and_long_term_levels_are_refused(office, pki):
+    """GIVEN the test TSA on loopback (SOHOA_TSA_URL)
+    WHEN a document is prepared at B-T, signed by the token and completed; and another prepare
+    asks for B-LTA
+    THEN the stored signature is TOTAL_PASSED at B-T (the timestamp added at completion); B-LTA is
+    refused with level_not_supported (sign long-term levels with a server-held key)"""
+    level = "B-T"
+    refused = office.prepare(office.add_document(), level="B-LTA")
+    assert (refused.status_code, refused.json()["code"]) == (422, "level_not_supported")
+    document_id = office.add_document()
+    answer = office.prepare(document_id, level=level).json()
+    done = office.post(f"/v1/signing/{answer['signing_id']}/complete",
+                       {"signature": token_signs(pki, "official", answer["data_to_sign"])})
+    assert done.status_code == 201, done.text
+    signatures = [s for s in office.services.index.signatures(document_id) if s.field_name == "official-1"]
+    assert [(s.indication, s.level) for s in signatures] == [("TOTAL_PASSED", level)]
