@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -200,15 +201,17 @@ def test_a_prepare_survives_a_server_restart_and_the_cli_completes_the_same_flow
     assert office.services.index.get(second).version == 2
 
 
-def test_a_token_signature_is_timestamped_at_b_t_and_long_term_levels_are_refused(office, pki):
-    """GIVEN the test TSA on loopback (SOHOA_TSA_URL)
-    WHEN a document is prepared at B-T, signed by the token and completed; and another prepare
-    asks for B-LTA
-    THEN the stored signature is TOTAL_PASSED at B-T (the timestamp added at completion); B-LTA is
-    refused with level_not_supported (sign long-term levels with a server-held key)"""
-    level = "B-T"
-    refused = office.prepare(office.add_document(), level="B-LTA")
-    assert (refused.status_code, refused.json()["code"]) == (422, "level_not_supported")
+@pytest.mark.parametrize("level", ["B-T", "B-LTA"])
+def test_timestamped_and_long_term_levels_are_reached_with_a_token(office, pki, level):
+    """GIVEN the test TSA, OCSP responder and CRLs on loopback, and SOHOA_TRUST_ROOTS the test root
+    WHEN a document is prepared at B-T, or B-LTA, signed by the token and completed
+    THEN the stored signature is TOTAL_PASSED at that level; at B-LTA the DSS holds the revocation
+    data of the whole chain (the signer's OCSP response and the CRL vouching for the issuing CA)
+    and it still validates at B-LTA offline with the PKI stopped"""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from pipeline.stages.sign import ValidationSettings, validate_pdf
+
     document_id = office.add_document()
     answer = office.prepare(document_id, level=level).json()
     done = office.post(f"/v1/signing/{answer['signing_id']}/complete",
@@ -216,3 +219,10 @@ def test_a_token_signature_is_timestamped_at_b_t_and_long_term_levels_are_refuse
     assert done.status_code == 201, done.text
     signatures = [s for s in office.services.index.signatures(document_id) if s.field_name == "official-1"]
     assert [(s.indication, s.level) for s in signatures] == [("TOTAL_PASSED", level)]
+    if level == "B-LTA":
+        signed = office.services.store.get(office.services.index.get(document_id).searchable_key)
+        dss = PdfFileReader(io.BytesIO(signed)).root["/DSS"]
+        assert len(dss["/OCSPs"]) >= 1 and len(dss["/CRLs"]) >= 1
+        with pki.stopped():
+            offline = validate_pdf(signed, ValidationSettings.from_file(pki.root_pem)).signatures[0]
+        assert (offline.indication, offline.pades_level) == ("TOTAL_PASSED", "B-LTA"), offline.messages

@@ -24,7 +24,7 @@ def sign_external() -> None:
 @click.option("--as", "kind", type=click.Choice(["official", "digitiser", "agency"]), required=True)
 @click.option("--chain", "chain_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="PEM file: the signer's certificate first, then its CAs.")
-@click.option("--level", type=click.Choice(["B-B", "B-T"]), help="PAdES level (default: SOHOA_SIGN_LEVEL).")
+@click.option("--level", type=click.Choice(["B-B", "B-T", "B-LT", "B-LTA"]), help="PAdES level (default: SOHOA_SIGN_LEVEL).")
 @click.option("--name", "signer_name", help="Signer's name in the stamp (default: certificate CN).")
 @click.option("--position", help="Signer's position (chức vụ).")
 @click.option("--agency", help="Agency (cơ quan).")

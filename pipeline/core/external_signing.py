@@ -136,8 +136,8 @@ def complete_signature(index: Index, store: ObjectStore, settings: Settings, sig
 
 def _store_completed(index: Index, store: ObjectStore, settings: Settings, session: SessionRow,
                      signature: bytes, by: str) -> SignedVersion:
-    signed = finish_external(session.prepared_pdf, session.state, signature)
     validation = validation_settings(settings)
+    signed = finish_external(session.prepared_pdf, session.state, signature, trust_roots=validation.roots())
     report = validate_pdf(signed, validation)
     ours = [s for s in report.signatures if s.field_name == session.state["field_name"]]
     if not ours or not (ours[0].intact and ours[0].cryptographically_valid):

@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from pipeline.clock import utcnow
+from pipeline.errors import DocumentNotFound
 from pipeline.stores.index import DocumentRow, Index
 from pipeline.stores.index.signing import ResultRow, SigningRecords
 from schemas.catalog import Catalog
@@ -78,7 +79,7 @@ def waiting_results(index: Index, *, office: str | None = None, limit: int = 200
             continue
         try:
             found.append(Waiting(result, index.get(result.document_id)))
-        except Exception:  # a result whose document was removed is not shown
+        except DocumentNotFound:  # a result whose document was removed is not shown
             log.warning("result %s: its document is not in the index", result.document_id)
     return found
 

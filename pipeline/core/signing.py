@@ -78,8 +78,9 @@ def sign_document(index: Index, store: ObjectStore, settings: Settings, document
                   options: SignOptions, signer, *, now: datetime | None = None) -> SignedVersion:
     """Sign a stored document's current PDF into a new version, and record its validation."""
     row = index.get(document_id)
+    validation = validation_settings(settings)
     done = sign_stored_document(index, store, row.id, sign_spec(options, settings, row, now=now), signer,
-                                validation=validation_settings(settings))
+                                validation=validation, trust_roots=validation.roots())
     count_signature(index, row.id, options.kind)
     return done
 

@@ -256,8 +256,12 @@ def _pkcs11_signer(uri: Pkcs11Uri, pin: str | None) -> Iterator[signers.Signer]:
 
 
 def signer_chain_roots(signer: signers.Signer) -> list[x509.Certificate]:
-    """Self-signed certificates the signer carries (a PKCS#12 file's CA chain)."""
-    return [cert for cert in (signer.cert_registry or ()) if cert.self_signed]
+    """The roots the signer carries (a PKCS#12 file's CA chain), or, when it carries none, its CAs
+    as anchors. asn1crypto's `self_signed` is "no", "maybe" or "yes": a bare truth test took the
+    issuing CA for a root even beside the real one, so B-LT left out the CRL that vouches for the
+    issuing CA. With SOHOA_TRUST_ROOTS set, `sign_document` anchors the chain there instead."""
+    carried = list(signer.cert_registry or ())
+    return [cert for cert in carried if cert.self_signed == "yes"] or carried
 
 
 def check_signing_certificate(cert: x509.Certificate | None, at: datetime) -> None:

@@ -10,8 +10,9 @@ two pure functions over PDF bytes.
   signed attributes with the certificate's public key first — a wrong value is refused and no
   PDF is made — then embeds the CMS (B-T: with the signature timestamp) into the placeholder.
 
-Levels B-B and B-T; the long-term levels need revocation data fetched while the document is
-open for signing, which this split does not carry (sign those with a server-held key).
+Levels: B-B; B-T (the signature timestamp is added at completion); B-LT and B-LTA add, after
+the signature, the whole chain's OCSP/CRL in the DSS (fetched against the trust roots given) and,
+for B-LTA, a document timestamp over it.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from pipeline.stages.sign import (
     check_signing_certificate,
 )
 
-EXTERNAL_LEVELS = ("B-B", "B-T")
+EXTERNAL_LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 
 
 class SignatureRefused(SohoaError):
@@ -88,7 +89,7 @@ def prepare_external(pdf: bytes, spec: SignSpec, chain: Sequence[x509.Certificat
     field_spec, style, params = _signature_field(writer, spec, signer, already_signed)
     metadata = _signature_metadata(spec, signer, field_spec.sig_field_name, already_signed, ())
     pdf_signer = signers.PdfSigner(metadata, signer=signer, stamp_style=style, new_field_spec=field_spec)
-    reserved = 2 * (sum(len(c.dump()) for c in chain) + 4096) + (24_576 if spec.level == "B-T" else 0)
+    reserved = 2 * (sum(len(c.dump()) for c in chain) + 4096) + (24_576 if spec.level != "B-B" else 0)
     try:
         digest, _, output = asyncio.run(pdf_signer.async_digest_doc_for_signing(
             writer, appearance_text_params=params, bytes_reserved=reserved))
@@ -111,13 +112,15 @@ def prepare_external(pdf: bytes, spec: SignSpec, chain: Sequence[x509.Certificat
     return PreparedSignature(output.getvalue(), state, data_to_sign, mechanism)
 
 
-def finish_external(prepared_pdf: bytes, state: dict, signature: bytes, *, timeout: float = 30.0) -> bytes:
-    """The signed PDF, once `signature` verifies over the prepared signed attributes."""
+def finish_external(prepared_pdf: bytes, state: dict, signature: bytes, *, timeout: float = 30.0,
+                    trust_roots: Sequence[x509.Certificate] = ()) -> bytes:
+    """The signed PDF, once `signature` verifies over the prepared signed attributes; the
+    long-term levels fetch revocation data for the chain up to `trust_roots`."""
     chain = [x509.Certificate.load(base64.b64decode(c)) for c in state["chain"]]
     data_to_sign = base64.b64decode(state["signed_attributes"])
     signature = verified_signature(chain[0], data_to_sign, signature, state["mechanism"])
     signer = _external_signer(chain, signature)
-    timestamper = HTTPTimeStamper(state["tsa_url"], timeout=timeout) if state["level"] == "B-T" else None
+    timestamper = HTTPTimeStamper(state["tsa_url"], timeout=timeout) if state["level"] != "B-B" else None
     start, end = state["reserved_region"]
     digest = PreparedByteRangeDigest(base64.b64decode(state["document_digest"]), start, end)
     output = io.BytesIO(prepared_pdf)
@@ -127,7 +130,41 @@ def finish_external(prepared_pdf: bytes, state: dict, signature: bytes, *, timeo
         PdfTBSDocument.finish_signing(output, digest, container)
     except Exception as exc:
         raise SigningFailed(f"the signature cannot be embedded: {type(exc).__name__}: {exc}") from exc
+    if state["level"] in ("B-LT", "B-LTA"):
+        roots = [*trust_roots, *(c for c in chain if c.self_signed == "yes")]
+        return _long_term(output.getvalue(), state, timestamper, roots)
     return output.getvalue()
+
+
+def _long_term(signed: bytes, state: dict, timestamper: HTTPTimeStamper, roots: list[x509.Certificate]) -> bytes:
+    """B-LT: the chain's revocation data in the DSS; B-LTA: then a document timestamp over it."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.dss import async_add_validation_info
+    from pyhanko_certvalidator import ValidationContext
+
+    if not roots:
+        raise SigningFailed(f"{state['level']} needs the trust roots (SOHOA_TRUST_ROOTS) to fetch revocation data")
+    context = ValidationContext(trust_roots=roots, allow_fetching=True, revocation_mode="hard-fail")
+
+    async def add() -> io.BytesIO:
+        try:  # one event loop for every fetch, and the context's HTTP session closed inside it
+            reader = PdfFileReader(io.BytesIO(signed), strict=False)
+            [embedded] = [s for s in reader.embedded_signatures if s.field_name == state["field_name"]]
+            out = await async_add_validation_info(embedded, context)
+            if state["level"] == "B-LTA":
+                out = await signers.PdfTimeStamper(timestamper).async_timestamp_pdf(
+                    IncrementalPdfFileWriter(out, strict=False), DIGEST, context)
+            return out
+        finally:
+            await context.aclose()
+
+    try:
+        out = asyncio.run(add())
+    except Exception as exc:
+        raise SigningFailed(f"{state['level']}: the revocation data or document timestamp cannot be added: "
+                            f"{type(exc).__name__}: {exc}") from exc
+    return out.getvalue()
 
 
 def signature_mechanism(certificate: x509.Certificate) -> str:
