@@ -255,3 +255,32 @@ def test_ingest_with_result_marks_the_stored_files_as_results(classifier, tmp_pa
     marked = SigningRecords(index).result(document_id)
     index.close()
     assert (marked.needs, marked.next_kind, marked.dossier_code) == (("official", "agency"), "official", "HS-KQ-01")
+
+
+def test_an_official_sets_their_own_position_signature_and_seal_images_in_the_console(office):
+    """GIVEN the digitiser's account with a profile holding only a key
+    WHEN they upload their signature and the office's seal (PNG) with a position on
+    /console/sign/profile, and then try a JPEG as their signature
+    THEN the profile keeps the position and both images (the preview is a PNG of the signature
+    under the seal) and its key; the JPEG is refused with the reason and changes nothing"""
+    client = office.logged_in("so")
+    page = client.get("/console/sign/profile").text
+    saved = client.post("/console/sign/profile", follow_redirects=False, data={
+        "csrf": csrf_of(page), "position": "Chuyên viên số hóa"},
+        files={"signature_image": ("chu-ky.png", signature_png(), "image/png"),
+               "seal_image": ("con-dau.png", seal_png(), "image/png")})
+    assert saved.status_code == 303 and saved.headers["location"].endswith("saved=1"), saved.text
+    profile = SigningRecords(office.rt.index).profile("so")
+    assert (profile.position, profile.signature_image, profile.seal_image) == (
+        "Chuyên viên số hóa", signature_png(), seal_png())
+    assert profile.key_ref == str(office.pki.pkcs12("digitiser"))
+    preview = client.get("/console/sign/profile/stamp.png")
+    assert preview.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(preview.content)).mode == "RGBA"
+
+    jpeg = io.BytesIO()
+    Image.new("RGB", (40, 20), "white").save(jpeg, "JPEG")
+    refused = client.post("/console/sign/profile", data={"csrf": csrf_of(page)},
+                          files={"signature_image": ("chu-ky.jpg", jpeg.getvalue(), "image/jpeg")})
+    assert "Ảnh phải là PNG đọc được" in refused.text
+    assert SigningRecords(office.rt.index).profile("so").signature_image == signature_png()

@@ -6,19 +6,21 @@ which are the external-signature API of the same core)."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from pipeline.core.external_signing import complete_signature, prepare_signature
 from pipeline.core.people import Person
 from pipeline.core.results import dossier_papers_to_certify, mark_result, waiting_results
-from pipeline.core.sign_queue import options_for, profile_of
+from pipeline.core.sign_queue import ProfileError, options_for, profile_of, save_profile
 from pipeline.core.views import page_layouts
 from pipeline.errors import SohoaError
 from pipeline.stages import stamp
@@ -32,6 +34,7 @@ official = require("sign")
 marker = require("documents")
 
 MAX_BATCH = 200
+MAX_IMAGE_BYTES = 1_000_000
 A4 = (595.0, 842.0)
 
 
@@ -173,3 +176,48 @@ async def token_complete(request: Request, s: Services, person: Annotated[Person
         return _refused(exc)
     return JSONResponse({"document_id": done.document_id, "version": done.version, "status": done.status},
                         status_code=201)
+
+
+# --- the official's own profile -----------------------------------------------------------------
+
+
+@sign_routes.get("/sign/profile")
+def profile_page(p: Rendered, s: Services, person: Annotated[Person, Depends(official)], error: str = ""):
+    return p.render("sign_profile.html", profile=_profile(s, person), error=error[:300])
+
+
+@sign_routes.get("/sign/profile/stamp.png")
+def profile_stamp(s: Services, person: Annotated[Person, Depends(official)]):
+    """The signature image with the seal over its left third, as the stamp will show it."""
+    profile = _profile(s, person)
+    if not profile.signature_image:
+        raise ConsoleRefusal(404, "error.not_found")
+    out = io.BytesIO()
+    stamp.signature_with_seal(profile.signature_image, profile.seal_image).save(out, "PNG")
+    return Response(out.getvalue(), media_type="image/png", headers={"Cache-Control": "private, no-cache"})
+
+
+@sign_routes.post("/sign/profile")
+async def profile_save(request: Request, s: Services, person: Annotated[Person, Depends(official)]):
+    form = await request.form()
+    root = request.scope.get("root_path", "")
+
+    async def upload(name: str) -> bytes | None:
+        value = form.get(name)
+        if isinstance(value, StarletteUpload):
+            data = await value.read(MAX_IMAGE_BYTES + 1)
+            return data or None
+        return None
+
+    texts = {name: (form.get(name) if isinstance(form.get(name), str) else "").strip()[:300]
+             for name in ("full_name", "position", "office")}
+    signature, seal = await upload("signature_image"), await upload("seal_image")
+    if any(len(image or b"") > MAX_IMAGE_BYTES for image in (signature, seal)):
+        return RedirectResponse(f"{root}/sign/profile?error=too_large", status_code=303)
+    try:
+        await run_in_threadpool(lambda: save_profile(s.index, person.username, signature_image=signature,
+                                                     seal_image=seal, **texts))
+    except ProfileError as exc:
+        log.info("%s: profile refused: %s", person.username, exc.code)
+        return RedirectResponse(f"{root}/sign/profile?error=image", status_code=303)
+    return RedirectResponse(f"{root}/sign/profile?saved=1", status_code=303)
