@@ -14,7 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SOHOA_", frozen=True, extra="ignore")
+    # env_ignore_empty: `SOHOA_X=` (docker compose's `${SOHOA_X:-}`) means "not set"
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", frozen=True, extra="ignore", env_ignore_empty=True)
 
     home: Path = Field(default=Path(".sohoa"), description="Holds the embedded index and objects")
     storage_url: str | None = Field(
@@ -68,6 +69,11 @@ class Settings(BaseSettings):
     signature_fetching: bool = Field(
         default=False, description="Fetch OCSP/CRL/certificates over the network when validating"
     )
+    signing_session_minutes: int = Field(
+        default=15, ge=1, le=1440, description="How long a prepared external signature may be completed")
+    token_bridge_url: str = Field(
+        default="http://127.0.0.1:8765", pattern=r"^http://(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}$",
+        description="The signing bridge on the official's PC the console's token signing calls")
 
     # --- reuse API (pipeline/service/api.py) ---
     api_host: str = "127.0.0.1"

@@ -225,6 +225,35 @@ class SignRequest(BaseModel):
     agency: str | None = Field(default=None, max_length=300, pattern=PRINTABLE_PATTERN)
 
 
+class PrepareSignatureRequest(BaseModel):
+    """`POST /v1/documents/{id}/signatures/prepare`: a signature to be made elsewhere (a token)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["official", "digitiser", "agency"] = "official"
+    certificate_chain: list[str] = Field(min_length=1, max_length=10, description="PEM certificates, the signer's first")
+    position: str | None = Field(default=None, max_length=200, pattern=PRINTABLE_PATTERN)
+    agency: str | None = Field(default=None, max_length=300, pattern=PRINTABLE_PATTERN)
+    signer_name: str | None = Field(default=None, max_length=200, pattern=PRINTABLE_PATTERN)
+    level: Literal["B-B", "B-T", "B-LT", "B-LTA"] | None = Field(default=None, description="Default: SOHOA_SIGN_LEVEL")
+
+
+class PreparedSignatureOut(BaseModel):
+    signing_id: str
+    document_id: str
+    digest_algorithm: Literal["sha256"]
+    signature_mechanism: Literal["rsassa_pkcs1v15", "ecdsa"]
+    data_to_sign: str = Field(description="base64 DER of the CMS signed attributes: what the key signs")
+    digest: str = Field(description="base64 SHA-256 of data_to_sign, for tokens that sign a digest")
+    expires_at: datetime
+
+
+class CompleteSignatureRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    signature: str = Field(max_length=4096, description="base64 raw signature value over data_to_sign")
+
+
 MODELS: dict[str, type[BaseModel]] = {
     "api_problem": Problem,
     "api_document": DocumentOut,

@@ -84,6 +84,12 @@ class Procedure(BaseModel):
     optional: tuple[str, ...] = ()
     result: str
     also_results: tuple[str, ...] = ()
+    result_signatures: tuple[Literal["official", "agency"], ...] = Field(
+        default=("official", "agency"),
+        description="Signatures each result needs, in order: the official's, then the agency's seal")
+    paper_signatures: tuple[Literal["digitiser"], ...] = Field(
+        default=("digitiser",),
+        description="Signatures a certified e-copy of each scanned paper of the dossier needs")
 
     @property
     def components(self) -> tuple[Requirement, ...]:

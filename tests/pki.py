@@ -230,7 +230,7 @@ class TestPki:
         """The certificate and its CAs up to (without) the root."""
         from certomancer.registry import CertLabel
 
-        chain = [label, *self.arch.get_chain(CertLabel(label))]
+        chain = [label, *(str(c) for c in self.arch.get_chain(CertLabel(label)))]
         return b"".join(self.pem(c) for c in chain if c not in ("root", "stranger-root"))
 
     def nss_db(self, directory: Path, trusted: tuple[str, ...] = ("root",)) -> Path:

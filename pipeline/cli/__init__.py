@@ -4,7 +4,7 @@ Importing a command module registers its commands on the group in `pipeline.cli.
 """
 
 from pipeline.cli import (  # noqa: F401 — registers the commands
-    api, db, documents, ingest, jobs, model, regroup, review, separation, sign, users, watch,
+    api, db, documents, ingest, jobs, model, regroup, review, separation, sign, sign_external, users, watch,
 )
 from pipeline.cli.app import cli, main
 

@@ -35,8 +35,11 @@ from pipeline.settings import Settings
               help="Queue the batch for workers (SOHOA_BROKER_URL), print its id and return.")
 @click.option("--scan-sequence", "join_sequences", is_flag=True,
               help="Numbered images of a folder (scan_0001.jpg…) are one scanner stream, separated by content.")
+@click.option("--result", "as_result", is_flag=True,
+              help="The files are results of their dossiers: each waits for the signatures its procedure names.")
 @pass_runtime
-def ingest(rt: Runtime, paths, jobs, report, dossier_code, owner_id, procedure_code, queued, join_sequences) -> None:
+def ingest(rt: Runtime, paths, jobs, report, dossier_code, owner_id, procedure_code, queued, join_sequences,
+           as_result) -> None:
     """OCR scans and PDFs into searchable PDF/A documents, stored and indexed.
 
     A directory is walked recursively; each sub-directory holding files is one dossier. A
@@ -56,6 +59,8 @@ def ingest(rt: Runtime, paths, jobs, report, dossier_code, owner_id, procedure_c
     )
     if not inputs:
         raise click.UsageError("no input files found")
+    if queued and as_result:
+        raise click.UsageError("--result with --queue: mark the results once stored (`sohoa results mark ID…`)")
     if queued:
         if not rt.queue_configured:
             raise click.UsageError("--queue needs SOHOA_BROKER_URL (redis://… or amqp://…)")
@@ -103,9 +108,21 @@ def ingest(rt: Runtime, paths, jobs, report, dossier_code, owner_id, procedure_c
         if report_handle:
             report_handle.close()
     elapsed = time.perf_counter() - started
+    if as_result:
+        _mark_results(rt, lines)
     _print_summary(lines, elapsed, settings)
     failed = [line for line in lines if line.status == "failed"]
     sys.exit(EXIT_INPUT_FAILED if failed else EXIT_OK)
+
+
+def _mark_results(rt: Runtime, lines) -> None:
+    from pipeline.core.results import mark_result
+    from schemas.catalog import default_catalog
+
+    for line in lines:
+        if line.status in ("stored", "duplicate") and line.document_id:
+            marked = mark_result(rt.index, default_catalog(), line.document_id, by="cli")
+            console.print(f"{line.document_id}: result, waiting for {marked.next_kind or 'nothing'}")
 
 
 def _print_summary(lines, elapsed: float, settings: Settings) -> None:

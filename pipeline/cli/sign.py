@@ -57,7 +57,7 @@ def sign(rt: Runtime, targets, kind, key, level, tsa_url, signer_name, position,
     sohoa sign 3f2a9c --as official --key official.p12 --position "Chủ tịch" --agency "UBND quận 1" --qr
     sohoa sign scan.pdf --as digitiser --key 'pkcs11:token=sohoa;object=me?module-path=/usr/lib/softhsm/libsofthsm2.so'
     """
-    from pipeline.core.signing import SignOptions, sign_document, sign_spec
+    from pipeline.core.signing import SignOptions, sign_document, sign_spec, validation_settings
     from pipeline.stages.sign import open_signer, sign_pdf
 
     key = key or rt.settings.sign_key
@@ -78,7 +78,8 @@ def sign(rt: Runtime, targets, kind, key, level, tsa_url, signer_name, position,
             if path.is_file():
                 out = output if output is not None and not output.is_dir() else (
                     (output or path.parent) / f"{path.stem}.signed.pdf")
-                out.write_bytes(sign_pdf(path.read_bytes(), sign_spec(options, rt.settings, now=now), signer))
+                out.write_bytes(sign_pdf(path.read_bytes(), sign_spec(options, rt.settings, now=now), signer,
+                                         trust_roots=validation_settings(rt.settings).roots()))
                 console.print(f"{path}: signed into {out}")
             else:
                 done = sign_document(rt.index, rt.store, rt.settings, target, options, signer, now=now)

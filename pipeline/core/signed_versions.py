@@ -61,6 +61,19 @@ def sign_stored_document(
     """Sign the document's current PDF into a new stored version and record its signatures."""
     row = index.get(document_id)
     signed = sign_pdf(store.get(row.searchable_key), spec, signer, trust_roots=trust_roots)
+    return store_signed_pdf(index, store, row.id, row.version, signed, validation=validation, level=spec.level)
+
+
+def store_signed_pdf(index: Index, store: ObjectStore, document_id: str, from_version: int, signed: bytes, *,
+                     validation: ValidationSettings, level: str,
+                     report: SignatureReport | None = None) -> SignedVersion:
+    """Write `signed` (a signature over version `from_version`) once as the next version, then
+    validate it (unless `report`, its validation under `validation`, is given) and record the
+    validation."""
+    row = index.get(document_id)
+    if row.version != from_version:
+        raise SigningFailed(f"document {row.id} changed since it was prepared for signing (now version "
+                            f"{row.version}, prepared from {from_version}); sign it again")
     version = row.version + 1
     key = document_key(row.id, version, "signed.pdf")
     digest = sha256_hex(signed)
@@ -73,10 +86,10 @@ def sign_stored_document(
             f"document {row.id} changed while signing (now version {recorded}, expected {version}); "
             "sign it again"
         )
-    report = validate_pdf(signed, validation)
+    report = report or validate_pdf(signed, validation)
     record_validation(index, row.id, version, report, validation=validation)
     status = index.signature_status(row.id)
-    log.info("document %s: signed version %d (%s), status %s", row.id, version, spec.level, status)
+    log.info("document %s: signed version %d (%s), status %s", row.id, version, level, status)
     return SignedVersion(row.id, version, key, digest, len(signed), report, status)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline.core.results import count_signature
 from pipeline.core.signed_versions import SignedVersion, sign_stored_document
 from pipeline.settings import Settings
 from pipeline.stages.sign import SignSpec, ValidationSettings, open_signer
@@ -42,6 +43,8 @@ class SignOptions:
     procedure_code: str | None = None
     document_name: str | None = None
     issuing_system: str = "sohoa"
+    signature_image: bytes | None = None  # the signer's PNG, with the seal image, in the stamp
+    seal_image: bytes | None = None
 
 
 def sign_spec(options: SignOptions, settings: Settings, row: DocumentRow | None = None,
@@ -59,7 +62,8 @@ def sign_spec(options: SignOptions, settings: Settings, row: DocumentRow | None 
         kind=options.kind, level=options.level or settings.sign_level,
         tsa_url=options.tsa_url or settings.tsa_url, signer_name=options.signer_name,
         position=options.position, agency=options.agency, copy_type=options.copy_type,
-        qr=payload, certify=options.certify,
+        qr=payload, certify=options.certify, signature_image=options.signature_image,
+        seal_image=options.seal_image,
     )
 
 
@@ -74,8 +78,11 @@ def sign_document(index: Index, store: ObjectStore, settings: Settings, document
                   options: SignOptions, signer, *, now: datetime | None = None) -> SignedVersion:
     """Sign a stored document's current PDF into a new version, and record its validation."""
     row = index.get(document_id)
-    return sign_stored_document(index, store, row.id, sign_spec(options, settings, row, now=now), signer,
-                                validation=validation_settings(settings))
+    validation = validation_settings(settings)
+    done = sign_stored_document(index, store, row.id, sign_spec(options, settings, row, now=now), signer,
+                                validation=validation, trust_roots=validation.roots())
+    count_signature(index, row.id, options.kind)
+    return done
 
 
 class ServerKey:

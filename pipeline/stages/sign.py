@@ -256,8 +256,12 @@ def _pkcs11_signer(uri: Pkcs11Uri, pin: str | None) -> Iterator[signers.Signer]:
 
 
 def signer_chain_roots(signer: signers.Signer) -> list[x509.Certificate]:
-    """Self-signed certificates the signer carries (a PKCS#12 file's CA chain)."""
-    return [cert for cert in (signer.cert_registry or ()) if cert.self_signed]
+    """The roots the signer carries (a PKCS#12 file's CA chain), or, when it carries none, its CAs
+    as anchors. asn1crypto's `self_signed` is "no", "maybe" or "yes": a bare truth test took the
+    issuing CA for a root even beside the real one, so B-LT left out the CRL that vouches for the
+    issuing CA. With SOHOA_TRUST_ROOTS set, `sign_document` anchors the chain there instead."""
+    carried = list(signer.cert_registry or ())
+    return [cert for cert in carried if cert.self_signed == "yes"] or carried
 
 
 def check_signing_certificate(cert: x509.Certificate | None, at: datetime) -> None:
@@ -326,6 +330,9 @@ class SignSpec:
     # Overrides of the stamp's place: 0-based page (negative from the end) and box in points.
     page: int | None = None
     box: tuple[float, float, float, float] | None = None
+    # The signer's signature image and the office's seal (PNG with transparency), official stamp
+    signature_image: bytes | None = None
+    seal_image: bytes | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -509,10 +516,21 @@ def _appearance(writer, spec: SignSpec, signer: signers.Signer, page_count: int)
         raise SigningFailed(f"a {spec.kind} signature needs the agency's name (--agency)")
     if spec.page is not None:
         page = spec.page % page_count
+    image = None
+    if spec.kind == "official" and spec.signature_image:
+        image = _stamp_image(spec)
+        box_of = stamp.official_image_box
     box = spec.box or box_of(*_page_size(writer, page))
-    style = stamp.stamp_style(template, border=border)
+    style = stamp.stamp_style(template, border=border, image=image)
     style = _with_offset(style, spec.display_offset_hours)
     return page, tuple(round(v) for v in box), style, params
+
+
+def _stamp_image(spec: SignSpec):
+    try:
+        return stamp.signature_with_seal(spec.signature_image, spec.seal_image)
+    except stamp.BadStampImage as exc:
+        raise SigningFailed(str(exc)) from exc
 
 
 def _with_offset(style: stamp.IsoTimeTextStampStyle, hours: int) -> stamp.IsoTimeTextStampStyle:

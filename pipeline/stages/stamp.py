@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import segno
+from PIL import Image
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from fontTools.ttLib.scaleUpem import scale_upem
@@ -128,17 +129,84 @@ class Upem1000GlyphAccumulatorFactory(GlyphAccumulatorFactory):
         )
 
 
-def stamp_style(template: str, *, font_size: int = 10, border: bool = True) -> IsoTimeTextStampStyle:
+def stamp_style(template: str, *, font_size: int = 10, border: bool = True,
+                image: Image.Image | None = None) -> IsoTimeTextStampStyle:
     """A stamp in Liberation Serif `font_size` pt; `template` uses %(signer)s, %(ts)s and the
-    parameters the signer passes (position, agency, copy_type)."""
+    parameters the signer passes (position, agency, copy_type). With `image` (the signature and
+    seal, `signature_with_seal`) the image fills the stamp's left part and the text its right."""
     font = Upem1000GlyphAccumulatorFactory(str(STAMP_FONT), font_size=font_size,
                                            bcp47_lang_code="vi")
+    pictured = {}
+    if image is not None:
+        from pyhanko.pdf_utils import layout
+        from pyhanko.pdf_utils.images import PdfImage
+
+        scale = min(IMAGE_WIDTH / image.width, IMAGE_HEIGHT / image.height)
+        shown = layout.BoxConstraints(width=image.width * scale, height=image.height * scale)
+        pictured = dict(
+            background=PdfImage(image, box=shown), background_opacity=1.0,
+            background_layout=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MID,
+                margins=layout.Margins.uniform(2), inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT),
+            inner_content_layout=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MAX, y_align=layout.AxisAlignment.ALIGN_MID,
+                margins=layout.Margins(left=IMAGE_WIDTH + 6, right=4, top=2, bottom=2),
+                inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT),
+        )
     return IsoTimeTextStampStyle(
         stamp_text=template,
         text_box_style=TextBoxStyle(font=font, font_size=font_size, leading=font_size + 2),
         border_width=1 if border else 0,
-        background=None,
+        **({"background": None} | pictured),
     )
+
+
+#: The signature-and-seal image's part of an official's stamp, in points.
+IMAGE_WIDTH = 150.0
+IMAGE_HEIGHT = 84.0
+#: Decree 30/2020: the seal overlaps about a third of the signature image, on its left.
+SEAL_OVERLAP = 1 / 3
+
+
+class BadStampImage(ValueError):
+    pass
+
+
+def signature_with_seal(signature_png: bytes, seal_png: bytes | None = None) -> Image.Image:
+    """The signer's signature image with the office's seal over its left third (Decree 30/2020),
+    as one RGBA image: the seal at the image's full height on the left, the signature beside it
+    with its left third under the seal. Both PNGs keep their transparency."""
+    signature = _png(signature_png, "signature image")
+    if seal_png is None:
+        return signature
+    seal = _png(seal_png, "seal image")
+    height = max(signature.height, seal.height)
+    seal = seal.resize((max(1, round(seal.width * height / seal.height)), height))
+    signature = signature.resize((max(1, round(signature.width * height * 0.8 / signature.height)),
+                                  round(height * 0.8)))
+    left = max(0, round(seal.width - signature.width * SEAL_OVERLAP))
+    canvas = Image.new("RGBA", (left + signature.width, height), (0, 0, 0, 0))
+    canvas.alpha_composite(signature, (left, (height - signature.height) // 2))
+    canvas.alpha_composite(seal, (0, 0))  # the seal over the signature, as it is pressed after signing
+    return canvas
+
+
+def _png(data: bytes, what: str) -> Image.Image:
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except Exception as exc:
+        raise BadStampImage(f"the {what} is not a readable image") from exc
+    if image.format != "PNG":
+        raise BadStampImage(f"the {what} must be a PNG (with transparency), not {image.format}")
+    if image.width * image.height > 4_000_000:
+        raise BadStampImage(f"the {what} is too large ({image.width}×{image.height} pixels)")
+    return image.convert("RGBA")
+
+
+def official_image_box(width: float, height: float) -> Box:
+    """Bottom right of the last page, wide enough for the signature-and-seal image beside the text."""
+    return (width - EDGE_MARGIN - 360, EDGE_MARGIN, width - EDGE_MARGIN, EDGE_MARGIN + IMAGE_HEIGHT)
 
 
 OFFICIAL_TEMPLATE = (

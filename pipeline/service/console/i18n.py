@@ -286,6 +286,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "note.rejected_by": ("{v1} đã từ chối: {v2}", "rejected by {v1}: {v2}"),
 }
 
+# the sign queue's messages (issue 16) live beside its routes
+from pipeline.service.console.i18n_sign import SIGN_MESSAGES  # noqa: E402
+
+MESSAGES.update(SIGN_MESSAGES)
+
 
 def translate(language: str, key: str, **values) -> str:
     text = MESSAGES[key][0 if language != "en" else 1]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.core.access import AccessStore
 from pipeline.core.people import People
 from pipeline.core.runtime import Runtime
+from pipeline.core.sign_queue import SignBatches
 from pipeline.service.uploads import UploadRunner
 from schemas.catalog import Catalog, default_catalog
 
@@ -18,6 +19,7 @@ class ConsoleServices:
     access: AccessStore
     catalog: Catalog
     uploads: UploadRunner
+    sign_batches: SignBatches = field(default_factory=SignBatches)
 
     @property
     def settings(self):

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index as SqlIndex,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -302,6 +303,51 @@ document_claims = Table(
     Column("document_id", String(32), primary_key=True),
     Column("item_id", String(32), nullable=False),
     Column("claimed_at", DateTime(timezone=True), nullable=False),
+)
+
+# --- signing where officials work (0009) ------------------------------------------------------
+
+results = Table(
+    "results",
+    metadata,
+    Column("document_id", String(32), primary_key=True),
+    Column("dossier_code", String(128)),
+    Column("office", Text, nullable=False, default=""),
+    Column("needs", Text, nullable=False),  # JSON list of signature kinds, in signing order
+    Column("done", Text, nullable=False, default="[]"),  # JSON list of the kinds signed so far
+    Column("marked_by", String(128), nullable=False),
+    Column("marked_at", DateTime(timezone=True), nullable=False),
+    Column("signed_at", DateTime(timezone=True)),  # when the last needed signature was made
+    SqlIndex("ix_results_signed_at", "signed_at"),
+)
+
+signing_sessions = Table(
+    "signing_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("document_id", String(32), nullable=False),
+    Column("version", Integer, nullable=False),  # the version the prepared PDF was made from
+    Column("kind", String(16), nullable=False),
+    Column("state", Text, nullable=False),
+    Column("prepared_pdf", LargeBinary, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True)),
+)
+
+signing_profiles = Table(
+    "signing_profiles",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("full_name", Text, nullable=False, default=""),
+    Column("position", Text, nullable=False, default=""),
+    Column("office", Text, nullable=False, default=""),
+    Column("key_ref", Text),  # PKCS#12 path or pkcs11: URI held by the server (never its PIN)
+    Column("certificate_chain", Text),  # PEM, signer first (a token's certificate)
+    Column("signature_image", LargeBinary),  # PNG with transparency
+    Column("seal_image", LargeBinary),  # the office's seal, PNG with transparency
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 # SQLite's FTS5 table over search_title/search_text, made by migration 0002 on SQLite only: a bare

@@ -39,7 +39,9 @@ def sign_document(document_id: str, request_body: SignRequest,
     row = s.index.get(document_id)
     if s.signer is None:
         raise ApiProblem(503, "signing_not_configured", "Signing not configured",
-                         "set SOHOA_SIGN_KEY (and SOHOA_KEY_PASSPHRASE) on the server")
+                         "set SOHOA_SIGN_KEY (and SOHOA_KEY_PASSPHRASE) on the server (docker compose: put the "
+                         "key at ./keys/agency.p12), or sign with a token through "
+                         "POST /v1/documents/{id}/signatures/prepare")
     done = s.signer.sign(s.index, s.store, row.id, SignOptions(
         kind=request_body.kind, level=request_body.level, signer_name=request_body.signer_name,
         position=request_body.position, agency=request_body.agency,
