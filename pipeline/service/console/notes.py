@@ -18,7 +18,7 @@ _RULES: tuple[tuple[re.Pattern, str, tuple[int, ...]], ...] = tuple(
         (r"^no type classifier configured", "note.no_classifier", ()),
         (r"^type and required fields found", "note.all_found", ()),
         (r"required field " + _FIELD + r" not found", "note.field_not_found", (1,)),
-        (r"\bowner_id \d+:", "note.owner_id_invalid", ()),
+        (r"\bowner_id(?: \d+)?:", "note.owner_id_invalid", ()),
         (r"\b" + _FIELD + r" unreadable", "note.field_unreadable", (1,)),
         (r"\b" + _FIELD + r" missing", "note.field_missing", (1,)),
         (r"\b" + _FIELD + r" invalid", "note.field_invalid", (1,)),

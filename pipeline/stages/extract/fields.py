@@ -113,7 +113,7 @@ def _owner_agrees_with_birth_year(fields: dict[str, FieldValue], layout: dict[st
         return
     year = int(years[0].value)
     if birth_year_of_id(owner.value) != year:
-        problems.append(f"owner_id {owner.value}: birth year digits disagree with the printed birth year {year}")
+        problems.append(f"owner_id: birth year digits disagree with the printed birth year {year}")
 
 
 def computed_validity(rule: Validity, issue_date: FieldValue | None) -> FieldValue | None:

@@ -423,14 +423,14 @@ def _read_personal_ids(
         conf = (0.95 if labelled else 0.8) - (0.1 if repaired else 0.0)
         fields["owner_id"] = doc.value(digits, s, e, conf)
         if birth is not None and birth_year_of_id(digits) != birth.year and doc_type != "giay_chung_nhan_ket_hon":
-            problems.append(f"owner_id {digits}: " + "; ".join(personal_id_problems(digits, birth, today=settings.today)))
+            problems.append("owner_id: " + "; ".join(personal_id_problems(digits, birth, today=settings.today)))
         if doc_type == "giay_chung_nhan_ket_hon":
             others = [c for c in valid if c[2] != digits]
             if others:
                 fields["spouse_id"] = doc.value(others[0][2], others[0][0], others[0][1], 0.85)
     elif invalid:
         s, e, digits, _ = invalid[0]
-        problems.append(f"owner_id {digits}: {'; '.join(personal_id_problems(digits, today=settings.today))}")
+        problems.append(f"owner_id: {'; '.join(personal_id_problems(digits, today=settings.today))}")
     cmnd = _first(r"(?:cmnd|chung minh nhan dan)[^\n0-9]{0,15}([0-9]{9})(?![0-9])", doc)
     if cmnd:
         fields["old_id_number"] = doc.value(cmnd.group(1), cmnd.start(1), cmnd.end(1), 0.8)

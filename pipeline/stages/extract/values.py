@@ -27,7 +27,7 @@ CENTURY_DIGITS = {"0": 1900, "1": 1900, "2": 2000, "3": 2000}
 def personal_id_problems(number: str, date_of_birth: date | None = None, *, today: date | None = None) -> list[str]:
     """Why ``number`` is not a valid 12-digit personal identification number (empty = valid)."""
     if len(number) != 12 or not number.isdigit():
-        return [f"{number!r} is not 12 digits"]
+        return [f"{len(number)} characters, not 12 digits"]  # never the number itself: it may be a person's ID
     problems = []
     if number[:3] not in PROVINCE_CODES:
         problems.append(f"unknown province code {number[:3]}")
