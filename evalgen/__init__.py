@@ -55,6 +55,7 @@ class EvalDocument:
     derived: dict[str, str] = field(default_factory=dict)
     mrz: list[str] | None = None
     file_format: str = "png"  # png | jpeg | tiff | pdf
+    alternatives: dict[str, list[str]] = field(default_factory=dict)  # other values that are right too
 
     @property
     def name(self) -> str:
@@ -64,7 +65,7 @@ class EvalDocument:
         return {
             "seed": self.seed, "doc_type": self.doc_type, "variant": self.variant,
             "presentation": self.presentation, "file_format": self.file_format, "fields": self.fields,
-            "derived": self.derived, "mrz": self.mrz,
+            "derived": self.derived, "alternatives": self.alternatives, "mrz": self.mrz,
             "pages": [{"page": i + 1, "rotation": p.rotation, "dpi": p.dpi, "text": p.text}
                       for i, p in enumerate(self.pages)],
         }
@@ -103,7 +104,7 @@ def _a4_document(rng: random.Random, seed: int, doc_type: str, p_turned: float,
     else:
         fmt = "jpeg" if damage == "phone_photo" or rng.random() < 0.3 else "png"
     return EvalDocument(seed, doc_type, paper.variant, damage, _nfc(paper.fields), out, _nfc(paper.derived),
-                        None, fmt)
+                        None, fmt, paper.alternatives)
 
 
 def _card(rng: random.Random, doc_type: str, dpi: int) -> C.Card:

@@ -32,7 +32,7 @@ class Card:
 def _blank(dpi: int, tint: tuple[int, int, int], rng: random.Random) -> Sheet:
     sheet = Sheet(*CARD, dpi=dpi, paper=tint)
     # a faint guilloche-like background: thin wavy lines in a lighter shade of the tint
-    dark = tuple(max(0, c - 18) for c in tint)
+    dark = tuple(max(0, c - 9) for c in tint)
     for i in range(0, 54, 3):
         sheet.rule(0, i + rng.uniform(-0.5, 0.5), CARD[0], i + rng.uniform(-1.5, 1.5), 0.15, dark)
     sheet.box(0.3, 0.3, CARD[0] - 0.3, CARD[1] - 0.3, 0.3, dark, radius_mm=3.0)
@@ -158,15 +158,16 @@ def can_cuoc_2024(rng: random.Random, dpi: int) -> Card:
     front.text(x + 24.0, 37.0, "Quốc tịch / Nationality: Việt Nam", small)
     back = _blank(dpi, (236, 232, 228), rng)
     back.text(3.0, 2.6, "Nơi cư trú / Place of residence:", small)
-    back.text(3.0, 5.4, person.residence[:60], small)
-    back.text(3.0, 8.8, "Nơi đăng ký khai sinh / Place of birth:", small)
-    back.text(3.0, 11.6, f"{person.place.commune_full}, {person.place.district}, {person.place.province}", small)
-    back.text(3.0, 15.0, f"Ngày, tháng, năm cấp / Date of issue: {dmy(issued)}", small)
+    back.text(3.0, 5.4, f"{person.street_address}, {person.home.commune_full},", small)
+    back.text(3.0, 8.0, f"{person.home.district}, {person.home.province}", small)
+    back.text(3.0, 10.8, "Nơi đăng ký khai sinh / Place of birth:", small)
+    back.text(3.0, 13.4, f"{person.place.commune_full}, {person.place.district}, {person.place.province}", small)
+    back.text(3.0, 16.4, f"Ngày, tháng, năm cấp / Date of issue: {dmy(issued)}", small)
     if expiry:
-        back.text(3.0, 18.2, f"Ngày, tháng, năm hết hạn / Date of expiry: {dmy(expiry)}", small)
+        back.text(3.0, 19.4, f"Ngày, tháng, năm hết hạn / Date of expiry: {dmy(expiry)}", small)
     issuer = "BỘ CÔNG AN"
-    back.text(62.0, 22.0, "BỘ CÔNG AN", Style(sans, 6.0, True), "center")
-    back.text(62.0, 24.8, "MINISTRY OF PUBLIC SECURITY", Style(sans, 4.4), "center")
+    back.text(62.0, 23.4, "BỘ CÔNG AN", Style(sans, 6.0, True), "center")
+    back.text(62.0, 26.2, "MINISTRY OF PUBLIC SECURITY", Style(sans, 4.4), "center")
     back.box(6.0, 22.5, 16.0, 30.5, 0.2, (160, 140, 60), fill=(215, 190, 110))
     mrz = td1_lines(person.personal_id, person.birth, person.male, expiry, person.full_name)
     _mrz(back, mrz, rng)

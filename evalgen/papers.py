@@ -22,6 +22,7 @@ class Paper:
     pages: list[Sheet]
     fields: dict[str, str]
     derived: dict[str, str] = field(default_factory=dict)  # true but not printed (e.g. "valid 6 months")
+    alternatives: dict[str, list[str]] = field(default_factory=dict)  # other printed values as right
 
 
 class Pages:
@@ -430,7 +431,9 @@ def quyen_su_dung_dat(rng: random.Random, pages: Pages) -> Paper:
     w2.sheet.text(w2.left, 272.0, f"Số vào sổ cấp GCN: {register}", w2.s(bold=True))
     fields = {"owner_id": owner.personal_id, "full_name": owner.full_name, "doc_number": register,
               "issue_date": iso(issued), "issuer": body}
-    return Paper("giay_chung_nhan_quyen_su_dung_dat", "so_do_2p", pages.sheets, fields)
+    # The serial on page 1 identifies the certificate as well as its register number does.
+    return Paper("giay_chung_nhan_quyen_su_dung_dat", "so_do_2p", pages.sheets, fields,
+                 alternatives={"doc_number": [serial]})
 
 
 # --- decisions and forms ------------------------------------------------------------------------
