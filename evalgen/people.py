@@ -158,7 +158,8 @@ def enterprise_tax_code(rng: random.Random) -> str:
 
 def insurance_code(rng: random.Random, province_code: str) -> str:
     """15 characters: group (2 letters), benefit level (1-5), province (2 digits), 10-digit number."""
-    return f"{rng.choice(INSURANCE_GROUPS)}{rng.randrange(1, 6)}{int(province_code) % 100:02d}{rng.randrange(10**10):010d}"
+    group, level = rng.choice(INSURANCE_GROUPS), rng.randrange(1, 6)
+    return f"{group}{level}{int(province_code) % 100:02d}{rng.randrange(10**10):010d}"
 
 
 def card_expiry(birth: date, issued: date) -> date | None:
