@@ -75,7 +75,7 @@ def test_page_scanned_sideways_or_upside_down_is_turned_upright(seed, rotation, 
     assert (page.image.shape[0] > page.image.shape[1]) == upright_portrait
 
 
-def test_sparse_card_turned_over_is_decided_by_tesseract_osd():
+def test_sparse_card_turned_over_is_never_turned_the_wrong_way():
     """GIVEN an ID card scan (little text) turned upside down
     WHEN it is preprocessed
     THEN either it is turned upright, or it is kept as is with a note saying why — never turned

@@ -23,16 +23,27 @@ Orientation is decided cheaply without Tesseract:
    baseline (descenders, the dot below). Measured per text line and pooled, that asymmetry is a
    strong vote for which way is up.
 
-Only when that vote is unsure do we ask Tesseract OSD (on a downscaled copy, with a timeout); when
-OSD is unsure too, the page is kept as it is and the note says so.
+Only when that vote is unsure do we read: a sample of the page's text lines (full resolution, at
+most 0.8 megapixels) is OCR'd at the vote's turn and half a turn from it (and, when even the line
+direction is unclear, at the other two quarter turns), and the reading with clearly more
+dictionary words (schemas/orientation_words.txt), dates and MRZ lines wins. Upside-down text reads
+as junk, so this is decisive where the ink statistics are not: ID cards photocopied on a mostly
+blank A4, a few lines of a signature page, monospace MRZ lines. Tesseract OSD alone never decides
+(it called such photocopies "rotated 180°" with confidence); when the reading is inconclusive the
+page keeps the cheap vote only if the best reading agrees with it, else it is kept as it is, and
+the note says so. OSD is used only when reading is switched off (``read_to_orient=False``).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
+import re
 import time
+import unicodedata
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -64,7 +75,19 @@ class PreprocessSettings:
     # score 0.61-0.90 and were all right; pages with a few lines score 0.17-0.5, blank pages 0.
     # Below the threshold Tesseract OSD decides (~1-2 s; ~8 % of generated pages).
     orientation_min_confidence: float = 0.6
-    # Tesseract OSD is asked only when the cheap vote is below orientation_min_confidence.
+    # Below orientation_min_confidence the page is read both ways (see the module docstring).
+    # Measured with scripts/bench_orientation.py on 512 evalgen pages (cards on A4, cards alone,
+    # MRZ backs, office papers, all four turns).
+    read_to_orient: bool = True
+    reading_languages: str = "vie"
+    reading_max_pixels: int = 800_000  # the sample OCR'd per candidate turn, full-resolution px
+    reading_min_hits: int = 3  # words, dates or MRZ lines a winning reading must have at least
+    reading_timeout_seconds: float = 30.0
+    # A confident vote from fewer text lines than this is confirmed by reading too: a card's back
+    # photographed with 6 lines voted 5 to 1 the wrong way (evalgen seed 71). When the reading
+    # settles nothing, the vote stands.
+    confirm_votes_below_lines: int = 12
+    # Tesseract OSD: only when read_to_orient is off and the cheap vote is unsure.
     use_tesseract_osd: bool = True
     osd_min_confidence: float = 2.0  # Tesseract's own "Orientation confidence" scale
     osd_timeout_seconds: float = 10.0
@@ -408,7 +431,8 @@ def _tesseract_osd(grey_small: np.ndarray, settings: PreprocessSettings) -> tupl
     return osd.rotation, osd.confidence
 
 
-def _orientation(analysis: _Analysis, settings: PreprocessSettings) -> _Orientation:
+def _orientation(analysis: _Analysis, settings: PreprocessSettings, reading: _ReadingSource | None = None
+                 ) -> _Orientation:
     rng = np.random.default_rng(0)  # subsampling only; fixed so results are reproducible
     direction = _line_direction(analysis.text, settings.max_skew_degrees, rng)
     quarter = round(direction.angle / 90)
@@ -431,12 +455,29 @@ def _orientation(analysis: _Analysis, settings: PreprocessSettings) -> _Orientat
         notes.append("too little text to measure skew: kept at 0°")
         skew = 0.0
     if confidence >= settings.orientation_min_confidence:
-        return _Orientation(rotation, skew, confidence, tuple(notes))
+        if vote.lines >= settings.confirm_votes_below_lines or not settings.read_to_orient or reading is None:
+            return _Orientation(rotation, skew, confidence, tuple(notes))
+        read = _orientation_by_reading(analysis, reading, rotation, family >= settings.orientation_min_confidence,
+                                       settings)
+        notes.append(f"only {vote.lines} lines voted: confirmed by reading")
+        notes.extend(read.notes)
+        if read.rotation is None or read.rotation == rotation:
+            return _Orientation(rotation, skew, confidence, tuple(notes))
+        same_family = (read.rotation - rotation) % 180 == 0
+        return _Orientation(read.rotation, skew if same_family else 0.0, read.confidence, tuple(notes))
 
     notes.append(
         f"orientation unsure: confidence {confidence:.2f} < {settings.orientation_min_confidence}"
     )
-    if settings.use_tesseract_osd and direction.points >= 200:
+    if direction.points >= 200 and settings.read_to_orient and reading is not None:
+        clear_family = family >= settings.orientation_min_confidence
+        read = _orientation_by_reading(analysis, reading, rotation, clear_family, settings)
+        notes.extend(read.notes)
+        if read.rotation is not None:
+            same_family = (read.rotation - rotation) % 180 == 0
+            return _Orientation(read.rotation, skew if same_family else 0.0,
+                                max(confidence, read.confidence), tuple(notes))
+    elif settings.use_tesseract_osd and direction.points >= 200:
         osd = _tesseract_osd(analysis.grey, settings)
         if osd is not None and osd[1] >= settings.osd_min_confidence:
             osd_rotation, osd_confidence = osd
@@ -457,6 +498,160 @@ def _orientation(analysis: _Analysis, settings: PreprocessSettings) -> _Orientat
         skew = 0.0
     notes.append("orientation kept")
     return _Orientation(0, skew, confidence, tuple(notes))
+
+
+# --------------------------------------------------------------------------------------------
+# Orientation by reading: OCR a sample of the text lines each way up, keep the one that reads
+
+
+@dataclass(frozen=True)
+class _ReadingSource:
+    """The full-resolution page (grey or RGB) the sample is cut from, and its shrink factor to the
+    analysis copy."""
+
+    full: np.ndarray
+    factor: int
+
+
+@dataclass(frozen=True)
+class _Reading:
+    rotation: int
+    hits: float  # dictionary words + dates + 3 per MRZ-like line
+    words: int
+    mean_confidence: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _ReadDecision:
+    rotation: int | None  # None: inconclusive
+    confidence: float
+    notes: tuple[str, ...]
+
+
+_WORDS_FILE = Path(__file__).resolve().parents[2] / "schemas" / "orientation_words.txt"
+_STRIP = "\"'.,;:!?()[]{}-–—/|*_“”‘’…"
+_DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-](19|20)\d\d")
+_MRZ_LIKE = re.compile(r"[A-Z0-9<]{12,}")
+
+
+@functools.lru_cache(maxsize=1)
+def orientation_words() -> frozenset[str]:
+    """The word list the reading is scored with (lower case, NFC)."""
+    words = set()
+    for line in _WORDS_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0]
+        words.update(unicodedata.normalize("NFC", w).lower() for w in line.split())
+    return frozenset(words)
+
+
+def reading_hits(texts: list[str]) -> float:
+    """How much of ``texts`` (OCR'd words) reads as Vietnamese: dictionary syllables of 2+ letters,
+    dates, and MRZ-like runs ("IDVNM…<<<", worth 3 each)."""
+    words = orientation_words()
+    hits = 0.0
+    for raw in texts:
+        text = unicodedata.normalize("NFC", raw.strip())
+        if "<" in text and _MRZ_LIKE.fullmatch(text.replace(" ", "")):
+            hits += 3
+            continue
+        token = text.strip(_STRIP).lower()
+        if _DATE.fullmatch(token):
+            hits += 1
+        elif len(token) >= 2 and token in words:
+            hits += 1
+    return hits
+
+
+def _reading_sample(analysis: _Analysis, source: _ReadingSource, max_pixels: int) -> np.ndarray | None:
+    """The part of the full-resolution page with the most text, at most ``max_pixels``, its paper
+    flattened to white (phone photos are lit unevenly)."""
+    text = analysis.text
+    ys, xs = np.nonzero(text)
+    if ys.size < 50:
+        return None
+    y0, y1 = (int(v) for v in np.percentile(ys, [0.2, 99.8]))
+    x0, x1 = (int(v) for v in np.percentile(xs, [0.2, 99.8]))
+    pad = 4
+    y0, x0 = max(0, y0 - pad), max(0, x0 - pad)
+    y1, x1 = min(text.shape[0], y1 + pad + 1), min(text.shape[1], x1 + pad + 1)
+    f = source.factor
+    budget = max_pixels / (f * f)  # in analysis px
+    for _ in range(2):  # cut the longer side down to the densest window, then the other if needed
+        h, w = y1 - y0, x1 - x0
+        if h * w <= budget:
+            break
+        if h >= w:
+            y0, y1 = _densest_window(text[y0:y1, x0:x1].sum(axis=1), max(8, int(budget / w)), y0)
+        else:
+            x0, x1 = _densest_window(text[y0:y1, x0:x1].sum(axis=0), max(8, int(budget / h)), x0)
+    sample = source.full[y0 * f : y1 * f, x0 * f : x1 * f]
+    if sample.size == 0:
+        return None
+    if sample.ndim == 3:
+        sample = cv2.cvtColor(sample, cv2.COLOR_RGB2GRAY)
+    small = _shrink(sample, 4) if min(sample.shape) >= 64 else sample
+    paper = cv2.resize(_background(small, 15), (sample.shape[1], sample.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return _flatten(sample, paper)
+
+
+def _densest_window(profile: np.ndarray, length: int, offset: int) -> tuple[int, int]:
+    """(start, stop) of the ``length``-long stretch of ``profile`` with the most ink, + ``offset``."""
+    length = min(length, profile.size)
+    sums = np.convolve(profile.astype(np.float64), np.ones(length), mode="valid")
+    start = int(np.argmax(sums))
+    return offset + start, offset + start + length
+
+
+def _read_turned(sample: np.ndarray, rotation: int, settings: PreprocessSettings) -> _Reading:
+    """OCR the sample as if the content were turned ``rotation`` CW (i.e. after undoing that)."""
+    started = time.perf_counter()
+    try:
+        words = tesseract.recognise(
+            _undo_quarter_turns(sample, rotation), languages=settings.reading_languages,
+            # Sparse text (11): every word wherever it is, no layout analysis. The automatic mode
+            # (3) finds vertical text lines and reads them turned (even with
+            # textord_tabfind_vertical_text=0), so a page a quarter off would read as upright.
+            page_segmentation_mode=11, timeout_seconds=settings.reading_timeout_seconds,
+            threads=settings.osd_threads, variables=("tessedit_do_invert=0",),
+        )
+    except (OcrFailed, OcrTimeout, ToolMissing) as exc:
+        log.debug("orientation reading at %d° failed: %s", rotation, exc)
+        words = ()
+    confident = [w.confidence for w in words if w.confidence >= 0]
+    return _Reading(rotation, reading_hits([w.text for w in words]), len(words),
+                    float(np.mean(confident)) if confident else 0.0, time.perf_counter() - started)
+
+
+def _orientation_by_reading(analysis: _Analysis, source: _ReadingSource, voted: int, clear_family: bool,
+                            settings: PreprocessSettings) -> _ReadDecision:
+    """Read the sample at the voted turn and half a turn from it; when the line direction was
+    unclear too, or those two readings settle nothing, also at the other two quarter turns."""
+    sample = _reading_sample(analysis, source, settings.reading_max_pixels)
+    if sample is None:
+        return _ReadDecision(None, 0.0, ("reading: no text sample",))
+    readings = [_read_turned(sample, r, settings) for r in (voted, (voted + 180) % 360)]
+    decision = _decide_by_reading(readings, voted, settings)
+    if decision.rotation is None or not clear_family:
+        readings += [_read_turned(sample, r, settings) for r in ((voted + 90) % 360, (voted + 270) % 360)]
+        decision = _decide_by_reading(readings, voted, settings)
+    return decision
+
+
+def _decide_by_reading(readings: list[_Reading], voted: int, settings: PreprocessSettings) -> _ReadDecision:
+    ranked = sorted(readings, key=lambda r: (r.hits, r.mean_confidence), reverse=True)
+    best, second = ranked[0], ranked[1]
+    summary = ", ".join(f"{r.rotation}°: {r.hits:g} hits of {r.words} words, confidence {r.mean_confidence:.0f}"
+                        for r in readings)
+    note = f"read {best.words + second.words} words at {len(readings)} turns in " \
+           f"{sum(r.seconds for r in readings):.1f} s ({summary})"
+    clearly = best.hits >= settings.reading_min_hits and best.hits >= 2 * second.hits + 1
+    if clearly:
+        confidence = round(1.0 - (second.hits + 1) / (best.hits + 1), 3)
+        return _ReadDecision(best.rotation, confidence, (note, f"reading decided: rotated {best.rotation}°"))
+    if best.rotation == voted and best.hits > second.hits:
+        return _ReadDecision(voted, 0.0, (note, f"reading inconclusive but agrees with the vote: rotated {voted}°"))
+    return _ReadDecision(None, 0.0, (note, "reading inconclusive"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -650,7 +845,7 @@ def preprocess(image: np.ndarray, settings: PreprocessSettings) -> PreprocessedP
     started = time.perf_counter()
     image = _validate(image)
     copies, analysis, notes = _copies_in_stored_mode(image, settings)
-    orientation = _orientation(analysis, settings)
+    orientation = _orientation(analysis, settings, _ReadingSource(copies.full, copies.factor))
     notes.extend(orientation.notes)
     deskew = abs(orientation.skew) >= settings.min_skew_to_correct
     # The small copies are turned first; they decide the crop. The full-resolution page follows
