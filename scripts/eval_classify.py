@@ -204,7 +204,7 @@ def _mrz_outcome(truth: dict, pages, understood) -> dict | None:
 def mrz_reader_available() -> bool:
     import importlib.util
 
-    return importlib.util.find_spec("pipeline.stages.mrz") is not None
+    return importlib.util.find_spec("pipeline.stages.extract.mrz") is not None
 
 
 # --- report -------------------------------------------------------------------------------------
