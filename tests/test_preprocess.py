@@ -171,6 +171,25 @@ def test_colour_scan_with_seal_stays_colour_and_grey_scan_stays_grey():
         assert page.ocr_image.shape == page.image.shape[:2]
 
 
+def test_a_tinted_card_on_a4_is_colour_and_its_share_is_at_most_all_the_marks():
+    """GIVEN a grey page with a pink-tinted card pasted on it (a card's background, lighter than ink)
+    WHEN it is preprocessed
+    THEN it is kept in colour and the note's share of coloured marks is a real share (<= 100%),
+    not the tint's area divided by the text's ink"""
+    import re
+
+    page_image = make_scan(2, doc_type="xac_nhan_cu_tru", colour=False, rotation=0, skew=0.0).image.convert("RGB")
+    width, height = page_image.size
+    card = Image.new("RGB", (width // 2, height // 6), (246, 176, 204))
+    page_image.paste(card, (width // 4, height // 2))
+
+    page = run(page_image)
+
+    assert page.colour
+    shares = [float(m) for note in page.notes for m in re.findall(r"([0-9.]+)% of the ink is coloured", note)]
+    assert shares and all(0 < share <= 100 for share in shares), page.notes
+
+
 def test_stored_page_is_cleaned_but_not_binarised():
     """GIVEN a grey office scan with uneven illumination
     WHEN it is preprocessed

@@ -738,9 +738,12 @@ def _is_colour(rgb_small: np.ndarray, ink: np.ndarray, settings: PreprocessSetti
     ]
     red, green, blue = balanced
     chroma = cv2.subtract(cv2.max(cv2.max(red, green), blue), cv2.min(cv2.min(red, green), blue))
-    coloured = int(np.count_nonzero(chroma > 60))
-    inked = max(int(np.count_nonzero(ink)), 1)
-    fraction = coloured / inked
+    coloured_mask = chroma > 60
+    coloured = int(np.count_nonzero(coloured_mask))
+    # Coloured marks count as ink even where they are too light for the ink mask (a card's tint, a
+    # pale seal): the share is of everything marked on the page, so it never exceeds 100%.
+    marked = max(int(np.count_nonzero(np.logical_or(ink, coloured_mask))), 1)
+    fraction = coloured / marked
     return coloured >= 20 and fraction >= settings.colour_min_fraction, fraction
 
 
