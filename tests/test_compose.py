@@ -136,3 +136,23 @@ def test_readme_names_every_package_the_set_up_installs():
     packages = re.search(r"APT_PACKAGES=\(([^)]*)\)", setup).group(1).split()
     quick_start = (REPO / "README.md").read_text().split("## How it works")[0]
     assert [p for p in packages if p not in quick_start] == []
+
+
+def test_the_installed_package_carries_every_data_file_the_product_reads():
+    """GIVEN the image installs sohoa as a package (pip install ., not the source tree)
+    WHEN its package data globs in pyproject.toml are matched against the files kept in git
+    THEN every non-Python file under pipeline/ and schemas/ (console templates and static files,
+    migrations, catalogs, lexicons) is shipped"""
+    import fnmatch
+    import subprocess
+    import tomllib
+
+    package_data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    tracked = subprocess.run(["git", "ls-files", "pipeline", "schemas"], cwd=REPO, capture_output=True,
+                             text=True, check=True).stdout.split()
+    missing = []
+    for path in (p for p in tracked if not p.endswith(".py")):
+        package, _, inside = path.partition("/")
+        if not any(fnmatch.fnmatch(inside, glob) for glob in package_data.get(package, [])):
+            missing.append(path)
+    assert tracked and not missing, missing
