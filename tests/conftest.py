@@ -30,6 +30,9 @@ from pki import TestPki
 from postgres import create_database, drop_database
 from s3server import ACCESS_KEY, SECRET_KEY, MotoS3, S3Endpoint, endpoint_from_environment
 
+# `--cpu-report`: CPU-seconds per test and per module (tests/cpu_report.py).
+pytest_plugins = ["cpu_report"]
+
 REPO = Path(__file__).resolve().parent.parent
 # Trained once and reused by every test (in-process and through the CLI); retrained when the
 # classifier's version stamp changes.
