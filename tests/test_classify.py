@@ -155,3 +155,34 @@ def test_corrections_teach_a_label(classifier):
     THEN it is trained on them too (the labels must be catalog types)"""
     with pytest.raises(ValueError, match="not in the catalog"):
         train_classifier([("text", "giay_khong_ton_tai")])
+
+
+def test_the_saved_arrays_predict_what_scikit_learn_predicts(tmp_path: Path):
+    """GIVEN the scikit-learn pipeline fitted on a small generated training set, and the arrays
+    the classifier keeps of it (so that classifying does not import scikit-learn)
+    WHEN both predict noisy documents of every type, unrelated texts, unseen words and no text
+    THEN the probabilities agree for every class, and loading a saved classifier imports no
+    scikit-learn"""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from pipeline.core.training import generated_training_set
+    from pipeline.stages.classify import fit_pipeline
+    from pipeline.stages.classify_model import LinearTextModel
+
+    pipeline = fit_pipeline(generated_training_set(4, seed=11))
+    arrays = LinearTextModel(pipeline)
+    texts = [_noisy(t, 90 + n, level) for n, t in enumerate(DOC_TYPES) for level in (0.5, 3.0)]
+    texts += [unrelated_text(5), "qqqq zzzz xyzzy", "", "  Đ  ", "a"]
+    features = [" ".join(fold(text).lower().split()) for text in texts]
+    assert list(arrays.classes_) == list(pipeline.classes_)
+    assert np.allclose(arrays.predict_proba(features), pipeline.predict_proba(features), rtol=0, atol=1e-9)
+
+    path = tmp_path / "arrays-only.pkl"
+    save_classifier(TypeClassifier(arrays), path)
+    loads = ("import sys; from pipeline.stages.classify import load_classifier; "
+             f"assert load_classifier({str(path)!r}) is not None; print('sklearn' in sys.modules)")
+    imported = subprocess.run([sys.executable, "-c", loads], capture_output=True, text=True)
+    assert imported.stdout.strip() == "False", imported.stderr
