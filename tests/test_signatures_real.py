@@ -2,8 +2,8 @@
 (pyhanko_testing_commons/test_data/data/pdf) with structural traps — indirect references in
 signature and DSS dictionaries, CMS that encapsulates content or does not parse, byte ranges that
 leave parts of the file out, self-signed and Ed448 signers, a public-key encrypted file. They are
-fetched into build/corpora/ (tests/corpora.py) and validated and ingested through the real
-command line."""
+fetched into build/corpora/ (tests/corpora.py), validated (each in this process, one of each
+outcome through the real command line) and ingested through the real command line."""
 
 from __future__ import annotations
 
@@ -61,30 +61,59 @@ def flat_name(path: Path) -> str:
     return "__".join(path.parts[-2:]) if path.parent.name != "pdf" else path.name
 
 
+def assert_readable_report(path: Path, report: dict) -> None:
+    """An indication for every filled signature field pikepdf counts, every message written for a
+    person; only the encrypted file is not examined, and its report says so."""
+    assert report["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    fields = filled_signature_fields(path)
+    if report["error"] is not None:
+        assert fields is None and "encrypted" in report["error"], (path.name, report["error"])
+        return
+    assert len(report["signatures"]) == fields, (path.name, report["signatures"])
+    for signature in report["signatures"]:
+        assert signature["indication"] in INDICATIONS, (path.name, signature)
+        assert signature["indication"] == "TOTAL_PASSED" or signature["messages"], signature
+        for message in signature["messages"]:
+            assert readable_by_a_person(message), (path.name, message)
+
+
+def outcome(report: dict) -> tuple:
+    """What a report says of a file, without the time of validation."""
+    return report["error"], [(s["field_name"], s["indication"], s["sub_indication"]) for s in report["signatures"]]
+
+
 @pytest.mark.slow
 def test_every_signed_pdf_of_pyhankos_corpus_gets_a_readable_report(signed_pdfs, tmp_path):
     """GIVEN the signed PDFs of pyHanko's test corpus, no trust roots configured
-    WHEN `sohoa verify-signature FILE --json` validates each
-    THEN each gives a report (exit 0 or 6, no traceback) with an indication for every filled
-    signature field pikepdf counts, every message written for a person (no traceback, Python
-    repr or library text); only the encrypted file is not examined, and its report says so"""
-    env = cli_env(tmp_path / "home")
+    WHEN each is validated as `sohoa verify-signature FILE --json` validates it (in this process:
+    pipeline.stages.sign.validate_pdf), and through the real command line one file of each
+    outcome (each set of indications, and the file that cannot be examined)
+    THEN each gives a report with an indication for every filled signature field pikepdf counts,
+    every message written for a person (no traceback, Python repr or library text); only the
+    encrypted file is not examined, and its report says so; the command line exits 0 or 6 (0 only
+    when every signature passed), prints no traceback and reports what the in-process run did"""
+    from pipeline.core.signing import validation_settings
+    from pipeline.settings import Settings
+    from pipeline.stages.sign import validate_pdf
+
+    validation = validation_settings(Settings(home=tmp_path / "home"))
+    by_outcome: dict[tuple, tuple[Path, dict]] = {}
     for path in signed_pdfs:
+        report = json.loads(validate_pdf(path.read_bytes(), validation).model_dump_json())
+        assert_readable_report(path, report)
+        kind = (report["error"] is not None, tuple(sorted({s["indication"] for s in report["signatures"]})))
+        by_outcome.setdefault(kind, (path, report))
+
+    env = cli_env(tmp_path / "home")
+    for path, in_process in by_outcome.values():
         done = run_cli(env, "verify-signature", path, "--json")
-        assert done.returncode in (0, 6), f"{path.name}: {done.stderr}"
         assert "Traceback" not in done.stderr, f"{path.name}: {done.stderr}"
         report = json.loads(done.stdout)
-        assert report["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
-        fields = filled_signature_fields(path)
-        if report["error"] is not None:
-            assert fields is None and "encrypted" in report["error"], (path.name, report["error"])
-            continue
-        assert len(report["signatures"]) == fields, (path.name, report["signatures"])
-        for signature in report["signatures"]:
-            assert signature["indication"] in INDICATIONS, (path.name, signature)
-            assert signature["indication"] == "TOTAL_PASSED" or signature["messages"], signature
-            for message in signature["messages"]:
-                assert readable_by_a_person(message), (path.name, message)
+        passed = (report["error"] is None and any(s["kind"] == "signature" for s in report["signatures"])
+                  and all(s["indication"] == "TOTAL_PASSED" for s in report["signatures"]))
+        assert done.returncode == (0 if passed else 6), f"{path.name}: {done.stderr}"
+        assert_readable_report(path, report)
+        assert outcome(report) == outcome(in_process), path.name
 
 
 @pytest.mark.slow
