@@ -3,7 +3,8 @@
 signature and DSS dictionaries, CMS that encapsulates content or does not parse, byte ranges that
 leave parts of the file out, self-signed and Ed448 signers, a public-key encrypted file. They are
 fetched into build/corpora/ (tests/corpora.py), validated (each in this process, one of each
-outcome through the real command line) and ingested through the real command line."""
+outcome through the real command line) and ingested, one of each structural kind, through the real
+command line."""
 
 from __future__ import annotations
 
@@ -23,16 +24,42 @@ from pipeline.stores.index import Index
 from pipeline.stores.objects import open_store
 
 PYHANKO = ("pyhanko", "0.38.0")
+PDF_DIR = "pyhanko_testing_commons/test_data/data/pdf"
 INDICATIONS = {"TOTAL_PASSED", "INDETERMINATE", "TOTAL_FAILED"}
 
 
 @pytest.fixture(scope="module")
 def signed_pdfs() -> list[Path]:
     """Every PDF of pyHanko's corpus that holds a signature dictionary."""
-    data = corpora.sdist(*PYHANKO) / "pyhanko_testing_commons" / "test_data" / "data" / "pdf"
+    data = corpora.sdist(*PYHANKO) / PDF_DIR
     found = sorted(path for path in data.rglob("*.pdf") if b"/ByteRange" in path.read_bytes())
     assert len(found) >= 30, f"{len(found)} signed PDFs under {data}"
     return found
+
+
+# The ingest test takes one file of each structural kind (of 34; the validation test takes all).
+INGESTED = {
+    "certified-with-indirect-refs-in-dir.pdf": "certification (DocMDP) with indirect references",
+    "coverage-anomalies/base.pdf": "a byte range pyHanko cannot place",
+    "coverage-anomalies/tail-uncovered.pdf": "bytes after the signed range",
+    "coverage-anomalies/weird-byterange.pdf": "an odd byte range",
+    "ed448-disallowed-hash.pdf": "Ed448 with a disallowed hash",
+    "ed448-shake256-nolen.pdf": "Ed448 with SHAKE256",
+    "extensions-indirect-not-all-paths.pdf": "developer extensions, a revision that fails",
+    "extensions-update-indirect.pdf": "developer extensions updated after signing",
+    "form-update-ap-indirect-sneaky-trailer.pdf": "a form update that is not permitted",
+    "form-update-override-appearance-stream.pdf": "a permitted form update after signing",
+    "minimal-signed-twice-both-created.pdf": "two signatures",
+    "minimal-two-fields-signed-twice.pdf": "two fields signed in turn",
+    "pades-lta-dss-indirect-arrs-test.pdf": "PAdES-LTA, DSS with indirect arrays",
+    "pades-lta-dss-indirect-arrs-test-2.pdf": "PAdES-LTA, a signature after a document timestamp",
+    "pades-with-old-style-signing-cert-attr.pdf": "the old signing-certificate attribute",
+    "pdf-sig-with-econtent.pdf": "CMS that encapsulates content",
+    "separate-annots-kids-indir.pdf": "widgets apart from their fields",
+    "sig-no-signed-attrs.pdf": "a signature without signed attributes",
+    "sig-with-ski-sid.pdf": "signer named by subject key identifier",
+    "signed-encrypted-pubkey-with-catalog-ref.pdf": "public-key encrypted",
+}
 
 
 def filled_signature_fields(path: Path) -> int | None:
@@ -119,11 +146,14 @@ def test_every_signed_pdf_of_pyhankos_corpus_gets_a_readable_report(signed_pdfs,
 @pytest.mark.slow
 def test_ingest_keeps_each_signed_pdf_byte_identical_with_its_status(signed_pdfs, tmp_path,
                                                                       classifier):
-    """GIVEN the same PDFs in one inbox
+    """GIVEN one of each structural kind of the same PDFs (INGESTED) in one inbox
     WHEN `sohoa ingest` takes the inbox
     THEN the batch goes on past the encrypted file, which is quarantined with a reason; every
     other PDF is stored as a signed PDF, byte-identical (the stored original's SHA-256 is the
     file's), with a signature status — signed, indeterminate or invalid, never unsigned"""
+    data = corpora.sdist(*PYHANKO) / PDF_DIR
+    signed_pdfs = [path for path in signed_pdfs if path.relative_to(data).as_posix() in INGESTED]
+    assert len(signed_pdfs) == len(INGESTED)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for path in signed_pdfs:
