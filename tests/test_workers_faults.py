@@ -19,10 +19,10 @@ from s3server import ACCESS_KEY, SECRET_KEY
 
 
 @pytest.fixture(scope="module")
-def twelve_scans(tmp_path_factory) -> Path:
+def sixteen_scans(tmp_path_factory) -> Path:
     """Enough that a fault after the first few documents comes with many still pending."""
-    root = tmp_path_factory.mktemp("fault-batch") / "HS-2026-0012"
-    write_paragraph_scans(root, 12)
+    root = tmp_path_factory.mktemp("fault-batch") / "HS-2026-0016"
+    write_paragraph_scans(root, 16)
     return root
 
 
@@ -42,14 +42,14 @@ def assert_stored_exactly_once(env: dict[str, str], index_url: str, batch_id: st
 
 
 @pytest.mark.postgres
-def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(twelve_scans, rabbit_url, postgres_url, tmp_path, classifier):
-    """GIVEN 12 queued scans on RabbitMQ with a PostgreSQL index, and two worker processes
+def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(sixteen_scans, rabbit_url, postgres_url, tmp_path, classifier):
+    """GIVEN 16 queued scans on RabbitMQ with a PostgreSQL index, and two worker processes
     WHEN every worker process is killed with SIGKILL once some documents are stored, and
     `sohoa worker` is started again
     THEN every document is stored exactly once, the index is consistent, `verify --all` is clean"""
     env = cli_env(tmp_path / "home", SOHOA_BROKER_URL=rabbit_url, SOHOA_DATABASE_URL=postgres_url)
     assert run_cli(env, "db", "upgrade").returncode == 0
-    queued = run_cli(env, "ingest", "--queue", twelve_scans)
+    queued = run_cli(env, "ingest", "--queue", sixteen_scans)
     assert queued.returncode == 0, queued.stderr
     batch_id = queued.stdout.strip()
 
@@ -62,16 +62,16 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(twelve_scans, rabbi
         wait_for_batch(env, batch_id, timeout=240)
     finally:
         worker.stop()
-    assert_stored_exactly_once(env, postgres_url, batch_id, 12)
+    assert_stored_exactly_once(env, postgres_url, batch_id, 16)
 
 
-def test_a_redis_restart_mid_batch_loses_nothing(twelve_scans, redis_server, tmp_path, classifier):
-    """GIVEN 12 queued scans on a Redis broker that keeps nothing on disk, and a running worker
+def test_a_redis_restart_mid_batch_loses_nothing(sixteen_scans, redis_server, tmp_path, classifier):
+    """GIVEN 16 queued scans on a Redis broker that keeps nothing on disk, and a running worker
     WHEN Redis is restarted (its queue is gone) once some documents are stored, and
     `sohoa batch resume` re-sends the pending items from the index
     THEN the worker carries on and every document is stored exactly once"""
     env = cli_env(tmp_path / "home", SOHOA_BROKER_URL=redis_server.url)
-    inputs = sorted(twelve_scans.iterdir())
+    inputs = sorted(sixteen_scans.iterdir())
     queued = run_cli(env, "ingest", "--queue", *inputs)
     assert queued.returncode == 0, queued.stderr
     batch_id = queued.stdout.strip()
@@ -88,10 +88,10 @@ def test_a_redis_restart_mid_batch_loses_nothing(twelve_scans, redis_server, tmp
         wait_for_batch(env, batch_id, timeout=240)
     finally:
         worker.stop()
-    assert_stored_exactly_once(env, f"sqlite:///{(tmp_path / 'home').resolve()}/index.sqlite3", batch_id, 12)
+    assert_stored_exactly_once(env, f"sqlite:///{(tmp_path / 'home').resolve()}/index.sqlite3", batch_id, 16)
 
 
-def test_an_s3_endpoint_down_for_ten_seconds_is_retried_until_it_is_back(twelve_scans, own_moto, redis_server, tmp_path, classifier):
+def test_an_s3_endpoint_down_for_ten_seconds_is_retried_until_it_is_back(sixteen_scans, own_moto, redis_server, tmp_path, classifier):
     """GIVEN 4 scans queued to an S3 object store, whose endpoint then goes down
     WHEN a worker starts while it is down and the endpoint comes back 10 s later
     THEN the failed deliveries are retried with backoff and every document is stored, once"""
@@ -101,7 +101,7 @@ def test_an_s3_endpoint_down_for_ten_seconds_is_retried_until_it_is_back(twelve_
         SOHOA_STORAGE_URL=f"s3://{bucket}?endpoint={own_moto.endpoint}&secure=false",
         SOHOA_S3_ACCESS_KEY=ACCESS_KEY, SOHOA_S3_SECRET_KEY=SECRET_KEY,
     )
-    queued = run_cli(env, "ingest", "--queue", *sorted(twelve_scans.iterdir())[:4])
+    queued = run_cli(env, "ingest", "--queue", *sorted(sixteen_scans.iterdir())[:4])
     assert queued.returncode == 0, queued.stderr
     batch_id = queued.stdout.strip()
 
