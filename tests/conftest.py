@@ -30,6 +30,9 @@ from pki import TestPki
 from postgres import create_database, drop_database
 from s3server import ACCESS_KEY, SECRET_KEY, MotoS3, S3Endpoint, endpoint_from_environment
 
+# `--cpu-report`: CPU-seconds per test and per module (tests/cpu_report.py).
+pytest_plugins = ["cpu_report"]
+
 REPO = Path(__file__).resolve().parent.parent
 # Trained once and reused by every test (in-process and through the CLI); retrained when the
 # classifier's version stamp changes.
@@ -38,17 +41,26 @@ CLASSIFIER_PATH = REPO / "build" / "test-models" / "type-classifier.pkl"
 # The modules that take longest, longest first. They run before the others so that, in
 # parallel, the many short modules fill in at the end instead of one worker finishing a
 # two-minute module alone while the other has nothing left to do.
-LONGEST_MODULES_FIRST = [
+LONGEST_MODULES_FIRST = [  # by CPU-seconds (`--cpu-report`), those that wait on servers moved up
     "test_workers_faults.py",
+    "test_sign.py",
+    "test_real_files.py",
+    "test_hostile_inputs.py",
+    "test_hostile_batch.py",
     "test_end_to_end.py",
+    "test_preprocess.py",
     "test_understand.py",
     "test_workers.py",
     "test_api_server.py",
-    "test_cli_storage.py",
-    "test_api.py",
-    "test_sign.py",
+    "test_signatures_real.py",
     "test_production_backends.py",
+    "test_api.py",
+    "test_extract.py",
+    "test_concurrent_ingest.py",
     "test_resume.py",
+    "test_cli_storage.py",
+    "test_classify.py",
+    "test_separate.py",
 ]
 
 

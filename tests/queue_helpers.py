@@ -167,16 +167,34 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
     raise AssertionError(f"gave up waiting {timeout:.0f} s for {what}")
 
 
-def wait_for_batch(env: dict[str, str], batch_id: str, timeout: float = 180) -> dict:
-    """Wait until nothing of the batch is pending, then return `sohoa batch status --json`.
+def index_url_of(env: dict[str, str]) -> str:
+    """The index a `sohoa` subprocess with ``env`` uses."""
+    home = Path(env["SOHOA_HOME"]).resolve()
+    return env.get("SOHOA_DATABASE_URL") or f"sqlite:///{home / 'index.sqlite3'}"
 
-    The wait reads the batch's counts from the index in this process: a `sohoa` subprocess per
-    poll would cost about two CPU-seconds each time, taken from the workers under test."""
+
+def batch_counts(env: dict[str, str], batch_id: str):
+    """The batch's counts read from the index in this process (`Batches.counts`): what
+    `sohoa batch status` prints, for polling. A `sohoa` subprocess per poll would cost about a
+    CPU-second each time, taken from the workers under test."""
     from pipeline.core.batches import Batches
     from pipeline.stores.index import Index
 
-    home = Path(env["SOHOA_HOME"]).resolve()
-    index = Index(env.get("SOHOA_DATABASE_URL") or f"sqlite:///{home / 'index.sqlite3'}")
+    index = Index(index_url_of(env))
+    try:
+        batches = Batches(index)
+        return batches.counts(batches.resolve_batch_id(batch_id))
+    finally:
+        index.close()
+
+
+def wait_for_batch(env: dict[str, str], batch_id: str, timeout: float = 180) -> dict:
+    """Wait until nothing of the batch is pending (polled in this process, see `batch_counts`),
+    then return `sohoa batch status --json`."""
+    from pipeline.core.batches import Batches
+    from pipeline.stores.index import Index
+
+    index = Index(index_url_of(env))
     try:
         batches = Batches(index)
         full_id = batches.resolve_batch_id(batch_id)

@@ -6,16 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.core.training import simulate_ocr_noise, train_classifier, unrelated_text
+from pipeline.core.training import generated_training_set, simulate_ocr_noise, train_classifier, unrelated_text
 from pipeline.stages.classify import (
     ClassifySettings,
     TypeClassifier,
     cue_table,
     document_text,
     find_title,
+    fit_pipeline,
     load_classifier,
     save_classifier,
 )
+from pipeline.stages.classify_model import LinearTextModel
 from pipeline.samples import DOC_TYPES, make_document
 from pipeline.textnorm import fold
 from schemas.catalog import default_catalog
@@ -23,10 +25,17 @@ from schemas.catalog import default_catalog
 SETTINGS = ClassifySettings()
 
 
-@pytest.fixture(scope="session")
-def classifier() -> TypeClassifier:
-    # A small training set keeps the suite fast; the shipped model uses 40 documents per type.
-    return train_classifier(documents_per_type=14, seed=3)
+@pytest.fixture(scope="module")
+def fitted():
+    """The scikit-learn pipeline fitted as `train_classifier` fits it, and the classifier made of
+    it. A small training set keeps the suite fast; the shipped model uses 40 documents per type."""
+    pipeline = fit_pipeline(generated_training_set(14, seed=3))
+    return pipeline, TypeClassifier(LinearTextModel(pipeline))
+
+
+@pytest.fixture(scope="module")
+def classifier(fitted) -> TypeClassifier:
+    return fitted[1]
 
 
 def _noisy(doc_type: str, seed: int, level: float = 1.5) -> str:
@@ -155,3 +164,30 @@ def test_corrections_teach_a_label(classifier):
     THEN it is trained on them too (the labels must be catalog types)"""
     with pytest.raises(ValueError, match="not in the catalog"):
         train_classifier([("text", "giay_khong_ton_tai")])
+
+
+def test_the_saved_arrays_predict_what_scikit_learn_predicts(fitted, tmp_path: Path):
+    """GIVEN the scikit-learn pipeline fitted on a generated training set, and the arrays the
+    classifier keeps of it (so that classifying does not import scikit-learn)
+    WHEN both predict noisy documents of every type, unrelated texts, unseen words and no text
+    THEN the probabilities agree for every class, and loading a saved classifier imports no
+    scikit-learn"""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    pipeline, classifier = fitted
+    texts = [_noisy(t, 90 + n, level) for n, t in enumerate(DOC_TYPES) for level in (0.5, 3.0)]
+    texts += [unrelated_text(5), "qqqq zzzz xyzzy", "", "  Đ  ", "a"]
+    features = [" ".join(fold(text).lower().split()) for text in texts]
+    assert list(classifier.model.classes_) == list(pipeline.classes_)
+    assert np.allclose(classifier.model.predict_proba(features), pipeline.predict_proba(features),
+                       rtol=0, atol=1e-9)
+
+    path = tmp_path / "arrays-only.pkl"
+    save_classifier(classifier, path)
+    loads = ("import sys; from pipeline.stages.classify import load_classifier; "
+             f"assert load_classifier({str(path)!r}) is not None; print('sklearn' in sys.modules)")
+    imported = subprocess.run([sys.executable, "-c", loads], capture_output=True, text=True)
+    assert imported.stdout.strip() == "False", imported.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import unicodedata
 import uuid
 from pathlib import Path
@@ -18,14 +19,24 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
-@pytest.fixture
-def stored(tmp_path: Path, run_sohoa):
-    batch = tmp_path / "batch"
+@pytest.fixture(scope="module")
+def ingested_home(tmp_path_factory, classifier) -> tuple[Path, list[dict]]:
+    """A generated batch of two documents ingested once through `sohoa ingest --jobs 2`."""
+    root = tmp_path_factory.mktemp("cli-storage")
+    batch = root / "batch"
     write_sample_batch(batch, seed=515, dossiers=1, documents_per_dossier=2, dpi=200)
-    report = tmp_path / "report.jsonl"
-    result = run_sohoa("ingest", batch, "--jobs", "2", "--report", report)
+    report = root / "report.jsonl"
+    result = run_cli(cli_env(root / "home"), "ingest", batch, "--jobs", "2", "--report", report)
     assert result.returncode == 0, result.stderr
-    return result.report(report)
+    return root / "home", [json.loads(line) for line in report.read_text().splitlines()]
+
+
+@pytest.fixture
+def stored(ingested_home, settings) -> list[dict]:
+    """This test's own copy of the ingested home (as its SOHOA_HOME): it may damage it."""
+    home, lines = ingested_home
+    shutil.copytree(home, settings.home)
+    return lines
 
 
 def test_search_without_accents_finds_the_vietnamese_document(stored, run_sohoa):

@@ -35,6 +35,14 @@ def ingested(batch, tmp_path_factory, classifier):
     return completed, lines, home, env
 
 
+@pytest.fixture(scope="module")
+def stored_texts(ingested) -> dict[str, list[str]]:
+    """Each stored document's pages of text, as `sohoa text ID` prints them (asked once each)."""
+    _completed, lines, _home, env = ingested
+    return {line["document_id"]: run_cli(env, "text", line["document_id"]).stdout.rstrip("\n").split("\f")
+            for line in lines}
+
+
 def ground_truth_pages(source: Path) -> list[str]:
     return source.with_name(source.name + ".gt.txt").read_text(encoding="utf-8").split("\f")
 
@@ -59,7 +67,7 @@ def test_every_file_of_the_batch_is_stored_with_its_dossier(batch, ingested):
     assert len(dossier_dirs) == 2
 
 
-def test_ocr_text_matches_the_source_documents(batch, ingested):
+def test_ocr_text_matches_the_source_documents(batch, ingested, stored_texts):
     """GIVEN the stored batch
     WHEN each document's text is compared with the text the scans were rendered from
     THEN the character error rate over all pages stays under 2% (NFC, whitespace collapsed)
@@ -68,12 +76,12 @@ def test_ocr_text_matches_the_source_documents(batch, ingested):
     seal and the signature cover the position and the name (measured 1.6% on this batch, see
     README "Benchmark")."""
     _root, files = batch
-    _completed, lines, _home, env = ingested
+    _completed, lines, _home, _env = ingested
     by_source = {Path(line["source"]).resolve(): line for line in lines}
     errors, characters, worst = 0.0, 0, (0.0, "")
     for source in files:
         line = by_source[source.resolve()]
-        stored_pages = run_cli(env, "text", line["document_id"]).stdout.rstrip("\n").split("\f")
+        stored_pages = stored_texts[line["document_id"]]
         truth_pages = ground_truth_pages(source)
         assert len(stored_pages) == len(truth_pages), source
         for page_number, (truth, stored) in enumerate(zip(truth_pages, stored_pages), 1):
@@ -88,7 +96,7 @@ def test_ocr_text_matches_the_source_documents(batch, ingested):
     assert worst[0] < 0.06, f"worst page {worst[1]} at {worst[0]:.2%}"
 
 
-def test_stored_pdfs_are_valid_searchable_and_compact(ingested):
+def test_stored_pdfs_are_valid_searchable_and_compact(ingested, stored_texts):
     """GIVEN the stored batch
     WHEN the searchable PDFs are exported
     THEN qpdf --check passes, pdfplumber reads back the same words OCR produced, and pages of
@@ -100,7 +108,7 @@ def test_stored_pdfs_are_valid_searchable_and_compact(ingested):
         assert run_cli(env, "export", line["document_id"], "-o", out).returncode == 0
         check = subprocess.run(["qpdf", "--check", str(out)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
-        stored_text = run_cli(env, "text", line["document_id"]).stdout.rstrip("\n").split("\f")
+        stored_text = stored_texts[line["document_id"]]
         with pdfplumber.open(out) as pdf:
             for page, ocr_text in zip(pdf.pages, stored_text):
                 read_back = unicodedata.normalize("NFC", page.extract_text() or "").split()

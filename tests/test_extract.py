@@ -287,11 +287,10 @@ def test_tax_codes_round_trip(code, branch):
 
 
 @pytest.mark.slow
-def test_real_degraded_scan_gets_type_and_owner_id():
+def test_real_degraded_scan_gets_type_and_owner_id(classifier):
     """GIVEN a degraded scan of a generated marital status confirmation, OCR'd by Tesseract (vie)
-    WHEN classified and its fields extracted
+    WHEN classified (by the test session's trained classifier) and its fields extracted
     THEN the type is right and the owner ID is the printed one"""
-    from pipeline.core.training import train_classifier
     from pipeline.stages.ocr import OcrSettings, recognise
     from pipeline.stages.preprocess import PreprocessSettings, preprocess
     from pipeline.samples import make_scans
@@ -307,7 +306,6 @@ def test_real_degraded_scan_gets_type_and_owner_id():
                                                 (w.top + w.height) * scale), confidence=w.confidence, line=w.line)
                for w in ocr.words],
         diagnostics=PageDiagnostics(page=1))
-    classifier = train_classifier(documents_per_type=8, seed=5)
     result = classifier.classify(page.text, ClassifySettings())
     assert result.doc_type == "xac_nhan_tinh_trang_hon_nhan", result.reason
     extraction = extract_fields(result.doc_type, [page])

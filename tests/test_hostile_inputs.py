@@ -15,6 +15,7 @@ import numpy as np
 import pikepdf
 import pytest
 from pdf_samples import DECISION_TEXT, blank_pdf, born_digital_pdf, image_pdf, pdf_from_objects
+from queue_helpers import write_paragraph_scans
 from PIL import Image
 
 from pipeline.core import pages as page_work
@@ -63,10 +64,11 @@ def scan_grey() -> Image.Image:
 
 
 @pytest.fixture(scope="module")
-def good_png_bytes(scan_grey: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    scan_grey.save(buffer, "PNG", dpi=(200, 200))
-    return buffer.getvalue()
+def good_png_bytes(tmp_path_factory) -> bytes:
+    """A good scan to store beside the hostile files: one paragraph of Vietnamese at 200 dpi
+    (quick to OCR; the full-page scan is for the tests that look at what OCR reads)."""
+    (path,) = write_paragraph_scans(tmp_path_factory.mktemp("good-scan"), 1)
+    return path.read_bytes()
 
 
 def jpeg_bytes(image: Image.Image, quality: int = 85) -> bytes:

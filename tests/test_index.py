@@ -130,6 +130,17 @@ def test_embedded_sqlite_is_migrated_to_head_when_opened(tmp_path):
     engine.dispose()
 
 
+def test_the_head_read_from_the_migration_scripts_is_alembics_head():
+    """GIVEN the migration scripts
+    WHEN the index reads the head revision from their text (without loading Alembic)
+    THEN it is the head Alembic's script directory gives"""
+    from alembic.script import ScriptDirectory
+
+    from pipeline.stores.index.engine import _alembic_config, _head_revision
+
+    assert _head_revision() == ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
 def test_an_index_made_before_migrations_is_upgraded_in_place(tmp_path):
     """GIVEN an SQLite index written by the old create_all() schema, holding one document
     WHEN this version opens it

@@ -14,14 +14,15 @@ from sqlalchemy import func, select
 from conftest import cli_env, run_cli
 from pipeline.core.batches import Batches
 from pipeline.stores.index import Index, document_versions, documents
-from queue_helpers import Worker, batch_status, wait_for, wait_for_batch, write_paragraph_scans
+from queue_helpers import Worker, batch_counts, batch_status, wait_for, wait_for_batch, write_paragraph_scans
 from s3server import ACCESS_KEY, SECRET_KEY
 
 
 @pytest.fixture(scope="module")
-def fifty_scans(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("fault-batch") / "HS-2026-0050"
-    write_paragraph_scans(root, 50)
+def sixteen_scans(tmp_path_factory) -> Path:
+    """Enough that a fault after the first few documents comes with many still pending."""
+    root = tmp_path_factory.mktemp("fault-batch") / "HS-2026-0016"
+    write_paragraph_scans(root, 16)
     return root
 
 
@@ -41,57 +42,56 @@ def assert_stored_exactly_once(env: dict[str, str], index_url: str, batch_id: st
 
 
 @pytest.mark.postgres
-def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(fifty_scans, rabbit_url, postgres_url, tmp_path, classifier):
-    """GIVEN 50 queued scans on RabbitMQ with a PostgreSQL index, and two worker processes
+def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(sixteen_scans, rabbit_url, postgres_url, tmp_path, classifier):
+    """GIVEN 16 queued scans on RabbitMQ with a PostgreSQL index, and two worker processes
     WHEN every worker process is killed with SIGKILL once some documents are stored, and
     `sohoa worker` is started again
     THEN every document is stored exactly once, the index is consistent, `verify --all` is clean"""
     env = cli_env(tmp_path / "home", SOHOA_BROKER_URL=rabbit_url, SOHOA_DATABASE_URL=postgres_url)
     assert run_cli(env, "db", "upgrade").returncode == 0
-    queued = run_cli(env, "ingest", "--queue", fifty_scans)
+    queued = run_cli(env, "ingest", "--queue", sixteen_scans)
     assert queued.returncode == 0, queued.stderr
     batch_id = queued.stdout.strip()
 
     worker = Worker(env, tmp_path / "worker.log", processes=2).start()
     try:
-        wait_for(lambda: batch_status(env, batch_id)["stored"] >= 5, 180, "the first documents")
+        wait_for(lambda: batch_counts(env, batch_id).stored >= 5, 180, "the first documents")
         worker.kill()
-        killed_at = batch_status(env, batch_id)
-        assert killed_at["pending"] > 0, "the kill came mid-batch"
+        assert batch_counts(env, batch_id).pending > 0, "the kill came mid-batch"
         worker.start()
         wait_for_batch(env, batch_id, timeout=240)
     finally:
         worker.stop()
-    assert_stored_exactly_once(env, postgres_url, batch_id, 50)
+    assert_stored_exactly_once(env, postgres_url, batch_id, 16)
 
 
-def test_a_redis_restart_mid_batch_loses_nothing(fifty_scans, redis_server, tmp_path, classifier):
-    """GIVEN 20 queued scans on a Redis broker that keeps nothing on disk, and a running worker
+def test_a_redis_restart_mid_batch_loses_nothing(sixteen_scans, redis_server, tmp_path, classifier):
+    """GIVEN 16 queued scans on a Redis broker that keeps nothing on disk, and a running worker
     WHEN Redis is restarted (its queue is gone) once some documents are stored, and
     `sohoa batch resume` re-sends the pending items from the index
     THEN the worker carries on and every document is stored exactly once"""
     env = cli_env(tmp_path / "home", SOHOA_BROKER_URL=redis_server.url)
-    inputs = sorted(fifty_scans.iterdir())[:20]
+    inputs = sorted(sixteen_scans.iterdir())
     queued = run_cli(env, "ingest", "--queue", *inputs)
     assert queued.returncode == 0, queued.stderr
     batch_id = queued.stdout.strip()
 
     worker = Worker(env, tmp_path / "worker.log", processes=2).start()
     try:
-        wait_for(lambda: batch_status(env, batch_id)["stored"] >= 3, 180, "the first documents")
+        wait_for(lambda: batch_counts(env, batch_id).stored >= 3, 180, "the first documents")
         redis_server.stop()
         time.sleep(1)
         redis_server.start()
-        assert batch_status(env, batch_id)["pending"] > 0, "the restart came mid-batch"
+        assert batch_counts(env, batch_id).pending > 0, "the restart came mid-batch"
         resumed = run_cli(env, "batch", "resume", batch_id)
         assert resumed.returncode == 0, resumed.stderr
         wait_for_batch(env, batch_id, timeout=240)
     finally:
         worker.stop()
-    assert_stored_exactly_once(env, f"sqlite:///{(tmp_path / 'home').resolve()}/index.sqlite3", batch_id, 20)
+    assert_stored_exactly_once(env, f"sqlite:///{(tmp_path / 'home').resolve()}/index.sqlite3", batch_id, 16)
 
 
-def test_an_s3_endpoint_down_for_ten_seconds_is_retried_until_it_is_back(fifty_scans, own_moto, redis_server, tmp_path, classifier):
+def test_an_s3_endpoint_down_for_ten_seconds_is_retried_until_it_is_back(sixteen_scans, own_moto, redis_server, tmp_path, classifier):
     """GIVEN 4 scans queued to an S3 object store, whose endpoint then goes down
     WHEN a worker starts while it is down and the endpoint comes back 10 s later
     THEN the failed deliveries are retried with backoff and every document is stored, once"""
@@ -101,7 +101,7 @@ def test_an_s3_endpoint_down_for_ten_seconds_is_retried_until_it_is_back(fifty_s
         SOHOA_STORAGE_URL=f"s3://{bucket}?endpoint={own_moto.endpoint}&secure=false",
         SOHOA_S3_ACCESS_KEY=ACCESS_KEY, SOHOA_S3_SECRET_KEY=SECRET_KEY,
     )
-    queued = run_cli(env, "ingest", "--queue", *sorted(fifty_scans.iterdir())[:4])
+    queued = run_cli(env, "ingest", "--queue", *sorted(sixteen_scans.iterdir())[:4])
     assert queued.returncode == 0, queued.stderr
     batch_id = queued.stdout.strip()
 
@@ -109,7 +109,7 @@ def test_an_s3_endpoint_down_for_ten_seconds_is_retried_until_it_is_back(fifty_s
     worker = Worker(env, tmp_path / "worker.log", processes=1).start()
     try:
         time.sleep(10)
-        assert batch_status(env, batch_id)["pending"] == 4
+        assert batch_counts(env, batch_id).pending == 4
         own_moto.start()
         wait_for_batch(env, batch_id, timeout=180)
     finally:

@@ -7,9 +7,6 @@ from pathlib import Path
 import click
 
 from pipeline.cli.app import cli, console
-from pipeline.stages.extract import personal_id_problems
-from pipeline.stages.separate import SeparatorSheet, SheetPayloadError, separator_sheets_pdf
-from schemas.catalog import default_catalog
 
 
 @cli.command(name="separator-sheet")
@@ -26,6 +23,11 @@ def separator_sheet(dossier_code: str | None, doc_type: str | None, owner_id: st
                     copies: int, output: Path) -> None:
     """Print separator sheets: scanned in front of papers, each starts a new document (a cover
     sheet a new dossier) and names its dossier, type and owner. The sheet pages are not stored."""
+    # Imported here: OpenCV and the catalogue would otherwise load for every `sohoa` command.
+    from pipeline.stages.extract import personal_id_problems
+    from pipeline.stages.separate import SeparatorSheet, SheetPayloadError, separator_sheets_pdf
+    from schemas.catalog import default_catalog
+
     catalog = default_catalog()
     if doc_type and doc_type not in catalog.document_types:
         raise click.BadParameter(f"unknown type {doc_type!r}; known: {', '.join(sorted(catalog.document_types))}",

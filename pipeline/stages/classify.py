@@ -22,12 +22,14 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from pipeline.stages.classify_model import LinearTextModel
 from pipeline.textnorm import fold, squash, upper_ratio
 from schemas.catalog import UNKNOWN_TYPE, Catalog, default_catalog
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "classify-1"  # bump when features, noise or training data (pipeline/core/training.py) change
+# bump when features, noise or training data (pipeline/core/training.py) or the saved form change
+MODEL_VERSION = "classify-2"  # 2: saved as arrays (pipeline/stages/classify_model.py), not scikit-learn objects
 
 
 @dataclass(frozen=True)
@@ -197,29 +199,33 @@ class TypeClassifier:
 
 def fit_classifier(pairs: Sequence[tuple[str, str]], catalog: Catalog | None = None) -> TypeClassifier:
     """Fit the model on (text, type) pairs; every type must be one of the catalog's."""
+    catalog = catalog or default_catalog()
+    unknown = {label for _, label in pairs} - set(catalog.document_types)
+    if unknown:
+        raise ValueError(f"training labels not in the catalog: {sorted(unknown)}")
+    model = fit_pipeline(pairs)
+    return TypeClassifier(LinearTextModel(model), catalog, trained_on=len(pairs))
+
+
+def fit_pipeline(pairs: Sequence[tuple[str, str]]):
+    """The scikit-learn pipeline fitted on (text, type) pairs (kept as arrays: LinearTextModel)."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    catalog = catalog or default_catalog()
-    unknown = {label for _, label in pairs} - set(catalog.document_types)
-    if unknown:
-        raise ValueError(f"training labels not in the catalog: {sorted(unknown)}")
-    texts = [_features(t) for t, _ in pairs]
-    labels = [label for _, label in pairs]
     vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2,
                                  max_features=150_000)
     classifier = CalibratedClassifierCV(LogisticRegression(C=20.0, max_iter=2000), method="sigmoid", cv=3)
     model = make_pipeline(vectoriser, classifier)
-    model.fit(texts, labels)
-    return TypeClassifier(model, catalog, trained_on=len(pairs))
+    model.fit([_features(t) for t, _ in pairs], [label for _, label in pairs])
+    return model
 
 
 def _stamp() -> dict[str, str]:
-    import sklearn
+    from importlib.metadata import version  # not `import sklearn`: loading a model needs NumPy only
 
-    return {"version": MODEL_VERSION, "sklearn": sklearn.__version__}
+    return {"version": MODEL_VERSION, "sklearn": version("scikit-learn")}
 
 
 def save_classifier(classifier: TypeClassifier, path: Path) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import fcntl
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
@@ -126,16 +128,52 @@ def _alembic_config(connection: Connection | None = None):
     return config
 
 
+_VERSIONS = Path(__file__).parent.parent / "migrations" / "versions"
+
+
+@functools.cache
 def _head_revision() -> str:
+    """The newest migration. Every command opens the index, and loading Alembic's script directory
+    costs more than the rest of a short command: the scripts' `revision` and `down_revision` are
+    read as text, and Alembic is asked only when they do not name exactly one head (it then
+    raises its own error)."""
+    revisions, parents = set(), set()
+    for path in _VERSIONS.glob("*.py"):
+        assigned = _literal_assignments(path, {"revision", "down_revision"})
+        if "revision" in assigned:
+            revisions.add(assigned["revision"])
+            down = assigned.get("down_revision")
+            parents.update(down if isinstance(down, (tuple, list)) else [down])
+    heads = revisions - parents
+    if len(heads) == 1:
+        return heads.pop()
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
-def _current_revision(conn: Connection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+def _literal_assignments(path: Path, names: set[str]) -> dict[str, object]:
+    """``name = <literal>`` (or ``name: T = <literal>``) at the top level of a Python file."""
+    found: dict[str, object] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, ast.AnnAssign) and node.value is not None else []
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in names:
+                found[target.id] = ast.literal_eval(node.value)
+    return found
 
-    return MigrationContext.configure(conn).get_current_revision()
+
+def _current_revision(conn: Connection) -> str | None:
+    """The revision the database is at (None: never migrated), read from Alembic's own table."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(versions) > 1:  # branches: Alembic says what is wrong
+        from alembic.runtime.migration import MigrationContext
+
+        return MigrationContext.configure(conn).get_current_revision()
+    return versions[0] if versions else None
 
 
 def _upgrade_engine(engine: Engine) -> str:
@@ -155,7 +193,6 @@ def _upgrade_engine(engine: Engine) -> str:
 
 def _migrate(conn: Connection) -> None:
     from alembic import command
-    from sqlalchemy import inspect
 
     if _current_revision(conn) is None and inspect(conn).has_table("documents"):
         # An index made before migrations existed holds the 0001 schema.
