@@ -290,3 +290,56 @@ def test_users_are_made_and_listed_from_the_command_line(tmp_path):
     assert short.returncode == 2 and "at least 10 characters" in short.stderr
     people = People(Runtime(Settings(home=tmp_path / "home"), classifier=None).index).list()
     assert [(p.username, p.role, p.full_name, p.office) for p in people] == [("admin", "admin", "Trần Văn Quản", "UBND xã")]
+
+
+def _two_paper_pdf() -> bytes:
+    """A text PDF of two papers, one per page, as an office's export of two results would be."""
+    from fpdf import FPDF
+
+    from pdf_samples import FONT_DIR
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("LiberationSerif", "", str(FONT_DIR / "LiberationSerif-Regular.ttf"))
+    pdf.set_font("LiberationSerif", size=13)
+    for lines in (["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "GIẤY XÁC NHẬN THÔNG TIN VỀ CƯ TRÚ",
+                   "Họ, chữ đệm và tên: TRẦN THỊ MAI", "Nơi thường trú: Số 12 phố Hàng Bạc, Hà Nội"],
+                  ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "TỜ KHAI ĐĂNG KÝ KHAI SINH",
+                   "Họ, chữ đệm, tên người yêu cầu: TRẦN THỊ MAI", "Quan hệ với người được khai sinh: mẹ"]):
+        pdf.add_page()
+        for line in lines:
+            pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def test_a_reviewer_splits_a_two_paper_document_from_the_review_page(app, runtime, tmp_path):
+    """GIVEN a stored two-page document that holds two papers (a text PDF: no OCR needed)
+    WHEN a reviewer posts the review page's split form, first without its CSRF token, then with it
+    THEN the first post is refused and changes nothing; the second makes two one-page documents,
+    opens the first with a notice, keeps the old one as superseded, and records who split it"""
+    from pipeline.stages.ingest import InputFile
+
+    path = tmp_path / "hai-giay-to.pdf"
+    path.write_bytes(_two_paper_pdf())
+    [line] = list(runtime.ingestor().ingest([InputFile(path, None, None, None)]))
+    assert line.status == "stored", line
+    client = logged_in(app, "minh")
+    page = client.get(f"/console/review/{line.document_id}")
+    assert page.status_code == 200 and 'id="split-form"' in page.text and "Tách sau trang" in page.text
+
+    refused = client.post(f"/console/review/{line.document_id}/split", data={"after_page": "1"},
+                          follow_redirects=False)
+    assert refused.status_code == 403
+    assert runtime.index.get(line.document_id).superseded_by is None
+
+    answer = client.post(f"/console/review/{line.document_id}/split", follow_redirects=False,
+                         data={"after_page": "1", "csrf": csrf_of(page.text)})
+
+    assert answer.status_code == 303, answer.text
+    old = runtime.index.get(line.document_id)
+    assert old.status == "superseded" and old.superseded_by
+    new_ids = old.superseded_by.split(",")
+    assert len(new_ids) == 2 and [runtime.index.get(i).pages for i in new_ids] == [1, 1]
+    assert answer.headers["location"].startswith(f"/console/review/{new_ids[0]}?done=split")
+    opened = client.get(answer.headers["location"])
+    assert opened.status_code == 200 and "Đã tách" in opened.text
+    assert [r["done_by"] for r in runtime.index.regroupings(line.document_id)] == ["console:minh"]

@@ -9,7 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
+import re
+
 from pipeline.core.people import Person
+from pipeline.core.regroup import RegroupRefused, split_document
 from pipeline.core.review import DATE_FIELDS, QUEUE_REASONS, ReviewError, review_document
 from pipeline.core.review import review_queue as waiting_documents
 from pipeline.core.views import page_layouts
@@ -82,10 +85,21 @@ def _render(p, s, row: DocumentRow, *, status: int = 200, error: str | None = No
                   for f in fields]
     return p.render("review.html", status=status, row=row, fields=fields, layouts=page_layouts(s.runtime, row),
                     catalog=s.catalog, chosen_type=doc_type or row.doc_type, error=error, flash=_flash(p, s, done, of),
-                    previous=previous, following=following, waiting=row.status == NEEDS_REVIEW)
+                    previous=previous, following=following, waiting=row.status == NEEDS_REVIEW,
+                    suggested_split=suggested_split(row))
 
 
-_DONE = {"accept": "review.accepted", "save": "review.saved", "reject": "review.rejected"}
+_BOUNDARY = re.compile(r"possible document boundary after page (\d+)")
+
+
+def suggested_split(row: DocumentRow) -> int | None:
+    """The page after which separation doubted a boundary (its review note says so), to preselect
+    in the split form; None when it did not."""
+    found = _BOUNDARY.search(row.review_note or "")
+    return int(found.group(1)) if found and 1 <= int(found.group(1)) < row.pages else None
+
+
+_DONE = {"accept": "review.accepted", "save": "review.saved", "reject": "review.rejected", "split": "review.split_done"}
 
 
 def _flash(p, s, done: str | None, of: str | None) -> str | None:
@@ -135,3 +149,24 @@ async def review_decide(document_id: str, request: Request, p: Rendered, s: Serv
 def _one(form: FormData, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
+
+
+@review_routes.post("/review/{document_id}/split")
+async def review_split(document_id: str, request: Request, p: Rendered, s: Services,
+                       person: Annotated[Person, Depends(reviewer)]):
+    """Two documents of one, cut after the page the reviewer chose (separation's doubted boundary
+    preselected); the first of them opens next. A signed or already replaced document is refused."""
+    form = await request.form()
+    row = s.index.get(document_id)
+    after = _one(form, "after_page")
+    try:
+        if not after.isdigit():
+            raise RegroupRefused("choose the page after which the document is split")
+        rt = s.runtime
+        done = split_document(rt.index, rt.store, rt.classifier, rt.pipeline, row.id, int(after),
+                              by=f"console:{person.username}", field_tagger=rt.field_tagger)
+    except RegroupRefused as exc:
+        return _render(p, s, row, status=422, error=str(exc))
+    first = done.documents[0].id
+    root = request.scope.get("root_path", "")
+    return RedirectResponse(f"{root}/review/{first}?done=split&of={first}", status_code=303)
