@@ -62,3 +62,22 @@ def test_zone_like_lines_are_found_by_their_start_or_their_fillers():
                   "PHAN<<C0NG<KTEN<<<<<<<<<<<<<<<", "Ngón trỏ phải"])
     found = zone_lines(page.words)
     assert [line[0].line for line in found] == [1, 2, 3]
+
+
+def test_the_extractor_prefers_the_pass_zone_when_its_check_digits_hold():
+    """GIVEN a card back whose page text holds the zone misread (check digits fail) and whose MRZ
+    pass read it right
+    WHEN its fields are extracted
+    THEN the zone is read with valid check digits and the card is not sent to review for it"""
+    from pipeline.stages.extract import ExtractSettings, extract_fields, pages_from_texts
+
+    zone = td1_lines("027205780902", date(2005, 3, 24), "Nam", date(2030, 3, 24), "PHAN", "CONG KIEN")
+    text = "BỘ CÔNG AN\nTDVNM2657809627027205780902<<<\n0503246M3003242VNM<<<<<<<<<<<4\nPHAN<<C0NG<KTEN<<<<<<<<<<<<<<<"
+    page = pages_from_texts([text])[0]
+    misread = extract_fields("can_cuoc", [page], settings=ExtractSettings(today=date(2026, 1, 1)))
+    assert "MRZ read (check digits failed)" in misread.notes
+    passed = extract_fields("can_cuoc", [page.model_copy(update={"mrz": list(zone)})],
+                            settings=ExtractSettings(today=date(2026, 1, 1)))
+    assert "MRZ read (check digits valid)" in passed.notes
+    assert passed.value("owner_id") == "027205780902"
+    assert not any(p.startswith("MRZ") for p in passed.problems), passed.problems
