@@ -81,6 +81,8 @@ class OcrPageRecord(BaseModel):
     text: str
     words: list[OcrWordRecord]
     diagnostics: PageDiagnostics
+    mrz: list[str] = Field(default_factory=list,
+                           description="A card back's machine-readable zone as its own OCR pass read it (3 lines)")
 
 
 class OcrDocumentRecord(BaseModel):

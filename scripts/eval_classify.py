@@ -298,6 +298,11 @@ def report(scored: list[dict], worst: int, ocr_lines: int) -> dict:
     }
 
 
+def _cached_type(cache: Path, gen_digest: str, seed: int) -> str | None:
+    entry = cache / "docs" / gen_digest / f"{seed}.json"
+    return json.loads(entry.read_text())["truth"]["doc_type"] if entry.exists() else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=300, help="documents (types in turn)")
@@ -308,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worst", type=int, default=8, help="worst documents to print with their OCR text")
     parser.add_argument("--ocr-lines", type=int, default=25, help="OCR lines shown per worst document")
     parser.add_argument("--json", type=Path, help="write the figures and every scored document here")
+    parser.add_argument("--only-type", help="score only the documents of this type among the --count (their truth "
+                                            "is read from the cache; e.g. can_cuoc to measure the MRZ pass)")
     args = parser.parse_args(argv)
 
     from pipeline.core.config import PipelineSettings
@@ -316,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
 
     gen_digest, code_digest = evalgen_digest(), ocr_digest()
     jobs = [(seed, str(args.cache), gen_digest, code_digest) for seed in range(args.seed, args.seed + args.count)]
+    if args.only_type:
+        jobs = [job for job in jobs if _cached_type(args.cache, gen_digest, job[0]) in (None, args.only_type)]
     print(f"{len(jobs)} evalgen documents (evalgen {gen_digest}, OCR code {code_digest}), {args.jobs} processes",
           flush=True)
     started = time.perf_counter()

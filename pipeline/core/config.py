@@ -9,6 +9,7 @@ from pipeline.settings import Settings
 from pipeline.stages.assemble import AssembleSettings, ImageSettings
 from pipeline.stages.classify import ClassifySettings
 from pipeline.stages.extract import ExtractSettings
+from pipeline.stages.mrz_band import MrzSettings
 from pipeline.stages.ocr import OcrSettings
 from pipeline.stages.preprocess import PreprocessSettings
 from pipeline.stages.separate import SeparateSettings
@@ -18,6 +19,7 @@ from pipeline.stages.separate import SeparateSettings
 class PipelineSettings:
     preprocess: PreprocessSettings = field(default_factory=PreprocessSettings)
     ocr: OcrSettings = field(default_factory=OcrSettings)
+    mrz: MrzSettings = field(default_factory=MrzSettings)  # the card back's zone, read by its own pass
     image: ImageSettings = field(default_factory=ImageSettings)
     assemble: AssembleSettings = field(default_factory=AssembleSettings)
     classify: ClassifySettings = field(default_factory=ClassifySettings)

@@ -28,6 +28,7 @@ from pipeline.stages.ingest import (
     TextPage,
     load_page,
 )
+from pipeline.stages.mrz_band import read_zone
 from pipeline.stages.ocr import OcrPage, OcrWord, recognise
 from pipeline.stages.preprocess import MIN_SIDE as MIN_PAGE_SIDE
 from pipeline.stages.preprocess import preprocess
@@ -156,6 +157,10 @@ def process_page(task: PageTask) -> PageResult:
 
     ocr = recognise(page.ocr_image, task.settings.ocr)
     seconds["ocr"] = ocr.seconds
+    started = time.perf_counter()
+    ocr = read_zone(page.ocr_image, ocr, task.settings.mrz, task.settings.ocr)  # card backs only
+    if ocr.mrz:
+        seconds["mrz"] = time.perf_counter() - started
 
     image = None
     if task.keep_image:
@@ -224,7 +229,7 @@ def decode_page_result(data: bytes) -> PageResult:
     image = record["image"]
     return PageResult(
         index=record["index"],
-        ocr=OcrPage(**{**ocr, "words": tuple(OcrWord(**w) for w in ocr["words"])}),
+        ocr=OcrPage(**{**ocr, "words": tuple(OcrWord(**w) for w in ocr["words"]), "mrz": tuple(ocr.get("mrz", ()))}),
         image=EncodedPageImage(**{**image, "data": base64.b64decode(image["data"])}) if image else None,
         source_dpi=record["source_dpi"],
         diagnostics=PageDiagnostics.model_validate(record["diagnostics"]),
@@ -282,6 +287,7 @@ def ocr_page_record(result: PageResult) -> OcrPageRecord:
             for w in result.ocr.words
         ],
         diagnostics=result.diagnostics,
+        mrz=list(result.ocr.mrz),
     )
 
 

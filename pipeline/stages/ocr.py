@@ -31,6 +31,8 @@ class OcrPage:
     width: int
     height: int
     seconds: float = 0.0
+    # A card back's machine-readable zone, read again by its own pass (stages/mrz_band.py): 3 lines
+    mrz: tuple[str, ...] = ()
 
     @property
     def mean_confidence(self) -> float:

@@ -11,6 +11,7 @@ from difflib import SequenceMatcher
 from pipeline.stages.extract.layout import Found, read_layout
 from pipeline.stages.extract.learned import FieldTagger
 from pipeline.stages.extract.mrz import Mrz, find_td1, parse_td1
+from pipeline.stages.extract.calibrate import calibrate
 from pipeline.stages.extract.rules import ExtractSettings, Extraction, rule_fields, wanted_fields
 from pipeline.stages.extract.values import add_months, birth_year_of_id
 from pipeline.textnorm import nfc, squash
@@ -39,8 +40,9 @@ def extract_fields(
     fields = dict(ruled.fields)
     notes = list(ruled.notes)
     problems = list(ruled.problems)
+    copy = is_copy(pages)
     for name in sorted(wanted):
-        chosen = combine(fields.get(name), _best_found(layout.get(name, []), name, doc_type))
+        chosen = combine(fields.get(name), _best_found(layout.get(name, []), name, doc_type, copy))
         if chosen is not None:
             fields[name] = chosen
     if "doc_number" not in fields and "register_number" in fields and "doc_number" in wanted:
@@ -55,6 +57,8 @@ def extract_fields(
                 fields[name] = combine(None, learned[name][0])
                 notes.append(f"{name} from the learned reader")
     _owner_agrees_with_birth_year(fields, layout, problems)
+    fields, doubts = calibrate(fields)
+    problems += doubts
     if fields.get("valid_until") and fields["valid_until"].source == "computed":
         recomputed = computed_validity(spec.validity, fields.get("issue_date"))
         if recomputed:
@@ -77,13 +81,20 @@ def extract_fields(
     return Extraction(fields, tuple(dict.fromkeys(problems)), tuple(notes))
 
 
-def _best_found(found: list[Found], name: str, doc_type: str) -> Found | None:
+def is_copy(pages: Sequence[OcrPageRecord]) -> bool:
+    """An extract or a copy ("TRÍCH LỤC", "BẢN SAO"): issued years after the registration it copies."""
+    head = squash(" ".join(p.text for p in pages[:1])[:600])
+    return "TRICHLUC" in head or "BANSAO" in head
+
+
+def _best_found(found: list[Found], name: str, doc_type: str, copy: bool = False) -> Found | None:
     """The layout reader's value for a field: labelled values in reading order; for an issue date
-    the place-and-date line comes before a labelled registration date on a business certificate."""
+    the place-and-date line comes before a labelled registration date on a business certificate
+    and on an extract or copy."""
     if not found:
         return None
     rank = dict(_HOW_RANK)
-    if name == "issue_date" and doc_type == "giay_chung_nhan_dang_ky_ho_kinh_doanh":
+    if name == "issue_date" and (copy or doc_type == "giay_chung_nhan_dang_ky_ho_kinh_doanh"):
         rank["place-date"] = -1
     return min(found, key=lambda f: (rank[f.how], f.label != "under the motto", f.page, f.order, -f.confidence))
 
@@ -132,7 +143,13 @@ CARD_AGES = (14, 25, 40, 60)  # ages at which a card is renewed (Law on Identifi
 
 
 def read_mrz(pages: Sequence[OcrPageRecord], settings: ExtractSettings) -> tuple[Mrz, int] | None:
-    """The TD1 zone on any page (the back of the card follows its front), with its page."""
+    """The TD1 zone on any page (the back of the card follows its front), with its page: the
+    zone's own OCR pass when its check digits hold, else the page's text."""
+    for page in pages:
+        if len(page.mrz) == 3:
+            mrz = parse_td1(tuple(page.mrz), today=settings.today)
+            if mrz.valid:
+                return mrz, page.page
     for page in pages:
         zone = find_td1(nfc(page.text).split("\n"))
         if zone is None and page.words:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline.stages.extract.rules import fix_surname
+from pipeline.stages.extract.rules import fix_surname, glued_name_word, is_surname
 from pipeline.stages.extract.lexicon import (
     OTHER,
     CompiledLabel,
@@ -122,19 +122,28 @@ _NOT_NAMES = ("UY BAN", "UBND", "CONG TY", "PHONG ", "SO ", "CHU TICH", "VIET NA
               "GIAY ", "BO CONG AN", "CONG AN", "NGAY ", "NAM ", "NU ")
 
 
+def _honorific_is_surname(text: str, pos: int, length: int, end: int) -> bool:
+    """"Ông Xuân Luân": Ông is a surname too; it is an honorific only before a surname."""
+    word = text[pos:pos + length].strip(" :.")
+    if not is_surname(word):
+        return False
+    following = text[pos + length:end].split()
+    return not following or not is_surname(following[0].strip(",;."))
+
+
 def read_name(line: Line, start: int, end: int) -> tuple[str, int, int] | None:
     """Capitalised words after any honorific: "Ông (Bà): NGUYỄN VĂN AN, sinh năm" -> Nguyễn Văn An."""
     text = line.text
     pos = start + len(text[start:end]) - len(text[start:end].lstrip(" :;/-.|"))
     for _ in range(2):
         honorific = honorific_pattern().match(line.folded[pos:end])
-        if not honorific or honorific.end() == 0:
+        if not honorific or honorific.end() == 0 or _honorific_is_surname(line.text, pos, honorific.end(), end):
             break
         pos += honorific.end()
     words: list[tuple[int, int]] = []
     for m in re.finditer(r"\S+", text[pos:end]):
         raw = m.group()
-        word = raw.rstrip(",;.")
+        word = glued_name_word(raw.rstrip(",;.:…"))
         if not _NAME_WORD.fullmatch(word) or not word[0].isupper():
             break
         if words and len(word) > 1 and word.isupper() != text[words[0][0]: words[0][1]].isupper():

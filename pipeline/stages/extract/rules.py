@@ -163,6 +163,14 @@ _NAME_LABELS = [
 SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ",
             "Ngô", "Dương", "Lý", "Đinh", "Trương", "Lâm", "Mai", "Tạ", "Quách", "Lương", "Châu", "Đoàn",
             "Trịnh", "Cao", "Tô", "Hà", "Lưu", "Kiều", "Thái", "Triệu", "Văn", "Đào", "Lại", "Mạc", "Tăng")
+CARD_DEPARTMENT = "CỤC CẢNH SÁT QUẢN LÝ HÀNH CHÍNH VỀ TRẬT TỰ XÃ HỘI"
+# Less common surnames: not repaired from their folded form, but a name may start with them
+# (the name-shape check) and a second person's name in the next column starts with one.
+RARER_SURNAMES = ("Âu", "Bạch", "Bành", "Bế", "Chu", "Chung", "Cù", "Diệp", "Doãn", "Đàm", "Đậu", "Đồng",
+                  "Giang", "Giáp", "Hàn", "Hầu", "Hứa", "Khổng", "Khúc", "Khương", "Kim", "La", "Lã", "Lạc",
+                  "Lò", "Lục", "Mã", "Mẫn", "Nghiêm", "Ninh", "Nông", "Ông", "Phí", "Phó", "Phùng", "Phương",
+                  "Quan", "Sầm", "Tào", "Thạch", "Thân", "Thi", "Tiêu", "Tôn", "Tống", "Từ", "Ung", "Uông",
+                  "Vi", "Vương", "Yên", "Chế", "Lường", "Ngọ", "Nhâm", "Thiều", "Trang", "Trình")
 _SURNAME_BY_FOLD = {}
 for _s in SURNAMES:
     _SURNAME_BY_FOLD.setdefault(fold_upper(_s), []).append(_s)
@@ -184,6 +192,14 @@ def _collapse_doubled_vowels(name: str) -> str:
     return "".join(out)
 
 
+_ANY_SURNAME = {fold_upper(x) for x in SURNAMES + RARER_SURNAMES}
+
+
+def is_surname(word: str) -> bool:
+    """A Vietnamese surname, told by its folded form ("NGUYÊN" is Nguyễn misread)."""
+    return fold_upper(word) in _ANY_SURNAME
+
+
 def fix_surname(name: str) -> str:
     name = _collapse_doubled_vowels(name)
     first, _, rest = name.partition(" ")
@@ -191,6 +207,12 @@ def fix_surname(name: str) -> str:
     if len(known) == 1 and known[0] != first and rest:
         return f"{known[0]} {rest}"
     return name
+
+
+def glued_name_word(word: str) -> str:
+    """A name word in capitals with the next label glued on by OCR ("TUẤNiới tính"): the capitals."""
+    lower = next((i for i, ch in enumerate(word) if ch.islower()), None)
+    return word[:lower] if lower is not None and lower >= 2 and word[:lower].isupper() else word
 
 
 def _name_after(doc: _Text, pos: int, *, wrap: bool = False) -> tuple[int, int, str] | None:
@@ -204,7 +226,7 @@ def _name_after(doc: _Text, pos: int, *, wrap: bool = False) -> tuple[int, int, 
     words: list[tuple[int, int]] = []
     for m in re.finditer(r"\S+", text[pos: pos + 120]):
         raw = m.group()
-        word = raw.rstrip(",;.")
+        word = glued_name_word(raw.rstrip(",;.:…"))
         gap = text[pos + (words[-1][1] if words else 0): pos + m.start()]
         if words and ("\f" in gap or ("\n" in gap and not wrap)):
             break
@@ -502,9 +524,13 @@ def _find_issue_date(doc: _Text, doc_type: str) -> tuple[int, int, date] | None:
     if doc_type == "giay_chung_nhan_dang_ky_ho_kinh_doanh":  # dated, else its latest registration
         issued = _place_date(doc) or _labelled_date(doc, r"dang ky (?:thay doi lan thu \w+|lan dau)\s*:?", last=True)
     elif doc_type == "the_bao_hiem_y_te":
-        issued = _labelled_date(doc, r"\btu(?: ngay)?\s*:?", within=5)
+        # the place-and-date line dates the card; "từ ..." is when its cover starts
+        issued = _place_date(doc) or _labelled_date(doc, r"\btu(?: ngay)?\s*:?", within=5)
     elif doc_type == "can_cuoc":
         issued = _labelled_date(doc, r"(ngay,? thang,? nam cap|date of issue|ngay,? thang,? nam\s*:)[^\n:0-9]{0,20}:?")
+    elif re.search(r"\b(ban sao|trich luc)\b", doc.folded[:600], re.I):
+        # an extract or copy is issued on its place-and-date line, years after the registration
+        issued = _place_date(doc) or _labelled_date(doc, r"ngay,? thang,? nam dang ky\s*:?")
     else:
         issued = _labelled_date(doc, r"ngay,? thang,? nam dang ky\s*:?")
     return issued or _place_date(doc)
@@ -512,6 +538,11 @@ def _find_issue_date(doc: _Text, doc_type: str) -> tuple[int, int, date] | None:
 
 def _read_issuer(doc: _Text, doc_type: str, catalog: Catalog, settings: ExtractSettings) -> dict[str, FieldValue]:
     if doc_type == "can_cuoc":
+        # The chip card (2021) is issued by the department its back names under the signature;
+        # the 2024 card by the ministry.
+        m = _first(r"cuc truong cuc canh sat|cuc canh sat\s+quan ly hanh chinh", doc)
+        if m:
+            return {"issuer": doc.value(CARD_DEPARTMENT, m.start(), m.end(), 0.8)}
         m = _first(r"(bo cong an|cuc canh sat)", doc)
         return {"issuer": doc.value("BỘ CÔNG AN", m.start(), m.end(), 0.8)} if m else {}
     keys = [squash(c) for t in catalog.document_types.values() for c in t.cues]
@@ -524,7 +555,7 @@ def read_validity(
 ) -> tuple[dict[str, FieldValue], list[str]]:
     """Validity: printed, else computed from the catalog's rule."""
     printed = _labelled_date(
-        doc, r"(co gia tri den|date of expiry|den het ngay|han the\s*:\s*tu[^\n]{0,25}den"
+        doc, r"(co gia tri (?:su dung )?den|date of expiry|den het ngay|han the\s*:\s*tu[^\n]{0,25}den"
              r"|gia tri su dung\s*:?\s*tu[^\n]{0,25}den)\s*(?:ngay)?\s*:?", within=25)
     if printed:
         return _date_field(doc, "valid_until", printed, 0.85), []
