@@ -28,10 +28,7 @@ def documents() -> None:
 @pass_runtime
 def split(rt: Runtime, document_id: str, after_page: int, by: str, as_json: bool) -> None:
     """Make two documents of one: pages 1..AFTER and the rest, classified again."""
-    from pipeline.core.regroup import split_document
-
-    _render(split_document(rt.index, rt.store, rt.classifier, rt.pipeline, document_id, after_page, by=by,
-                           field_tagger=rt.field_tagger), as_json)
+    _render(rt.split_document(document_id, after_page, by=by), as_json)
 
 
 @documents.command()
@@ -41,10 +38,7 @@ def split(rt: Runtime, document_id: str, after_page: int, by: str, as_json: bool
 @pass_runtime
 def merge(rt: Runtime, document_ids: tuple[str, ...], by: str, as_json: bool) -> None:
     """Make one document of several, their pages in the order given, classified again."""
-    from pipeline.core.regroup import merge_documents
-
-    _render(merge_documents(rt.index, rt.store, rt.classifier, rt.pipeline, document_ids, by=by,
-                            field_tagger=rt.field_tagger), as_json)
+    _render(rt.merge_documents(document_ids, by=by), as_json)
 
 
 def _render(done, as_json: bool) -> None:

@@ -151,6 +151,22 @@ class Runtime:
                       quarantine_dir=self.quarantine_dir, description=description,
                       max_input_bytes=self.settings.max_input_bytes)
 
+    def split_document(self, document_id: str, after_page: int, *, by: str):
+        """Two documents of one, classified and read again with this runtime's models
+        (`pipeline.core.regroup.split_document`)."""
+        from pipeline.core.regroup import split_document
+
+        return split_document(self.index, self.store, self.classifier, self.pipeline, document_id, after_page,
+                              by=by, field_tagger=self.field_tagger)
+
+    def merge_documents(self, document_ids: Sequence[str], *, by: str):
+        """One document of several, classified and read again with this runtime's models
+        (`pipeline.core.regroup.merge_documents`)."""
+        from pipeline.core.regroup import merge_documents
+
+        return merge_documents(self.index, self.store, self.classifier, self.pipeline, document_ids,
+                               by=by, field_tagger=self.field_tagger)
+
     def close(self) -> None:
         if self._index is not None:
             self._index.close()

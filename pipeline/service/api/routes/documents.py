@@ -126,13 +126,9 @@ def get_content(
                       responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
 def merge(body: MergeRequest, client: Annotated[ApiClient, Depends(write)], s: Services) -> RegroupOut:
     """One document of several, pages in the order given; the merged ones stay, superseded."""
-    from pipeline.core.regroup import merge_documents
-
     for document_id in body.document_ids:
         check_type(client, s.index.get(document_id).doc_type)
-    rt = s.runtime
-    done = merge_documents(rt.index, rt.store, rt.classifier, rt.pipeline, body.document_ids, by=f"api:{client.name}",
-                           field_tagger=rt.field_tagger)
+    done = s.runtime.merge_documents(body.document_ids, by=f"api:{client.name}")
     return RegroupOut(kind=done.kind, replaced=list(done.replaced), documents=[document_out(s, r) for r in done.documents])
 
 
@@ -142,12 +138,8 @@ def merge(body: MergeRequest, client: Annotated[ApiClient, Depends(write)], s: S
 def split(document_id: str, body: SplitRequest, client: Annotated[ApiClient, Depends(write)],
           s: Services) -> RegroupOut:
     """Two documents of one (pages 1..after_page and the rest); the split one stays, superseded."""
-    from pipeline.core.regroup import split_document
-
     check_type(client, s.index.get(document_id).doc_type)
-    rt = s.runtime
-    done = split_document(rt.index, rt.store, rt.classifier, rt.pipeline, document_id, body.after_page,
-                          by=f"api:{client.name}", field_tagger=rt.field_tagger)
+    done = s.runtime.split_document(document_id, body.after_page, by=f"api:{client.name}")
     return RegroupOut(kind=done.kind, replaced=list(done.replaced), documents=[document_out(s, r) for r in done.documents])
 
 

@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 import re
 
 from pipeline.core.people import Person
-from pipeline.core.regroup import RegroupRefused, split_document
+from pipeline.core.regroup import RegroupRefused
 from pipeline.core.review import DATE_FIELDS, QUEUE_REASONS, ReviewError, review_document
 from pipeline.core.review import review_queue as waiting_documents
 from pipeline.core.views import page_layouts
@@ -162,9 +162,7 @@ async def review_split(document_id: str, request: Request, p: Rendered, s: Servi
     try:
         if not after.isdigit():
             raise RegroupRefused("choose the page after which the document is split")
-        rt = s.runtime
-        done = split_document(rt.index, rt.store, rt.classifier, rt.pipeline, row.id, int(after),
-                              by=f"console:{person.username}", field_tagger=rt.field_tagger)
+        done = s.runtime.split_document(row.id, int(after), by=f"console:{person.username}")
     except RegroupRefused as exc:
         return _render(p, s, row, status=422, error=str(exc))
     first = done.documents[0].id
