@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from pipeline.stores.objects import LocalObjectStore
 from pipeline.core.queued import retry
 from pipeline.core.runtime import Runtime
 from queue_helpers import Worker, batch_status, wait_for_batch, write_paragraph_scans
+from pipeline.core.verify import verify
+from workers import tasks
 from workers.tasks import finalise_item, ingest_item, ocr_page, record_gave_up
 
 
@@ -121,7 +124,7 @@ def test_every_message_delivered_twice_has_no_second_effect(mixed_batch, runtime
     """GIVEN the mixed batch submitted to the queue
     WHEN every message (item, page and finalise messages) is delivered twice
     THEN each distinct content is one document with one version of three objects, items settle
-    once (5 stored, 1 duplicate, 1 failed), and the repeated finalise wrote the same bytes"""
+    once (5 stored, 1 duplicate, 1 failed), and every stored object is the one its row names"""
     inputs = discover([mixed_batch])
     batch_id = runtime.queue_batch(inputs)
     assert len(runtime.sent) == 6
@@ -151,6 +154,47 @@ def test_a_crash_between_index_row_and_settling_still_counts_the_item_as_stored(
 
     assert runtime.batches.item(item.id).status == "stored"
     assert runtime.batches.counts(again).duplicate == 1
+    assert counts(runtime.index) == (1, 3)
+
+
+def test_two_deliveries_at_once_that_read_differently_never_write_over_stored_objects(
+        mixed_batch, runtime, monkeypatch):
+    """GIVEN a queued scan, an earlier delivery of it that died after writing its objects but
+    before its row, and two deliveries of its message running at once (a broker restarted,
+    `batch resume`), the later of which reads the page a little differently (another load)
+    WHEN the first to finish stores the document while the other is still reading the page
+    THEN the objects the row names are never written over (their hashes are the row's), the other
+    delivery's objects and the dead delivery's leftovers are removed, and the item is stored once"""
+    inputs = [item for item in discover([mixed_batch]) if item.path.name == "xac-nhan-003.png"]
+    batch_id = runtime.queue_batch(inputs)
+    (message,) = runtime.sent
+    (item,) = runtime.batches.items(batch_id)
+    document_id = item.sha256[:32]
+    dead = f"documents/{document_id}/v1/{item.id}-0badcafe/ocr.json"
+    runtime.store.put(dead, b"{}")
+    read_once = tasks.process_page
+    overtaken = []
+
+    def overtaken_while_reading(task):
+        if not overtaken:
+            overtaken.append(task)
+            monkeypatch.setattr(tasks, "process_page", read_once)
+            deliver(runtime, message)  # the other delivery runs to the end meanwhile
+            monkeypatch.setattr(tasks, "process_page", overtaken_while_reading)
+        result = read_once(task)
+        words = tuple(replace(word, confidence=max(0.0, word.confidence - 1.0)) for word in result.ocr.words)
+        return replace(result, ocr=replace(result.ocr, words=words))
+
+    monkeypatch.setattr(tasks, "process_page", overtaken_while_reading)
+    deliver(runtime, message)
+
+    assert overtaken, "the first delivery read the page"
+    row = runtime.index.get(document_id)
+    assert runtime.batches.item(item.id).status == "stored"
+    assert sorted(runtime.store.keys(f"documents/{row.id}/v1/")) == sorted([row.searchable_key, row.ocr_key])
+    assert hashlib.sha256(runtime.store.get(row.ocr_key)).hexdigest() == row.ocr_sha256
+    assert hashlib.sha256(runtime.store.get(row.searchable_key)).hexdigest() == row.searchable_sha256
+    assert verify(runtime.index, runtime.store).ok
     assert counts(runtime.index) == (1, 3)
 
 

@@ -10,8 +10,9 @@ all results present sends one `finalise_item` message.
 Every function is idempotent, so a message delivered twice (a worker killed before it
 acknowledged, a broker restarted, `sohoa batch resume`) has no second effect: a settled item is
 skipped, a page already in scratch is not recomputed, the one item that claimed a document id is
-the only one that stores it, and a repeated finalise writes the same bytes (the PDF is dated by
-the item, not by the clock) and no second index row.
+the only one that stores it, and a repeated finalise writes no second index row. Two deliveries
+running at once each write their own keys (`item_attempt`): the row that wins names one set, the
+other is removed, and no object a row names is ever written over.
 """
 
 from __future__ import annotations
@@ -38,7 +39,14 @@ from pipeline.core.quarantine import quarantine_file
 from pipeline.core.runtime import Runtime
 from pipeline.errors import InputError, SohoaError, StorageUnavailable
 from pipeline.stages.ingest import InputFile, InputKind, OpenedInput
-from pipeline.stores.layout import page_result_key, scratch_prefix
+from pipeline.stores.layout import (
+    DocumentObjects,
+    item_attempt,
+    other_item_attempts,
+    page_result_key,
+    scratch_prefix,
+    written_by_item,
+)
 from pipeline.stores.objects import ObjectNotFound
 
 log = logging.getLogger(__name__)
@@ -146,22 +154,36 @@ def _finalise(rt: Runtime, item: BatchItem, opened: OpenedInput, data: bytes,
     try:
         lines = store_input(
             opened, source, data, results, store=rt.store, index=rt.index, settings=rt.pipeline,
-            classifier=rt.classifier, created=item.created_at, attempt=item.id, field_tagger=rt.field_tagger,
+            classifier=rt.classifier, created=item.created_at, attempt=item_attempt(item.id),
+            field_tagger=rt.field_tagger,
         )
     except InputError as exc:
         _fail(rt, item, exc, path)
         return
     # A duplicate of a document this item's claim covers is this item's own earlier delivery
     # (its objects are under the item's id); one stored outside the claim is a duplicate.
-    mine = any(line.status == "stored" or _stored_by(rt, line.document_id, item) for line in lines)
+    ours = [line.document_id for line in lines if line.document_id and _stored_by(rt, line.document_id, item)]
+    for document_id in ours:
+        _drop_other_deliveries(rt, document_id, item)
+    mine = bool(ours) or any(line.status == "stored" for line in lines)
     _settle(rt, item, STORED if mine else DUPLICATE, document_id=lines[0].document_id)
 
 
-def _stored_by(rt: Runtime, document_id: str | None, item: BatchItem) -> bool:
-    """Whether this item's attempt wrote the stored row of a document (its keys name the item)."""
-    if document_id is None:
-        return False
-    return f"/{item.id}/" in rt.index.get(document_id).searchable_key
+def _stored_by(rt: Runtime, document_id: str, item: BatchItem) -> bool:
+    """Whether a delivery of this item wrote the stored row of a document (its keys name the item)."""
+    return written_by_item(rt.index.get(document_id).searchable_key, item.id)
+
+
+def _drop_other_deliveries(rt: Runtime, document_id: str, item: BatchItem) -> None:
+    """Objects of an earlier delivery of this item that died before its row was written (best
+    effort: they are unreferenced, never damage)."""
+    row = rt.index.get(document_id)
+    kept = DocumentObjects(row.original_key, row.searchable_key, row.ocr_key)
+    try:
+        for key in other_item_attempts(rt.store, document_id, item.id, kept):
+            rt.store.delete(key)
+    except SohoaError as exc:
+        log.info("item %s: an earlier delivery's objects left behind: %s", item.id, exc.message)
 
 
 def _settled_as_existing(rt: Runtime, item: BatchItem) -> bool:

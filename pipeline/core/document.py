@@ -234,11 +234,10 @@ def store_document(
     index (empty when the text layer is read); ``part`` the pages of it this document holds
     (default: all). ``item.path`` names the file as received (source, filename), which may differ
     from ``opened.path`` (a worker's local copy). ``created`` dates
-    the PDF; the same pages and date give the same bytes, so a repeated call writes identical
-    objects. ``attempt`` names this attempt's objects (default: a new one); a queued item passes
-    its id, so a message delivered twice writes the same keys. A document whose row is already in
-    the index is reported as a duplicate, with no second row or version, and the objects this
-    attempt wrote for it are removed. Raises InputError (bad content) or StorageUnavailable
+    the PDF. ``attempt`` names this attempt's objects (default: a new one; a queued item's
+    delivery passes `item_attempt`), so two attempts at once never write the same key. A document
+    whose row is already in the index is reported as a duplicate, with no second row or version,
+    and the objects this attempt wrote for it are removed. Raises InputError (bad content) or StorageUnavailable
     (retry later).
     """
     part = part or whole_input(opened)

@@ -26,9 +26,31 @@ class DocumentObjects:
 
 
 def new_attempt() -> str:
-    """An attempt id for one local ingest of one document (queued items use their item id, so a
-    message delivered twice writes the same keys)."""
+    """An attempt id for one local ingest of one document."""
     return secrets.token_hex(8)
+
+
+def item_attempt(item_id: str) -> str:
+    """An attempt id for one delivery of a queued item: the item's id (so the stored row shows
+    which item wrote it) and a part of its own, because two deliveries can run at once (a broker
+    restarted, `batch resume`) and need not make the same bytes (OCR is not bit-for-bit
+    repeatable across machines and loads): each writes its own keys, and only the row's are kept."""
+    return f"{item_id}-{secrets.token_hex(4)}"
+
+
+def written_by_item(key: str, item_id: str) -> bool:
+    """Whether a derived object's key was written by a delivery of this queued item (keys of
+    sessions before `item_attempt` used the bare item id)."""
+    return f"/{item_id}-" in key or f"/{item_id}/" in key
+
+
+def other_item_attempts(store: ObjectStore, document_id: str, item_id: str, kept: DocumentObjects) -> list[str]:
+    """The derived objects an earlier delivery of this item left for this document that the
+    stored row does not name (a delivery that wrote its objects and then died)."""
+    named = {kept.searchable, kept.ocr}
+    prefix = document_key(document_id, 1, "")
+    return [key for key in store.keys(prefix)
+            if key not in named and key.startswith(prefix + item_id + "-")]
 
 
 def document_objects(sha256: str, document_id: str, attempt: str) -> DocumentObjects:
