@@ -343,3 +343,44 @@ def test_a_reviewer_splits_a_two_paper_document_from_the_review_page(app, runtim
     opened = client.get(answer.headers["location"])
     assert opened.status_code == 200 and "Đã tách" in opened.text
     assert [r["done_by"] for r in runtime.index.regroupings(line.document_id)] == ["console:minh"]
+
+
+def test_papers_fill_their_dossier_when_stored_and_reading_it_writes_nothing(app, runtime):
+    """GIVEN a dossier opened at the counter for the marital-status procedure, its form and ID
+    card both missing (a fresh owner, nothing on file)
+    WHEN a form of the dossier is stored (the path every ingest takes), an untyped paper of it is
+    typed as an ID card by a reviewer, and the clerk opens the dossier page twice
+    THEN both components are received and the dossier complete, and the page views changed no
+    row of the dossier"""
+    from pipeline.core.document import add_row
+    from pipeline.core.reuse import get_dossier, open_dossier
+    from pipeline.core.review import review_document
+    from schemas.catalog import default_catalog
+
+    owner = "001190000777"
+    dossier = open_dossier(runtime.index, default_catalog(), procedure_code="1.004873", owner_id=owner,
+                           created_by="console:lan", agency_code="T-FILL")
+    assert {c.source for c in dossier.components if c.required} == {"missing"}
+    form = make_row(961, owner_id=owner, doc_type="to_khai", dossier_code=dossier.code)
+    assert add_row(runtime.index, form, None) is None
+    card = make_row(962, owner_id=owner, doc_type=None, status="needs_review", dossier_code=dossier.code)
+    runtime.index.add(card)
+    assert {c.doc_type: c.document_id for c in get_dossier(runtime.index, dossier.code).components}["to_khai"] == form.id
+    review_document(runtime.index, card.id, decision="save", doc_type="can_cuoc", corrected_by="minh")
+
+    def dossier_rows():
+        with runtime.index.engine.connect() as conn:
+            return (conn.exec_driver_sql("SELECT * FROM dossiers WHERE code = ?", (dossier.code,)).all(),
+                    conn.exec_driver_sql("SELECT * FROM dossier_components WHERE dossier_code = ? ORDER BY position",
+                                         (dossier.code,)).all())
+
+    before = dossier_rows()
+    clerk = logged_in(app, "lan")
+    for _ in range(2):
+        page = clerk.get(f"/console/dossiers/{dossier.code}")
+        assert page.status_code == 200
+    assert dossier_rows() == before
+    received = get_dossier(runtime.index, dossier.code)
+    assert received.status == "complete"
+    assert {c.doc_type: (c.source, c.document_id) for c in received.components if c.required} == {
+        "to_khai": ("uploaded", form.id), "can_cuoc": ("uploaded", card.id)}

@@ -23,6 +23,7 @@ from pipeline import __version__
 from pipeline.clock import utcnow
 from pipeline.core.config import PipelineSettings
 from pipeline.core.pages import PageResult, is_separable, ocr_page_record, text_page_record
+from pipeline.core.reuse import paper_of_dossier_changed
 from pipeline.errors import DocumentNotFound, InputError
 from pipeline.stages.assemble import PdfMetadata, PdfPage, assemble_pdf
 from pipeline.stages.classify import Classification, TypeClassifier
@@ -448,6 +449,7 @@ def add_row(index: Index, row: DocumentRow, signatures) -> str | None:
         return exc.existing_id
     if signatures is not None:
         _record_signatures(index, row.id, signatures)
+    paper_of_dossier_changed(index, row.dossier_code)
     return None
 
 

@@ -33,6 +33,7 @@ import pikepdf
 from pipeline.clock import utcnow
 from pipeline.core.config import PipelineSettings
 from pipeline.core.document import Understanding, page_list, title_of, understand
+from pipeline.core.reuse import paper_of_dossier_changed
 from pipeline.errors import SohoaError
 from pipeline.stages.classify import TypeClassifier
 from pipeline.stages.extract.learned import FieldTagger
@@ -115,6 +116,8 @@ def _replace(index: Index, store: ObjectStore, classifier: TypeClassifier | None
     note = f"{what} by {by} at {utcnow().isoformat(timespec='seconds')}: replaced by {', '.join(new_ids)}"
     index.replace_documents(made, [r.id for r in old], kind=kind, by=by, note=note)
     _carry_corrections(index, old, groups, made)
+    for code in sorted({row.dossier_code for row in made if row.dossier_code}):
+        paper_of_dossier_changed(index, code)
     log.info("%s %s -> %s by %s", kind, ", ".join(r.id for r in old), ", ".join(new_ids), by)
     return Regrouped(kind, tuple(r.id for r in old), tuple(index.get(i) for i in new_ids))
 

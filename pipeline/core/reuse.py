@@ -285,7 +285,9 @@ def dossier_of_documents(index: Index, catalog: Catalog, code: str) -> tuple[Dos
 def receive_papers(index: Index, code: str) -> DossierRecord:
     """Papers taken in at the counter after the dossier was opened: each stored document of the
     dossier whose type is a component still missing fills it (source ``uploaded``), and the
-    dossier is complete once no required component is missing. Idempotent."""
+    dossier is complete once no required component is missing. Idempotent. Called where a paper
+    of a dossier is stored or its type confirmed (`paper_of_dossier_changed`), so reading a
+    dossier never writes."""
     dossier = get_dossier(index, code)
     missing = {c.doc_type for c in dossier.components if c.source == MISSING}
     if not missing:
@@ -312,6 +314,18 @@ def receive_papers(index: Index, code: str) -> DossierRecord:
                      .values(status="incomplete" if still else "complete"))
     log.info("dossier %s: %d paper(s) received at the counter", code, len(filled))
     return get_dossier(index, code)
+
+def paper_of_dossier_changed(index: Index, code: str | None) -> None:
+    """A document of dossier ``code`` was stored, or its type set by a reviewer: fill the
+    component it answers. A code no dossier was opened for (ingested with ``--dossier`` only)
+    has nothing to fill."""
+    if not code:
+        return
+    try:
+        receive_papers(index, code)
+    except DossierNotFound:
+        pass
+
 
 def _next_dossier_code(conn, agency_code: str, moment: datetime) -> str:
     """``<agency code>-<yymmdd>-<sequence>``, e.g. 000.00.24.H29-240515-0001 (DOMAIN.md)."""

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from pipeline.clock import utcnow
+from pipeline.core.reuse import paper_of_dossier_changed
 from pipeline.stages.extract import parse_personal_id
 from pipeline.stores.index import NEEDS_REVIEW, REJECTED, DocumentRow, Index
 from pipeline.stores.index.records import ReviewItem
@@ -117,6 +118,8 @@ def review_document(
     else:
         index.set_status(row.id, NEEDS_REVIEW, f"{row.review_note or ''} | corrections saved by {corrected_by} "
                                                f"at {when}".lstrip(" |"))
+    if doc_type:
+        paper_of_dossier_changed(index, row.dossier_code)
     return index.get(row.id)
 
 

@@ -25,7 +25,6 @@ from pipeline.core.reuse import (
     dossier_of_documents,
     get_dossier,
     open_dossier,
-    receive_papers,
 )
 from pipeline.service.console.web import Rendered, Services, audit_view, require
 from pipeline.stores.index.uploads import FINISHED
@@ -102,7 +101,7 @@ def dossier_lines(s, code: str):
     """The dossier, its checklist and its papers; a code only documents name (ingested with
     ``--dossier``) is shown from them."""
     try:
-        dossier = receive_papers(s.index, code)
+        dossier = get_dossier(s.index, code)
         papers = s.index.list(dossier_code=code)
     except DossierNotFound:
         dossier, papers = dossier_of_documents(s.index, s.catalog, code)
