@@ -26,6 +26,7 @@ from pipeline.stores.index import Index, upgrade
 from pipeline.core.run import Ingestor, PipelineSettings
 from pipeline.settings import Settings
 from pipeline.stores.objects import open_store
+from cli_forkserver import FORK_SERVER
 from pki import TestPki
 from postgres import create_database, drop_database
 from s3server import ACCESS_KEY, SECRET_KEY, MotoS3, S3Endpoint, endpoint_from_environment
@@ -87,11 +88,21 @@ def classifier():
 # --- the sohoa command line, pipeline settings and an ingestor ----------------------------------
 
 def run_cli(env: dict[str, str], *args: str | Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """The real `sohoa` command line in a subprocess, with `env` (see `cli_env`)."""
+    """The real `sohoa` command line in a process of its own, with `env` (see `cli_env`): forked
+    from a server that has imported sohoa once (tests/cli_forkserver.py), or with
+    `subprocess.run` when SOHOA_TEST_FORK_CLI=0."""
+    if os.environ.get("SOHOA_TEST_FORK_CLI", "1") != "0":
+        return FORK_SERVER.run([str(arg) for arg in args], env, timeout)
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *map(str, args)],
         capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout,
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fork_server_closed():
+    yield
+    FORK_SERVER.close()
 
 
 def cli_env(home: Path, **extra: str) -> dict[str, str]:
