@@ -384,3 +384,43 @@ def test_papers_fill_their_dossier_when_stored_and_reading_it_writes_nothing(app
     assert received.status == "complete"
     assert {c.doc_type: (c.source, c.document_id) for c in received.components if c.required} == {
         "to_khai": ("uploaded", form.id), "can_cuoc": ("uploaded", card.id)}
+
+
+def test_a_reviewer_merges_a_paper_that_separation_cut_in_two(app, runtime, tmp_path):
+    """GIVEN a stored two-page text PDF split in two (as separation would cut one paper in two)
+    WHEN a reviewer opens the second part, which offers its neighbour in the stream, and merges:
+    first with nothing chosen, then with a typed id nobody has (a citizen's ID number), then with
+    the neighbour before it
+    THEN the first two are refused with a reason (the typed number never shown) and change
+    nothing; the third makes one two-page document in stream order, opens it with a notice, and
+    keeps both parts as superseded with who merged them"""
+    from pipeline.stages.ingest import InputFile
+
+    path = tmp_path / "mot-giay-to.pdf"
+    path.write_bytes(_two_paper_pdf())
+    [line] = list(runtime.ingestor().ingest([InputFile(path, None, None, None)]))
+    first, second = runtime.split_document(line.document_id, 1, by="test").documents
+    client = logged_in(app, "minh")
+    page = client.get(f"/console/review/{second.id}")
+    assert page.status_code == 200 and 'id="merge-form"' in page.text
+    assert f'value="before:{first.id}"' in page.text and 'id="merge-after"' not in page.text
+    token = csrf_of(page.text)
+
+    for data in ({}, {"other_document": "079203001234"}):
+        refused = client.post(f"/console/review/{second.id}/merge", data={"csrf": token, **data})
+        assert refused.status_code == 422
+        assert "079203001234" not in refused.text
+        assert runtime.index.get(second.id).superseded_by is None
+    assert "không tìm thấy tài liệu" in refused.text
+
+    answer = client.post(f"/console/review/{second.id}/merge", follow_redirects=False,
+                         data={"csrf": token, "merge_with": f"before:{first.id}"})
+    assert answer.status_code == 303, answer.text
+    merged_id = runtime.index.get(second.id).superseded_by
+    assert runtime.index.get(first.id).superseded_by == merged_id
+    merged = runtime.index.get(merged_id)
+    assert (merged.pages, merged.source_first_page, merged.source_last_page) == (2, 1, 2)
+    assert merged.text.index("CƯ TRÚ") < merged.text.index("KHAI SINH")  # the stream's order
+    opened = client.get(answer.headers["location"])
+    assert opened.status_code == 200 and "Đã gộp" in opened.text
+    assert {r["done_by"] for r in runtime.index.regroupings(second.id)} >= {"console:minh"}

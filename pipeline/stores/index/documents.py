@@ -275,6 +275,21 @@ class DocumentsIndex(IndexConnection):
                                                                     documents.c.id).limit(1)).scalar()
         return before, after
 
+    def stream_neighbours(self, row: DocumentRow) -> tuple[DocumentRow | None, DocumentRow | None]:
+        """The documents just before and just after this one in the file they were cut from (a
+        scanner's stream, by its pages), leaving out replaced ones: what a reviewer merges with
+        when separation cut one paper in two. (None, None) for a document of a file of its own."""
+        if not row.source_sha256 or row.source_first_page is None or row.source_last_page is None:
+            return None, None
+        same = (_select_rows().where(documents.c.source_sha256 == row.source_sha256,
+                                     documents.c.status != SUPERSEDED, documents.c.id != row.id))
+        with self._connect() as conn:
+            before = conn.execute(same.where(documents.c.source_last_page < row.source_first_page)
+                                  .order_by(documents.c.source_last_page.desc()).limit(1)).mappings().first()
+            after = conn.execute(same.where(documents.c.source_first_page > row.source_last_page)
+                                 .order_by(documents.c.source_first_page).limit(1)).mappings().first()
+        return (_row(before) if before else None), (_row(after) if after else None)
+
     def _update(self, document_id: str, values: dict[str, Any]) -> None:
         try:
             with self.engine.begin() as conn:

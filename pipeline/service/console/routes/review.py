@@ -12,12 +12,12 @@ from starlette.datastructures import FormData
 import re
 
 from pipeline.core.people import Person
-from pipeline.core.regroup import RegroupRefused
+from pipeline.core.regroup import RegroupRefused, editable
 from pipeline.core.review import DATE_FIELDS, QUEUE_REASONS, ReviewError, review_document
 from pipeline.core.review import review_queue as waiting_documents
 from pipeline.core.views import page_layouts
 from pipeline.errors import DocumentNotFound
-from pipeline.stores.index import NEEDS_REVIEW, DocumentRow
+from pipeline.stores.index import NEEDS_REVIEW, SUPERSEDED, DocumentRow
 from pipeline.service.console.web import Rendered, Services, audit_view, require, shown_day
 
 review_routes = APIRouter()
@@ -86,7 +86,23 @@ def _render(p, s, row: DocumentRow, *, status: int = 200, error: str | None = No
     return p.render("review.html", status=status, row=row, fields=fields, layouts=page_layouts(s.runtime, row),
                     catalog=s.catalog, chosen_type=doc_type or row.doc_type, error=error, flash=_flash(p, s, done, of),
                     previous=previous, following=following, waiting=row.status == NEEDS_REVIEW,
-                    suggested_split=suggested_split(row))
+                    suggested_split=suggested_split(row), mergeable=_mergeable(s, row), stream=_stream(s, row))
+
+
+def _mergeable(s, row: DocumentRow) -> bool:
+    """Whether the document may be merged (not signed, not replaced already)."""
+    try:
+        editable(s.index, row.id)
+    except RegroupRefused:
+        return False
+    return True
+
+
+def _stream(s, row: DocumentRow) -> tuple[DocumentRow | None, DocumentRow | None]:
+    """The neighbours in its scanner stream a reviewer may merge this document with."""
+    if row.status == SUPERSEDED:
+        return None, None
+    return s.index.stream_neighbours(row)
 
 
 _BOUNDARY = re.compile(r"possible document boundary after page (\d+)")
@@ -99,7 +115,8 @@ def suggested_split(row: DocumentRow) -> int | None:
     return int(found.group(1)) if found and 1 <= int(found.group(1)) < row.pages else None
 
 
-_DONE = {"accept": "review.accepted", "save": "review.saved", "reject": "review.rejected", "split": "review.split_done"}
+_DONE = {"accept": "review.accepted", "save": "review.saved", "reject": "review.rejected", "split": "review.split_done",
+         "merge": "review.merge_done"}
 
 
 def _flash(p, s, done: str | None, of: str | None) -> str | None:
@@ -168,3 +185,32 @@ async def review_split(document_id: str, request: Request, p: Rendered, s: Servi
     first = done.documents[0].id
     root = request.scope.get("root_path", "")
     return RedirectResponse(f"{root}/review/{first}?done=split&of={first}", status_code=303)
+
+
+@review_routes.post("/review/{document_id}/merge")
+async def review_merge(document_id: str, request: Request, p: Rendered, s: Services,
+                       person: Annotated[Person, Depends(reviewer)]):
+    """One document of this one and another: its neighbour in the scanner stream (placed before
+    or after it, as in the stream), or a document named by its id (placed after it). The merged
+    document opens next; a signed or already replaced document is refused."""
+    form = await request.form()
+    row = s.index.get(document_id)
+    typed, chosen = _one(form, "other_document").strip(), _one(form, "merge_with")
+    try:
+        if typed:
+            try:
+                order = [row.id, s.index.get(typed).id]
+            except DocumentNotFound:  # never echoed: a clerk may have typed a citizen's ID number
+                raise RegroupRefused(p.t("review.merge_unknown")) from None
+        else:
+            place, _, other = chosen.partition(":")
+            neighbours = {n.id: n for n in _stream(s, row) if n is not None}
+            if place not in ("before", "after") or other not in neighbours:
+                raise RegroupRefused(p.t("review.merge_choose"))
+            order = [other, row.id] if place == "before" else [row.id, other]
+        done = s.runtime.merge_documents(order, by=f"console:{person.username}")
+    except RegroupRefused as exc:
+        return _render(p, s, row, status=422, error=exc.message)
+    merged = done.documents[0].id
+    root = request.scope.get("root_path", "")
+    return RedirectResponse(f"{root}/review/{merged}?done=merge&of={merged}", status_code=303)
