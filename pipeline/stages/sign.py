@@ -333,6 +333,7 @@ class SignSpec:
     # The signer's signature image and the office's seal (PNG with transparency), official stamp
     signature_image: bytes | None = None
     seal_image: bytes | None = None
+    visible: bool = True  # False: an invisible signature (no stamp; the QR code is still drawn)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -350,14 +351,21 @@ def sign_pdf(
     *,
     trust_roots: Sequence[x509.Certificate] = (),
     signing_timeout: float = 30.0,
+    fast: bool = True,
 ) -> bytes:
     """Sign `pdf` per `spec` and return the signed file (the input bytes plus one incremental
     update; B-LT/B-LTA add the DSS and document timestamp after it).
 
     `trust_roots` anchor the chain whose OCSP/CRL B-LT embeds (default: the roots the signer
-    carries).
+    carries). B-B and B-T on an unsigned PDF take `sign_fast` (what does not change between
+    documents built once per signer); everything else, or `fast=False`, goes through pyHanko's
+    `PdfSigner`.
     """
     check_signing_certificate(signer.signing_cert, datetime.now(UTC))
+    if fast:
+        signed = _sign_fast(pdf, spec, signer, signing_timeout)
+        if signed is not None:
+            return signed
     writer, already_signed = _open_for_signing(pdf)
     if spec.qr is not None:
         _draw_qr(writer, spec.qr, already_signed)
@@ -379,6 +387,28 @@ def sign_pdf(
         raise SigningFailed(f"signing failed: {type(exc).__name__}: {exc}") from exc
     log.info("signed as %s (%s) in field %s", spec.kind, spec.level, field_spec.sig_field_name)
     return out.getvalue()
+
+
+def _sign_fast(pdf: bytes, spec: SignSpec, signer: signers.Signer, timeout: float) -> bytes | None:
+    """The signed PDF by the fast path, or None when this PDF or spec needs pyHanko's."""
+    from pipeline.stages import sign_fast
+
+    reason = sign_fast.refusal(pdf, spec, signer)
+    if reason is None:
+        try:
+            signed = sign_fast.prepared(signer).sign(pdf, spec, signing_timeout=timeout)
+        except SohoaError:
+            raise
+        except sign_fast.FastPathUnsuitable as exc:
+            reason = str(exc)
+        except Exception as exc:  # the full path signs it, or says clearly why it cannot
+            log.debug("the fast path failed", exc_info=True)
+            reason = f"the fast path failed: {type(exc).__name__}"
+        else:
+            log.info("signed as %s (%s) in field %s-1", spec.kind, spec.level, spec.kind)
+            return signed
+    log.debug("signing with pyHanko's full path: %s", reason)
+    return None
 
 
 def _open_for_signing(pdf: bytes) -> tuple[IncrementalPdfFileWriter, bool]:
@@ -417,7 +447,10 @@ def _signature_field(
 ) -> tuple[fields.SigFieldSpec, stamp.IsoTimeTextStampStyle, dict[str, str]]:
     """The new signature field (page, box, name, lock) and its stamp's style and text."""
     page_count = int(writer.root["/Pages"]["/Count"])
-    page, box, style, params = _appearance(writer, spec, signer, page_count)
+    if spec.visible:
+        page, box, style, params = _appearance(writer, spec, signer, page_count)
+    else:
+        page, box, style, params = 0, None, None, {}
     field_name = _new_field_name(writer, spec.kind)
     lock_document = spec.certify and already_signed
     field_spec = fields.SigFieldSpec(
