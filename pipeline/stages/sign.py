@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import hashlib
 import io
 import logging
@@ -211,7 +212,7 @@ class KeptKeySigner(signers.SimpleSigner):
             return self._private_key.sign(data, ECDSA(hash_algorithm))
         return super().sign_raw(data, digest_algorithm)  # PSS, EdDSA…: pyHanko's own way
 
-    @property
+    @functools.cached_property
     def _pkcs1v15(self) -> bool:
         from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 

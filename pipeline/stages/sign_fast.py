@@ -38,12 +38,15 @@ import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from asn1crypto import cms
+import requests
+from asn1crypto import cms, tsp
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.layout import BoxConstraints
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import PdfFileWriter
 from pyhanko.sign import signers
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError, handle_tsp_response
+from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 
 from pipeline.stages import stamp
 
@@ -56,15 +59,13 @@ APPEARANCES_KEPT = 64
 
 
 def refusal(pdf: bytes, spec, signer: signers.Signer) -> str | None:
-    """Why `pdf` cannot take the fast path (None: it can). Cheap: looks at bytes and the spec."""
+    """Why `spec` cannot take the fast path (None: it can). What the PDF itself must be (no form,
+    hence no signature; no permissions; not encrypted) `PreparedSigner.sign` checks once it has
+    read the catalog, raising FastPathUnsuitable."""
     if spec.level not in ("B-B", "B-T"):
         return f"level {spec.level} embeds revocation data"
     if spec.certify:
         return "certification (DocMDP)"
-    if b"/ByteRange" in pdf:  # every signature dictionary has one, never in an object stream
-        return "the PDF may be signed already"
-    if b"/Encrypt" in pdf or b"/AcroForm" in pdf or b"/Perms" in pdf:
-        return "the PDF has a form, permissions or encryption"
     if signer.signing_cert is None:
         return "the signer has no certificate"
     return None
@@ -173,10 +174,13 @@ class PreparedSigner:
         startxref = _last_startxref(pdf)
         xref_stream = pdf[startxref:startxref + 4] != b"xref"
         trailer = reader.trailer
-        if "/XRefStm" in trailer or "/Encrypt" in trailer:
+        if "/XRefStm" in trailer or "/Encrypt" in trailer or reader.encrypted:
             raise FastPathUnsuitable("hybrid or encrypted cross-reference")
         root_ref = reader.root_ref
         root = reader.root
+        if "/AcroForm" in root or "/Perms" in root:
+            # A signature counts only as a field of the AcroForm: without one the PDF is unsigned.
+            raise FastPathUnsuitable("the PDF has a form (perhaps signed) or permissions")
         page_count = int(root["/Pages"]["/Count"])
         signed_at = datetime.now(UTC).replace(microsecond=0)
 
@@ -530,7 +534,7 @@ def _xref_stream(size, offsets, trailer, root_ref, identifiers, prev) -> bytes:
     return head + rows + b"\nendstream\nendobj\n"
 
 
-# --- timestamp -------------------------------------------------------------------------------
+# --- timestamp ---------------------------------------------------------------------------
 
 
 def _timestamp_attribute(tsa_url: str, signature: bytes, digest_algorithm: str,
@@ -540,7 +544,7 @@ def _timestamp_attribute(tsa_url: str, signature: bytes, digest_algorithm: str,
 
     imprint = hashlib.new(digest_algorithm, signature).digest()
     try:
-        token = asyncio.run(_timestamper(tsa_url, timeout).async_timestamp(imprint, digest_algorithm))
+        token = _timestamper(tsa_url, timeout).timestamp_now(imprint, digest_algorithm)
     except Exception as exc:
         raise SigningFailed(f"signing failed: the timestamp authority {tsa_url} did not answer "
                             f"with a timestamp: {type(exc).__name__}: {exc}") from exc
@@ -550,6 +554,31 @@ def _timestamp_attribute(tsa_url: str, signature: bytes, digest_algorithm: str,
 
 @functools.lru_cache(maxsize=8)
 def _timestamper(tsa_url: str, timeout: float):
-    from pyhanko.sign.timestamps import HTTPTimeStamper
+    return KeptSessionTimeStamper(tsa_url, timeout=timeout)
 
-    return HTTPTimeStamper(tsa_url, timeout=timeout)
+
+class KeptSessionTimeStamper(RequestsHTTPTimeStamper):
+    """pyHanko's requests timestamper with one kept-alive HTTP session per thread, asked
+    synchronously: pyHanko's default (aiohttp) opens a session and builds a TLS context for every
+    token (~25 ms), and its requests client opens a new connection in a new thread."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def timestamp_now(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
+        nonce, request = self.request_cms(message_digest, md_algorithm)
+        try:
+            answer = self._session().post(self.url, request.dump(), headers=self.request_headers(),
+                                          auth=self.auth, timeout=self.timeout)
+        except OSError as exc:  # requests' errors are OSErrors
+            raise TimestampRequestError("Error in communication with timestamp server") from exc
+        if answer.headers.get("Content-Type") != "application/timestamp-reply":
+            raise TimestampRequestError("Timestamp server response is malformed.", answer)
+        return handle_tsp_response(tsp.TimeStampResp.load(answer.content), nonce)
