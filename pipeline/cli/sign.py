@@ -40,6 +40,7 @@ def _passphrase(rt: Runtime, passphrase_file: Path | None, key: str) -> str:
 @click.option("--copy-type", help='Copy type for agency signatures on copies, e.g. "SAO Y".')
 @click.option("--certify", is_flag=True, help="Final signature: no changes allowed after it (DocMDP).")
 @click.option("--qr", is_flag=True, help="Add the issued-result QR code (top left of page 1) first.")
+@click.option("--invisible", is_flag=True, help="No stamp: an invisible signature (the QR code still shows).")
 @click.option("--dossier", "dossier_code", help="QR: dossier code (default: the document's).")
 @click.option("--procedure", "procedure_code", help="QR: procedure code (default: the document's).")
 @click.option("--document-name", help="QR: document name (default: the document's title).")
@@ -52,7 +53,7 @@ def _passphrase(rt: Runtime, passphrase_file: Path | None, key: str) -> str:
               help="Processes signing FILEs in parallel (each opens the key once).")
 @pass_runtime
 def sign(rt: Runtime, targets, kind, key, level, tsa_url, signer_name, position, agency, copy_type, certify,
-         qr, dossier_code, procedure_code, document_name, issuing_system, output,
+         qr, invisible, dossier_code, procedure_code, document_name, issuing_system, output,
          passphrase_file, jobs) -> None:
     """Sign PDF FILEs, or stored documents by ID (each becomes a new stored version).
 
@@ -74,6 +75,7 @@ def sign(rt: Runtime, targets, kind, key, level, tsa_url, signer_name, position,
         kind=kind, level=level, tsa_url=tsa_url, signer_name=signer_name, position=position,
         agency=agency, copy_type=copy_type, certify=certify, qr=qr, dossier_code=dossier_code,
         procedure_code=procedure_code, document_name=document_name, issuing_system=issuing_system,
+        visible=not invisible,
     )
     now = datetime.now(UTC)  # one issue time for the whole batch
     passphrase = _passphrase(rt, passphrase_file, key)

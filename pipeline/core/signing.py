@@ -58,6 +58,7 @@ class SignOptions:
     issuing_system: str = "sohoa"
     signature_image: bytes | None = None  # the signer's PNG, with the seal image, in the stamp
     seal_image: bytes | None = None
+    visible: bool = True  # False: no stamp (an invisible signature)
 
 
 def sign_spec(options: SignOptions, settings: Settings, row: DocumentRow | None = None,
@@ -76,7 +77,7 @@ def sign_spec(options: SignOptions, settings: Settings, row: DocumentRow | None 
         tsa_url=options.tsa_url or settings.tsa_url, signer_name=options.signer_name,
         position=options.position, agency=options.agency, copy_type=options.copy_type,
         qr=payload, certify=options.certify, signature_image=options.signature_image,
-        seal_image=options.seal_image,
+        seal_image=options.seal_image, visible=options.visible,
     )
 
 

@@ -449,7 +449,8 @@ def _signature_field(
     """The new signature field (page, box, name, lock) and its stamp's style and text."""
     page_count = int(writer.root["/Pages"]["/Count"])
     if spec.visible:
-        page, box, style, params = _appearance(writer, spec, signer, page_count)
+        page, box, style, params = _appearance(lambda index: _page_size(writer, index), spec, signer,
+                                               page_count)
     else:
         page, box, style, params = 0, None, None, {}
     field_name = _new_field_name(writer, spec.kind)
@@ -523,8 +524,9 @@ def _is_final(reader: PdfFileReader) -> bool:
     return False
 
 
-def _appearance(writer, spec: SignSpec, signer: signers.Signer, page_count: int):
-    """(page index, box, stamp style, text parameters) for the signature's widget."""
+def _appearance(page_size, spec: SignSpec, signer: signers.Signer, page_count: int):
+    """(page index, box, stamp style, text parameters) for the signature's widget;
+    `page_size(index)` gives a page's (width, height)."""
     name = spec.signer_name or signer.subject_name or ""
     params = {
         "signer": name,
@@ -554,7 +556,7 @@ def _appearance(writer, spec: SignSpec, signer: signers.Signer, page_count: int)
     if spec.kind == "official" and spec.signature_image:
         image = _stamp_image(spec)
         box_of = stamp.official_image_box
-    box = spec.box or box_of(*_page_size(writer, page))
+    box = spec.box or box_of(*page_size(page))
     style = stamp.stamp_style(template, border=border, image=image)
     style = _with_offset(style, spec.display_offset_hours)
     return page, tuple(round(v) for v in box), style, params

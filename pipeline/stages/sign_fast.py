@@ -19,8 +19,10 @@ incremental update itself — the page (annotation, QR streams), the catalog (Ac
 extension as pyHanko writes it), the widget, the signature dictionary, the appearance objects and
 an xref section of the kind the file already uses — hashes the byte ranges and signs.
 
-`refusal(pdf, spec, signer)` says why a document must go the full pyHanko way instead (already
-signed, an AcroForm, encrypted, a long-term level, certification…); `sign.sign_pdf` decides.
+`refusal(pdf, spec, signer)` says why a spec must go the full pyHanko way instead (a long-term
+level, certification); `PreparedSigner.sign` raises FastPathUnsuitable for a PDF it does not
+write for (a form — so perhaps signed —, permissions, encryption, a hybrid cross-reference, an
+odd page tree), and `sign.sign_pdf` then signs with pyHanko's `PdfSigner`.
 Nothing here alters the input bytes: the output is the input plus the update.
 """
 
@@ -176,12 +178,14 @@ class PreparedSigner:
         trailer = reader.trailer
         if "/XRefStm" in trailer or "/Encrypt" in trailer or reader.encrypted:
             raise FastPathUnsuitable("hybrid or encrypted cross-reference")
+        if "/Info" in trailer and not isinstance(trailer.raw_get("/Info"), generic.IndirectObject):
+            raise FastPathUnsuitable("the document information is not an indirect object")
         root_ref = reader.root_ref
         root = reader.root
         if "/AcroForm" in root or "/Perms" in root:
             # A signature counts only as a field of the AcroForm: without one the PDF is unsigned.
             raise FastPathUnsuitable("the PDF has a form (perhaps signed) or permissions")
-        page_count = int(root["/Pages"]["/Count"])
+        pages = _PageTree(root)
         signed_at = datetime.now(UTC).replace(microsecond=0)
 
         next_id = int(trailer["/Size"])
@@ -191,7 +195,7 @@ class PreparedSigner:
         page_updates: dict[int, dict] = {}
 
         if spec.qr is not None:
-            width, height = _page_size(reader, 0)
+            width, height = pages.size(0)
             before, after = next_id, next_id + 1
             next_id += 2
             objects.append((before, 0, _stream(b"q\n")))
@@ -200,7 +204,7 @@ class PreparedSigner:
 
         visible = getattr(spec, "visible", True)
         if visible:
-            page, box, style, params = _appearance(reader, spec, self.signer, page_count)
+            page, box, style, params = _appearance(pages.size, spec, self.signer, pages.count)
         else:
             page, box, style, params = 0, (0, 0, 0, 0), None, {}
         page_updates.setdefault(page, {})["annotation"] = widget_id
@@ -211,13 +215,10 @@ class PreparedSigner:
             next_id = appearance.first_id + len(appearance.bodies)
 
         for index, update in page_updates.items():
-            page_ref, _ = reader.find_page_for_modification(index)
+            page_ref = pages.reference(index)
             objects.append((page_ref.idnum, page_ref.generation,
                             _updated_page(page_ref.get_object(), update)))
-            if index == page:
-                widget_page = page_ref
-        if page not in page_updates:  # pragma: no cover - the widget's page is always updated
-            raise AssertionError
+        widget_page = pages.reference(page)
         objects.append((root_ref.idnum, root_ref.generation, _updated_catalog(root, widget_id)))
         objects.append((widget_id, 0, _widget(spec.kind, box, widget_page,
                                               appearance.first_id if appearance else None, sig_id)))
@@ -378,10 +379,66 @@ def _last_startxref(pdf: bytes) -> int:
     return int(found.group(1))
 
 
-def _page_size(reader: PdfFileReader, index: int) -> tuple[float, float]:
-    from pipeline.stages.sign import _page_size as page_size
+class _PageTree:
+    """The pages of one document, found by walking /Kids with /Count: only the nodes on the way
+    to a page are read (pyHanko's walk reads every page before it, from the object stream)."""
 
-    return page_size(reader, index)
+    def __init__(self, root: generic.DictionaryObject):
+        self._root = root["/Pages"]
+        self.count = int(self._root["/Count"])
+        self._found: dict[int, generic.IndirectObject] = {}
+
+    def reference(self, index: int) -> generic.IndirectObject:
+        if index not in self._found:
+            if not 0 <= index < self.count:
+                raise FastPathUnsuitable(f"no page {index + 1}")
+            node, left = self._root, index
+            for _depth in range(64):
+                found, node, left = self._step(node, left)
+                if found is not None:
+                    self._found[index] = found
+                    break
+            else:
+                raise FastPathUnsuitable("the page tree is too deep")
+        return self._found[index]
+
+    @staticmethod
+    def _step(node, left: int):
+        """(the page, None, 0) if it is a kid of `node`, else (None, the kid holding it, its
+        index there)."""
+        kids = node.raw_get("/Kids")
+        kids = list(kids.get_object() if isinstance(kids, generic.IndirectObject) else kids)
+        if int(node["/Count"]) == len(kids) and left < len(kids):
+            # As many pages as kids: usually every kid is a page, and only that one is read.
+            kid = kids[left]
+            if isinstance(kid, generic.IndirectObject) and kid.get_object().get("/Type") != "/Pages":
+                return kid, None, 0
+        for kid in kids:
+            target = kid.get_object()
+            if target.get("/Type") == "/Pages":
+                count = int(target["/Count"])
+                if left < count:
+                    return None, target, left
+                left -= count
+            elif left == 0:
+                if not isinstance(kid, generic.IndirectObject):
+                    raise FastPathUnsuitable("a page is not an indirect object")
+                return kid, None, 0
+            else:
+                left -= 1
+        raise FastPathUnsuitable("the page tree's counts do not match its pages")
+
+    def size(self, index: int) -> tuple[float, float]:
+        """(width, height) of the page's MediaBox, inherited from its parents if need be."""
+        node = self.reference(index).get_object()
+        for _depth in range(64):
+            if "/MediaBox" in node:
+                x1, y1, x2, y2 = (float(v) for v in node["/MediaBox"])
+                return x2 - x1, y2 - y1
+            if "/Parent" not in node:
+                break
+            node = node["/Parent"]
+        raise FastPathUnsuitable("a page has no MediaBox")
 
 
 def _identifiers(trailer) -> tuple[bytes, bytes]:
