@@ -215,3 +215,34 @@ def test_cli_signs_many_files_in_parallel_processes_and_reports_a_bad_one(pki, t
         signed = (out / f"result-{number}.signed.pdf").read_bytes()
         assert signed.startswith(source.read_bytes())
         assert validate_pdf(signed, trust).all_passed
+
+
+def test_a_b_t_batch_keeps_several_timestamps_in_flight_and_each_file_is_b_t(pki, tmp_path):
+    """GIVEN five results, the official's key file and the test PKI's timestamp authority
+    WHEN sign_files signs them at B-T in one process (several files waiting for the TSA at once)
+    THEN the results come back in the files' order, each output validates TOTAL_PASSED at B-T,
+    and each carries its own timestamp over its own signature"""
+    from pipeline.core.signing import TIMESTAMPS_IN_FLIGHT, sign_files
+
+    assert TIMESTAMPS_IN_FLIGHT > 1
+    pairs = []
+    for number in range(5):
+        source = tmp_path / f"result-{number}.pdf"
+        source.write_bytes(page_pdf(seed=10 + number))
+        pairs.append((source, tmp_path / f"result-{number}.signed.pdf"))
+    spec = official_spec(level="B-T", tsa_url=pki.tsa_url)
+
+    done = list(sign_files(pairs, spec, str(pki.pkcs12("official")), PASSPHRASE))
+
+    assert [(result.source, result.output, result.error) for result in done] == [
+        (source, output, None) for source, output in pairs]
+    trust = ValidationSettings.from_file(pki.root_pem)
+    digests = set()
+    for _, output in pairs:
+        signed = output.read_bytes()
+        [result] = validate_pdf(signed, trust).signatures
+        assert (result.indication, result.pades_level) == ("TOTAL_PASSED", "B-T")
+        claimed, covered = signed_digest(signed)
+        assert claimed == covered
+        digests.add(claimed)
+    assert len(digests) == 5

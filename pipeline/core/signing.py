@@ -15,7 +15,7 @@ import logging
 import multiprocessing
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -134,39 +134,57 @@ class FileSigned:
     error: SohoaError | None = None
 
 
+#: Files signed at once per process when each waits for a timestamp authority (B-T and above):
+#: the waits overlap, the signing itself stays one at a time under the GIL.
+TIMESTAMPS_IN_FLIGHT = 4
+
+
 def sign_files(pairs: Sequence[tuple[Path, Path]], spec: SignSpec, key: str, passphrase: str | None,
                *, jobs: int = 1, trust_roots: Sequence = ()) -> Iterator[FileSigned]:
     """Sign each (source, output) pair with the key, yielding results in the pairs' order.
 
     The key is opened (a token logged in to) once per process: here with `jobs` 1, else once in
-    each of `jobs` worker processes. A file that cannot be signed is reported and the others are
-    still signed; a key or certificate that cannot sign stops the batch before any file is
-    written. An output is written only once its file is signed (the source is never changed)."""
+    each of `jobs` worker processes. With a timestamp authority and a key file, each process keeps
+    TIMESTAMPS_IN_FLIGHT files in flight (threads) so that it signs while the TSA answers. A file
+    that cannot be signed is reported and the others are still signed; a key or certificate that
+    cannot sign stops the batch before any file is written. An output is written only once its
+    file is signed (the source is never changed)."""
     roots = [cert.dump() for cert in trust_roots]
+    threads = TIMESTAMPS_IN_FLIGHT if spec.level != "B-B" and not is_pkcs11(key) else 1
     with open_signer(key, passphrase) as signer:  # a bad key or certificate fails here, once
         check_signing_certificate(signer.signing_cert, datetime.now(UTC))
         if jobs <= 1 or len(pairs) <= 1:
-            for source, output in pairs:
-                yield _sign_one_file(signer, source, output, spec, roots)
+            yield from _sign_many(signer, pairs, spec, roots, threads)
             return
         if not is_pkcs11(key):
             # A key file's signer is plain memory: the workers, forked, inherit it prepared (CMS
             # template, stamp font) instead of each opening the file and preparing again.
             _prepare_for_workers(signer)
-            yield from _sign_in_workers(pairs, spec, roots, jobs, None, None)
+            yield from _sign_in_workers(pairs, spec, roots, jobs, None, None, threads)
             return
     # A token's session does not survive a fork: each worker logs in itself.
-    yield from _sign_in_workers(pairs, spec, roots, jobs, key, passphrase)
+    yield from _sign_in_workers(pairs, spec, roots, jobs, key, passphrase, threads)
+
+
+def _sign_many(signer, pairs, spec: SignSpec, roots, threads: int) -> Iterator[FileSigned]:
+    if threads <= 1 or len(pairs) <= 1:
+        for source, output in pairs:
+            yield _sign_one_file(signer, source, output, spec, roots)
+        return
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sign") as pool:
+        yield from pool.map(lambda pair: _sign_one_file(signer, *pair, spec, roots), pairs)
 
 
 def _sign_in_workers(pairs, spec: SignSpec, roots, jobs: int, key: str | None,
-                     passphrase: str | None) -> Iterator[FileSigned]:
+                     passphrase: str | None, threads: int) -> Iterator[FileSigned]:
     context = multiprocessing.get_context("fork")  # workers start in milliseconds, imports done
-    chunk = max(1, len(pairs) // (jobs * 4))
+    size = max(1, len(pairs) // (jobs * 4))
+    chunks = [pairs[start:start + size] for start in range(0, len(pairs), size)]
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_open_worker_key,
                              initargs=(key, passphrase)) as pool:
-        yield from pool.map(_sign_in_worker, pairs, [spec] * len(pairs), [roots] * len(pairs),
-                            chunksize=chunk)
+        for done in pool.map(_sign_in_worker, chunks, [spec] * len(chunks), [roots] * len(chunks),
+                             [threads] * len(chunks)):
+            yield from done
 
 
 def _prepare_for_workers(signer) -> None:
@@ -209,6 +227,6 @@ def _open_worker_key(key: str | None, passphrase: str | None) -> None:
         _worker_signer = _worker_key.enter_context(open_signer(key, passphrase))
 
 
-def _sign_in_worker(pair: tuple[Path, Path], spec: SignSpec, roots: Sequence[bytes]) -> FileSigned:
-    source, output = pair
-    return _sign_one_file(_worker_signer, source, output, spec, roots)
+def _sign_in_worker(chunk: list[tuple[Path, Path]], spec: SignSpec, roots: Sequence[bytes],
+                    threads: int) -> list[FileSigned]:
+    return list(_sign_many(_worker_signer, chunk, spec, roots, threads))
