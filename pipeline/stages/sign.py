@@ -564,9 +564,15 @@ def _appearance(page_size, spec: SignSpec, signer: signers.Signer, page_count: i
 
 def _stamp_image(spec: SignSpec):
     try:
-        return stamp.signature_with_seal(spec.signature_image, spec.seal_image)
+        return _signature_with_seal(spec.signature_image, spec.seal_image)
     except stamp.BadStampImage as exc:
         raise SigningFailed(str(exc)) from exc
+
+
+@functools.lru_cache(maxsize=8)
+def _signature_with_seal(signature_png: bytes, seal_png: bytes | None):
+    """The composed stamp image, decoded once per pair of PNGs (a batch signs with one pair)."""
+    return stamp.signature_with_seal(signature_png, seal_png)
 
 
 def _with_offset(style: stamp.IsoTimeTextStampStyle, hours: int) -> stamp.IsoTimeTextStampStyle:
