@@ -246,3 +246,21 @@ def test_a_b_t_batch_keeps_several_timestamps_in_flight_and_each_file_is_b_t(pki
         assert claimed == covered
         digests.add(claimed)
     assert len(digests) == 5
+
+
+def test_prepared_pieces_go_when_their_signer_goes(pki):
+    """GIVEN a key opened for one batch (as each sign-queue batch opens its official's key)
+    WHEN it has signed and the batch is over
+    THEN its prepared pieces (CMS template, stamps) are released with it, not kept for ever"""
+    import gc
+    import weakref
+
+    with open_signer(str(pki.pkcs12("official")), PASSPHRASE) as signer:
+        sign_pdf(page_pdf(), official_spec(), signer)
+        assert signer in sign_fast._PREPARED
+        gone = weakref.ref(signer)
+        prepared = weakref.ref(sign_fast.prepared(signer))
+    del signer
+    gc.collect()
+
+    assert gone() is None and prepared() is None

@@ -105,7 +105,6 @@ class CmsTemplate:
     """pyHanko's CMS SignedData for this signer, cut into the DER pieces that do not change."""
 
     def __init__(self, signer: signers.Signer, digest_algorithm: str):
-        self.signer = signer
         self.digest_algorithm = digest_algorithm
         self._dummy_digest = os.urandom(hashlib.new(digest_algorithm).digest_size)
         made = asyncio.run(signer.async_sign(self._dummy_digest, digest_algorithm, use_pades=True))
@@ -158,11 +157,11 @@ class PreparedSigner:
     def __init__(self, signer: signers.Signer):
         from pipeline.stages.sign import DIGEST, KeptKeySigner
 
-        self.signer = signer
+        # Weakly: the prepared pieces live in a WeakKeyDictionary keyed by the signer, and a
+        # strong reference from here would keep both alive for ever.
+        self._signer = weakref.ref(signer)
+        self._kept_key = isinstance(signer, KeptKeySigner)
         self.cms = CmsTemplate(signer, DIGEST)
-        self._sign_raw = (signer.sign_raw if isinstance(signer, KeptKeySigner)
-                          else lambda data, algorithm: asyncio.run(
-                              signer.async_sign_raw(data, algorithm)))
         self._rendered: dict[tuple, tuple] = {}  # stamp key -> (xobject, objects) in a scratch writer
         self._appearances: dict[tuple, Appearance] = {}
         self._lock = threading.Lock()
@@ -172,6 +171,9 @@ class PreparedSigner:
     def sign(self, pdf: bytes, spec, *, signing_timeout: float = 30.0) -> bytes:
         from pipeline.stages.sign import _appearance
 
+        signer = self._signer()
+        if signer is None:  # pragma: no cover - callers hold the signer they sign with
+            raise FastPathUnsuitable("the signer is gone")
         reader = _reader(pdf)
         startxref = _last_startxref(pdf)
         xref_stream = pdf[startxref:startxref + 4] != b"xref"
@@ -204,7 +206,7 @@ class PreparedSigner:
 
         visible = getattr(spec, "visible", True)
         if visible:
-            page, box, style, params = _appearance(pages.size, spec, self.signer, pages.count)
+            page, box, style, params = _appearance(pages.size, spec, signer, pages.count)
         else:
             page, box, style, params = 0, (0, 0, 0, 0), None, {}
         page_updates.setdefault(page, {})["annotation"] = widget_id
@@ -264,7 +266,11 @@ class PreparedSigner:
         digest.update(memoryview(update)[:contents_at - base])
         digest.update(memoryview(update)[contents_end - base:])
         attributes = self.cms.signed_attributes(digest.digest())
-        signature = self._sign_raw(b"\x31" + attributes[1:], self.cms.digest_algorithm)
+        to_sign = b"\x31" + attributes[1:]  # signed over as a SET OF, not as the [0] it sits in
+        if self._kept_key:
+            signature = signer.sign_raw(to_sign, self.cms.digest_algorithm)
+        else:
+            signature = asyncio.run(signer.async_sign_raw(to_sign, self.cms.digest_algorithm))
         unsigned = b""
         if spec.level == "B-T":
             unsigned = _timestamp_attribute(spec.tsa_url, signature, self.cms.digest_algorithm,
