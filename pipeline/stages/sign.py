@@ -6,7 +6,9 @@
 - `sign_pdf(pdf, spec, signer)` adds the visible marks the spec asks for (QR code, stamp) and the
   signature in one incremental update, so the signature always covers every mark and is the last
   change to the file. Levels: B-B, B-T (RFC 3161 signature timestamp), B-LT (chain and OCSP/CRL
-  in the DSS), B-LTA (plus a document timestamp).
+  in the DSS), B-LTA (plus a document timestamp). B-B and B-T on an unsigned PDF go through
+  `sign_fast` (the CMS template, stamp and QR built once per signer, the update written
+  directly); everything else through pyHanko's `PdfSigner`.
 - `check_signing_certificate(cert, at)` refuses a certificate outside its validity or whose key
   usage allows neither digital signatures nor non-repudiation; `sign_pdf` calls it first, so no
   shell can sign with one.

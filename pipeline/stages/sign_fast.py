@@ -204,7 +204,7 @@ class PreparedSigner:
             objects.append((after, 0, _stream(b"Q\n" + _qr_operators(spec.qr, stamp.qr_box(width, height)))))
             page_updates.setdefault(0, {})["contents"] = (before, after)
 
-        visible = getattr(spec, "visible", True)
+        visible = spec.visible
         if visible:
             page, box, style, params = _appearance(pages.size, spec, signer, pages.count)
         else:
