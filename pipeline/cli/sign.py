@@ -10,6 +10,7 @@ import click
 from rich.table import Table
 
 from pipeline.cli.app import cli, console, pass_runtime, stdout
+from pipeline.core.access import mask_personal_ids
 from pipeline.core.runtime import Runtime
 from pipeline.errors import EXIT_OK, EXIT_VERIFY_FINDINGS
 
@@ -39,6 +40,7 @@ def _passphrase(rt: Runtime, passphrase_file: Path | None, key: str) -> str:
 @click.option("--copy-type", help='Copy type for agency signatures on copies, e.g. "SAO Y".')
 @click.option("--certify", is_flag=True, help="Final signature: no changes allowed after it (DocMDP).")
 @click.option("--qr", is_flag=True, help="Add the issued-result QR code (top left of page 1) first.")
+@click.option("--invisible", is_flag=True, help="No stamp: an invisible signature (the QR code still shows).")
 @click.option("--dossier", "dossier_code", help="QR: dossier code (default: the document's).")
 @click.option("--procedure", "procedure_code", help="QR: procedure code (default: the document's).")
 @click.option("--document-name", help="QR: document name (default: the document's title).")
@@ -47,18 +49,21 @@ def _passphrase(rt: Runtime, passphrase_file: Path | None, key: str) -> str:
               help="Signed file (one FILE) or directory (several); default NAME.signed.pdf.")
 @click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read the passphrase or PIN from this file.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes signing FILEs in parallel (each opens the key once).")
 @pass_runtime
 def sign(rt: Runtime, targets, kind, key, level, tsa_url, signer_name, position, agency, copy_type, certify,
-         qr, dossier_code, procedure_code, document_name, issuing_system, output,
-         passphrase_file) -> None:
+         qr, invisible, dossier_code, procedure_code, document_name, issuing_system, output,
+         passphrase_file, jobs) -> None:
     """Sign PDF FILEs, or stored documents by ID (each becomes a new stored version).
 
     \b
     sohoa sign 3f2a9c --as official --key official.p12 --position "Chủ tịch" --agency "UBND quận 1" --qr
+    sohoa sign results/*.pdf --as official --key official.p12 --agency "UBND quận 1" -o signed/ --jobs 2
     sohoa sign scan.pdf --as digitiser --key 'pkcs11:token=sohoa;object=me?module-path=/usr/lib/softhsm/libsofthsm2.so'
     """
-    from pipeline.core.signing import SignOptions, sign_document, sign_spec, validation_settings
-    from pipeline.stages.sign import open_signer, sign_pdf
+    from pipeline.core.signing import SignOptions, sign_document, sign_files, sign_spec, validation_settings
+    from pipeline.stages.sign import open_signer
 
     key = key or rt.settings.sign_key
     if not key:
@@ -70,21 +75,31 @@ def sign(rt: Runtime, targets, kind, key, level, tsa_url, signer_name, position,
         kind=kind, level=level, tsa_url=tsa_url, signer_name=signer_name, position=position,
         agency=agency, copy_type=copy_type, certify=certify, qr=qr, dossier_code=dossier_code,
         procedure_code=procedure_code, document_name=document_name, issuing_system=issuing_system,
+        visible=not invisible,
     )
     now = datetime.now(UTC)  # one issue time for the whole batch
-    with open_signer(key, _passphrase(rt, passphrase_file, key)) as signer:
-        for target in targets:
-            path = Path(target)
-            if path.is_file():
-                out = output if output is not None and not output.is_dir() else (
-                    (output or path.parent) / f"{path.stem}.signed.pdf")
-                out.write_bytes(sign_pdf(path.read_bytes(), sign_spec(options, rt.settings, now=now), signer,
-                                         trust_roots=validation_settings(rt.settings).roots()))
-                console.print(f"{path}: signed into {out}")
+    passphrase = _passphrase(rt, passphrase_file, key)
+    pairs = [(path, output if output is not None and not output.is_dir() else
+              (output or path.parent) / f"{path.stem}.signed.pdf") for path in files]
+    failed = None
+    if pairs:
+        for done in sign_files(pairs, sign_spec(options, rt.settings, now=now), key, passphrase, jobs=jobs,
+                               trust_roots=validation_settings(rt.settings).roots()):
+            if done.error is None:
+                console.print(f"{done.source}: signed into {done.output}")
             else:
+                failed = failed or done.error
+                console.print(f"[red]{mask_personal_ids(str(done.source))}[/red]: "
+                              f"{mask_personal_ids(done.error.message)}", highlight=False)
+    ids = [target for target in targets if not Path(target).is_file()]
+    if ids:
+        with open_signer(key, passphrase) as signer:
+            for target in ids:
                 done = sign_document(rt.index, rt.store, rt.settings, target, options, signer, now=now)
                 console.print(f"{done.document_id}: signed as version {done.version} ({done.key}), "
                               f"signature status {done.status}")
+    if failed is not None:
+        sys.exit(failed.exit_code)
 
 
 @cli.command(name="verify-signature")

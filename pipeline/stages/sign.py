@@ -6,7 +6,9 @@
 - `sign_pdf(pdf, spec, signer)` adds the visible marks the spec asks for (QR code, stamp) and the
   signature in one incremental update, so the signature always covers every mark and is the last
   change to the file. Levels: B-B, B-T (RFC 3161 signature timestamp), B-LT (chain and OCSP/CRL
-  in the DSS), B-LTA (plus a document timestamp).
+  in the DSS), B-LTA (plus a document timestamp). B-B and B-T on an unsigned PDF go through
+  `sign_fast` (the CMS template, stamp and QR built once per signer, the update written
+  directly); everything else through pyHanko's `PdfSigner`.
 - `check_signing_certificate(cert, at)` refuses a certificate outside its validity or whose key
   usage allows neither digital signatures nor non-repudiation; `sign_pdf` calls it first, so no
   shell can sign with one.
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import hashlib
 import io
 import logging
@@ -211,7 +214,7 @@ class KeptKeySigner(signers.SimpleSigner):
             return self._private_key.sign(data, ECDSA(hash_algorithm))
         return super().sign_raw(data, digest_algorithm)  # PSS, EdDSA…: pyHanko's own way
 
-    @property
+    @functools.cached_property
     def _pkcs1v15(self) -> bool:
         from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
@@ -333,6 +336,7 @@ class SignSpec:
     # The signer's signature image and the office's seal (PNG with transparency), official stamp
     signature_image: bytes | None = None
     seal_image: bytes | None = None
+    visible: bool = True  # False: an invisible signature (no stamp; the QR code is still drawn)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -350,14 +354,21 @@ def sign_pdf(
     *,
     trust_roots: Sequence[x509.Certificate] = (),
     signing_timeout: float = 30.0,
+    fast: bool = True,
 ) -> bytes:
     """Sign `pdf` per `spec` and return the signed file (the input bytes plus one incremental
     update; B-LT/B-LTA add the DSS and document timestamp after it).
 
     `trust_roots` anchor the chain whose OCSP/CRL B-LT embeds (default: the roots the signer
-    carries).
+    carries). B-B and B-T on an unsigned PDF take `sign_fast` (what does not change between
+    documents built once per signer); everything else, or `fast=False`, goes through pyHanko's
+    `PdfSigner`.
     """
     check_signing_certificate(signer.signing_cert, datetime.now(UTC))
+    if fast:
+        signed = _sign_fast(pdf, spec, signer, signing_timeout)
+        if signed is not None:
+            return signed
     writer, already_signed = _open_for_signing(pdf)
     if spec.qr is not None:
         _draw_qr(writer, spec.qr, already_signed)
@@ -379,6 +390,28 @@ def sign_pdf(
         raise SigningFailed(f"signing failed: {type(exc).__name__}: {exc}") from exc
     log.info("signed as %s (%s) in field %s", spec.kind, spec.level, field_spec.sig_field_name)
     return out.getvalue()
+
+
+def _sign_fast(pdf: bytes, spec: SignSpec, signer: signers.Signer, timeout: float) -> bytes | None:
+    """The signed PDF by the fast path, or None when this PDF or spec needs pyHanko's."""
+    from pipeline.stages import sign_fast
+
+    reason = sign_fast.refusal(pdf, spec, signer)
+    if reason is None:
+        try:
+            signed = sign_fast.prepared(signer).sign(pdf, spec, signing_timeout=timeout)
+        except SohoaError:
+            raise
+        except sign_fast.FastPathUnsuitable as exc:
+            reason = str(exc)
+        except Exception as exc:  # the full path signs it, or says clearly why it cannot
+            log.debug("the fast path failed", exc_info=True)
+            reason = f"the fast path failed: {type(exc).__name__}"
+        else:
+            log.info("signed as %s (%s) in field %s-1", spec.kind, spec.level, spec.kind)
+            return signed
+    log.debug("signing with pyHanko's full path: %s", reason)
+    return None
 
 
 def _open_for_signing(pdf: bytes) -> tuple[IncrementalPdfFileWriter, bool]:
@@ -417,7 +450,11 @@ def _signature_field(
 ) -> tuple[fields.SigFieldSpec, stamp.IsoTimeTextStampStyle, dict[str, str]]:
     """The new signature field (page, box, name, lock) and its stamp's style and text."""
     page_count = int(writer.root["/Pages"]["/Count"])
-    page, box, style, params = _appearance(writer, spec, signer, page_count)
+    if spec.visible:
+        page, box, style, params = _appearance(lambda index: _page_size(writer, index), spec, signer,
+                                               page_count)
+    else:
+        page, box, style, params = 0, None, None, {}
     field_name = _new_field_name(writer, spec.kind)
     lock_document = spec.certify and already_signed
     field_spec = fields.SigFieldSpec(
@@ -489,8 +526,9 @@ def _is_final(reader: PdfFileReader) -> bool:
     return False
 
 
-def _appearance(writer, spec: SignSpec, signer: signers.Signer, page_count: int):
-    """(page index, box, stamp style, text parameters) for the signature's widget."""
+def _appearance(page_size, spec: SignSpec, signer: signers.Signer, page_count: int):
+    """(page index, box, stamp style, text parameters) for the signature's widget;
+    `page_size(index)` gives a page's (width, height)."""
     name = spec.signer_name or signer.subject_name or ""
     params = {
         "signer": name,
@@ -520,7 +558,7 @@ def _appearance(writer, spec: SignSpec, signer: signers.Signer, page_count: int)
     if spec.kind == "official" and spec.signature_image:
         image = _stamp_image(spec)
         box_of = stamp.official_image_box
-    box = spec.box or box_of(*_page_size(writer, page))
+    box = spec.box or box_of(*page_size(page))
     style = stamp.stamp_style(template, border=border, image=image)
     style = _with_offset(style, spec.display_offset_hours)
     return page, tuple(round(v) for v in box), style, params
@@ -528,9 +566,15 @@ def _appearance(writer, spec: SignSpec, signer: signers.Signer, page_count: int)
 
 def _stamp_image(spec: SignSpec):
     try:
-        return stamp.signature_with_seal(spec.signature_image, spec.seal_image)
+        return _signature_with_seal(spec.signature_image, spec.seal_image)
     except stamp.BadStampImage as exc:
         raise SigningFailed(str(exc)) from exc
+
+
+@functools.lru_cache(maxsize=8)
+def _signature_with_seal(signature_png: bytes, seal_png: bytes | None):
+    """The composed stamp image, decoded once per pair of PNGs (a batch signs with one pair)."""
+    return stamp.signature_with_seal(signature_png, seal_png)
 
 
 def _with_offset(style: stamp.IsoTimeTextStampStyle, hours: int) -> stamp.IsoTimeTextStampStyle:
