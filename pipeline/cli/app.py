@@ -17,7 +17,9 @@ from pipeline.core.access import mask_personal_ids
 from pipeline.core.runtime import Runtime, open_runtime
 from pipeline.errors import SohoaError
 
-console = Console(stderr=True)
+# Messages to a terminal wrap to its width; piped or logged, each stays one line (a path cut in
+# two at column 80 cannot be found by grep or by the person reading the log).
+console = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
 # Piped output (reports, CI logs) gets room for the whole summary table instead of 80 columns.
 stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
