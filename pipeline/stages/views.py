@@ -26,7 +26,7 @@ def page_jpeg(pdf: bytes, page: int) -> PageImage:
     with pikepdf.open(io.BytesIO(pdf)) as document:
         if not 1 <= page <= len(document.pages):
             raise IndexError(f"page {page} of {len(document.pages)}")
-        images = list(document.pages[page - 1].images.values())
+        images = list(document.pages[page - 1].get_images().values())
         if len(images) == 1 and images[0].get("/Filter") == pikepdf.Name.DCTDecode \
                 and not document.pages[page - 1].obj.get("/Rotate"):
             return PageImage(images[0].read_raw_bytes(), reencoded=False)
