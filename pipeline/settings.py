@@ -93,6 +93,13 @@ class Settings(BaseSettings):
     console_lockout_minutes: int = Field(default=15, ge=1, description="How long a locked account stays locked")
     console_secure_cookie: bool = Field(
         default=False, description="Send the session cookie over HTTPS only (set behind TLS)")
+    console_oidc_issuer: str | None = Field(
+        default=None, description="OpenID Connect issuer URL of the office's directory; set, the login page "
+        "offers to log in through it (the person's sohoa account, made by an admin, gives the role)")
+    console_oidc_client_id: str | None = Field(default=None, description="The console's client id at the directory")
+    console_oidc_client_secret: SecretStr | None = Field(default=None, description="The console's client secret")
+    console_oidc_username_claim: str = Field(
+        default="preferred_username", description="The ID token claim that holds the sohoa user name")
 
     # --- workers (workers/) ---
     broker_url: str | None = Field(default=None, description="redis://… or amqp://…")

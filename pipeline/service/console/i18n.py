@@ -36,6 +36,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.expired": ("Phiên làm việc đã hết hạn; vui lòng đăng nhập lại.", "Your session expired; please log in again."),
     "login.required": ("Vui lòng đăng nhập để tiếp tục.", "Please log in to continue."),
     "login.logged_out": ("Đã đăng xuất.", "You are logged out."),
+    "login.directory": ("Đăng nhập bằng tài khoản của cơ quan", "Log in with the office's directory"),
+    "login.directory_done": ("Đã đăng nhập.", "You are logged in."),
+    "login.continue": ("Tiếp tục", "Continue"),
+    "login.oidc_no_account": ("Tài khoản của cơ quan hợp lệ nhưng chưa có tài khoản sohoa cùng tên; "
+                              "liên hệ quản trị viên để được cấp.",
+                              "Your directory account is fine, but there is no sohoa account of that name; "
+                              "ask an admin to create it."),
+    "login.oidc_disabled": ("Tài khoản đã bị vô hiệu hóa; liên hệ quản trị viên.",
+                            "This account is disabled; contact an admin."),
+    "login.oidc_expired": ("Lượt đăng nhập qua cơ quan đã quá hạn; vui lòng thử lại.",
+                           "The directory log-in took too long; please try again."),
+    "login.oidc_failed": ("Đăng nhập qua cơ quan không thành công; vui lòng thử lại.",
+                          "The directory log-in did not succeed; please try again."),
+    "login.oidc_directory_unreachable": ("Không kết nối được máy chủ tài khoản của cơ quan; thử lại sau "
+                                         "hoặc đăng nhập bằng mật khẩu.",
+                                         "The office's directory does not answer; try later or log in "
+                                         "with your password."),
+    "login.oidc_bad_answer": ("Máy chủ tài khoản của cơ quan trả lời không hợp lệ; liên hệ quản trị viên.",
+                              "The office's directory answered something invalid; contact an admin."),
+    "login.oidc_bad_token": ("Thông tin đăng nhập từ cơ quan không hợp lệ; vui lòng thử lại.",
+                             "The directory's log-in token does not check; please try again."),
+    "login.oidc_no_username": ("Tài khoản của cơ quan không có tên đăng nhập; liên hệ quản trị viên.",
+                               "The directory account has no user name; contact an admin."),
     # errors
     "error.title": ("Lỗi", "Error"),
     "error.forbidden": ("Bạn không có quyền mở trang này.", "You may not open this page."),

@@ -8,6 +8,7 @@ from pipeline.core.access import AccessStore
 from pipeline.core.people import People
 from pipeline.core.runtime import Runtime
 from pipeline.core.sign_queue import SignBatches
+from pipeline.service.console.oidc import OidcClient, OidcSettings
 from pipeline.service.uploads import UploadRunner
 from schemas.catalog import Catalog, default_catalog
 
@@ -20,6 +21,7 @@ class ConsoleServices:
     catalog: Catalog
     uploads: UploadRunner
     sign_batches: SignBatches = field(default_factory=SignBatches)
+    oidc: OidcClient | None = None  # the office's directory, when SOHOA_CONSOLE_OIDC_* are set
 
     @property
     def settings(self):
@@ -38,4 +40,14 @@ def build_console_services(runtime: Runtime, uploads: UploadRunner, access: Acce
     """The console's services; ``uploads`` is the app's one upload runner (shared with the API)."""
     return ConsoleServices(runtime=runtime, people=People.from_settings(runtime.index, runtime.settings),
                            access=access or AccessStore(runtime.index), catalog=default_catalog(),
-                           uploads=uploads)
+                           uploads=uploads, oidc=directory_client(runtime.settings))
+
+
+def directory_client(settings) -> OidcClient | None:
+    """The OpenID Connect client of the office's directory, or None when none is configured."""
+    if not (settings.console_oidc_issuer and settings.console_oidc_client_id and settings.console_oidc_client_secret):
+        return None
+    return OidcClient(OidcSettings(
+        issuer=settings.console_oidc_issuer, client_id=settings.console_oidc_client_id,
+        client_secret=settings.console_oidc_client_secret.get_secret_value(),
+        username_claim=settings.console_oidc_username_claim))
