@@ -43,9 +43,14 @@ def _presented_key(authorization: str | None, x_api_key: str | None) -> str | No
     return None
 
 
+def presented_key(headers: Mapping[str, str]) -> str | None:
+    """The key the headers present (`Authorization: Bearer …` or `X-API-Key`), or None."""
+    return _presented_key(headers.get("authorization"), headers.get("x-api-key"))
+
+
 def authenticate_headers(services: ApiServices, headers: Mapping[str, str]) -> ApiClient | None:
     """The client whose key the headers present (`Authorization: Bearer …` or `X-API-Key`), or None."""
-    key = _presented_key(headers.get("authorization"), headers.get("x-api-key"))
+    key = presented_key(headers)
     return services.access.authenticate(key) if key else None
 
 
@@ -190,8 +195,14 @@ any_key = require(None)
 def audit(s: ApiServices, client: ApiClient, action: str, target: str, purpose: str,
           owner_id: str | None = None, outcome: int = 200) -> None:
     s.access.audit(client.name, action, target, owner_id=owner_id, purpose=purpose, outcome=outcome)
-    log.info("%s %s %s owner=%s", client.name, action, mask_personal_ids(target) if not owner_id else "-",
-             mask_owner_id(owner_id))
+    log_audited(client, action, target, owner_id)
+
+
+def log_audited(client: ApiClient, action: str, target: str, owner_id: str | None) -> None:
+    """The log line of an audited read (personal IDs masked)."""
+    if log.isEnabledFor(logging.INFO):
+        log.info("%s %s %s owner=%s", client.name, action, mask_personal_ids(target) if not owner_id else "-",
+                 mask_owner_id(owner_id))
 
 
 class AuditedWhenSent(Response):

@@ -4,15 +4,17 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
 from pipeline.clock import office_today
 from pipeline.core.reuse import check_procedure, on_file, procedure_or_error
-from pipeline.core.access import ApiClient
+from pipeline.core.access import ApiClient, audit_record
 from pipeline.service.api.dependencies import (
     Purpose,
     Services,
     any_key,
     audit,
+    log_audited,
     read,
     stated_purpose,
     valid_owner,
@@ -57,11 +59,14 @@ def get_procedure(code: str, client: Annotated[ApiClient, Depends(any_key)], s: 
 @reuse_routes.post("/v1/procedures/{code}/check", response_model=CheckOut, tags=["reuse"],
                    responses={404: {"model": Problem}})
 def check(code: str, body: CheckRequest, client: Annotated[ApiClient, Depends(read)], s: Services,
-          purpose: Purpose = None) -> CheckOut:
+          purpose: Purpose = None) -> Response:
     why = stated_purpose(purpose)
-    result = check_procedure(s.index, s.catalog, code, body.owner_id, valid_on=body.valid_on)
-    audit(s, client, "check_procedure", code, why, body.owner_id)
-    return CheckOut(
+    # the audit row is written with the read, in the same transaction (`Index.owner_papers`)
+    result = check_procedure(s.index, s.catalog, code, body.owner_id, valid_on=body.valid_on,
+                             audit=audit_record(client.name, "check_procedure", code,
+                                                owner_id=body.owner_id, purpose=why))
+    log_audited(client, "check_procedure", code, body.owner_id)
+    answer = CheckOut(
         procedure_code=result.procedure.code, owner_id=body.owner_id, valid_on=result.valid_on,
         components=[
             ComponentOut(doc_type=c.doc_type, required=c.required,
@@ -72,3 +77,5 @@ def check(code: str, body: CheckRequest, client: Annotated[ApiClient, Depends(re
         ],
         missing=result.missing,
     )
+    # built from the model, so already valid: sent as it is rather than validated once more
+    return Response(answer.model_dump_json(), media_type="application/json")
