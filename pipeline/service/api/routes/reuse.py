@@ -14,6 +14,7 @@ from pipeline.service.api.dependencies import (
     Services,
     any_key,
     audit,
+    in_read_threads,
     log_audited,
     read,
     stated_purpose,
@@ -58,13 +59,13 @@ def get_procedure(code: str, client: Annotated[ApiClient, Depends(any_key)], s: 
 
 @reuse_routes.post("/v1/procedures/{code}/check", response_model=CheckOut, tags=["reuse"],
                    responses={404: {"model": Problem}})
-def check(code: str, body: CheckRequest, client: Annotated[ApiClient, Depends(read)], s: Services,
-          purpose: Purpose = None) -> Response:
+async def check(code: str, body: CheckRequest, client: Annotated[ApiClient, Depends(read)], s: Services,
+                purpose: Purpose = None) -> Response:
     why = stated_purpose(purpose)
     # the audit row is written with the read, in the same transaction (`Index.owner_papers`)
-    result = check_procedure(s.index, s.catalog, code, body.owner_id, valid_on=body.valid_on,
-                             audit=audit_record(client.name, "check_procedure", code,
-                                                owner_id=body.owner_id, purpose=why))
+    audited = audit_record(client.name, "check_procedure", code, owner_id=body.owner_id, purpose=why)
+    result = await in_read_threads(s, lambda: check_procedure(
+        s.index, s.catalog, code, body.owner_id, valid_on=body.valid_on, audit=audited))
     log_audited(client, "check_procedure", code, body.owner_id)
     answer = CheckOut(
         procedure_code=result.procedure.code, owner_id=body.owner_id, valid_on=result.valid_on,
