@@ -17,7 +17,13 @@ from sqlalchemy import create_engine, text, update
 
 from conftest import run_cli
 from pipeline.clock import utcnow
-from pipeline.core.access import NOTIFIED_KEY_SECONDS, UNNOTIFIED_KEY_SECONDS, AccessStore, key_cache_of
+from pipeline.core.access import (
+    NOTIFIED_KEY_SECONDS,
+    UNNOTIFIED_KEY_SECONDS,
+    AccessStore,
+    audit_record,
+    key_cache_of,
+)
 from pipeline.samples import make_person
 from pipeline.stores.index import Index, upgrade
 from pipeline.stores.index.tables import api_keys
@@ -233,3 +239,29 @@ def test_the_cache_is_closed_with_its_index(postgres_url: str):
                                       "AND datname = current_database() AND pid <> pg_backend_pid()")).scalar_one()
     admin.dispose()
     assert listening == 0
+
+
+def test_an_audited_read_survives_its_pooled_connection_being_cut(postgres_url: str):
+    """GIVEN a PostgreSQL index whose audited reads have a pooled connection (never pinged
+    before use)
+    WHEN the server ends that connection (a restart, an idle timeout) and the next read comes
+    THEN the read is answered on a fresh connection, and each read left exactly one audit row"""
+    index = Index(postgres_url)
+    try:
+        owner_id = make_person(9100).personal_id
+
+        def read() -> list:
+            return index.owner_papers(owner_id, ["can_cuoc"], valid_on=utcnow().date(), audit=audit_record(
+                "mot-cua", "check_procedure", "1.000894", owner_id=owner_id, purpose=PURPOSE_TEXT))
+
+        assert read() == []
+        with index.engine.begin() as conn:
+            cut = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                                    "AND backend_type = 'client backend'")).scalar_one()
+        assert cut >= 1
+        assert read() == []
+        entries = AccessStore(index).audit_entries(owner_id=owner_id)
+        assert [(e.action, e.client) for e in entries] == [("check_procedure", "mot-cua")] * 2
+    finally:
+        index.close()
