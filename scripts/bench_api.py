@@ -38,7 +38,7 @@ import httpx  # noqa: E402
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench_index import COLUMNS, generate, load_migrated, owner, percentiles  # noqa: E402
+from bench_index import COLUMNS, generate, load_migrated, loaded_before, owner, percentiles  # noqa: E402
 from pipeline.core.access import AccessStore  # noqa: E402
 from pipeline.stores.index import Index, upgrade  # noqa: E402
 from pipeline.stores.index.tables import documents  # noqa: E402
@@ -206,25 +206,6 @@ def main() -> int:
           f"{check['rps']:.0f} req/s vs target {TARGET_RPS:,.0f}: {rate_verdict}; "
           f"throughput {check['rps'] / health['rps']:.2f} of the HTTP floor's (/healthz)")
     return 0
-
-
-def loaded_before(admin, url: str, name: str, rows: int) -> bool:
-    """Whether ``name`` exists and holds the ``rows`` documents an earlier run loaded (a database
-    of that name holding anything else is refused, never dropped or added to)."""
-    with admin.connect() as conn:
-        exists = conn.execute(text("select 1 from pg_database where datname = :n"), {"n": name}).first()
-    if not exists:
-        return False
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            held = conn.execute(text("select count(*) from documents")).scalar_one()
-    finally:
-        engine.dispose()
-    if held != rows:
-        raise SystemExit(f"database {name} holds {held:,} documents, not {rows:,}: "
-                         "give --rows to match or another --database")
-    return True
 
 
 def load_sqlite(url: str, rows: int, owners: int, seed: int) -> None:
