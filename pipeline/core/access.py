@@ -4,6 +4,12 @@ Keys are 256-bit random tokens shown once at creation; the index keeps only thei
 is enough for tokens that cannot be guessed (the same choice GitHub makes for its tokens). Every
 read of personal data writes an audit row with the purpose the client gave (Decree 13/2023 on
 personal data asks that access have a purpose and be logged).
+
+An authenticated key is remembered for a short time by the process (`KeyCache`), so that a
+request does not ask the index who its key belongs to. A revocation empties the cache of the
+process that revoked at once; other processes learn of it within a second: on PostgreSQL by a
+notification sent when the revocation commits (a process that cannot listen uses no cache), on
+SQLite, which has no notifications, because a key is remembered for one second only.
 """
 
 from __future__ import annotations
@@ -14,18 +20,21 @@ import re
 import secrets
 import threading
 import time
+import weakref
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import unquote
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import event, insert, select, text, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.errors import SohoaError
 from pipeline.clock import utcnow
-from pipeline.stores.index import Index
+from pipeline.stores.index import AuditRecord, Index
+from pipeline.stores.index.notices import Listener, notify
 from pipeline.stores.index.tables import api_keys, audit_log
 
 SCOPES = ("documents:read", "documents:write", "documents:sign", "admin")
@@ -76,6 +85,109 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+#: The notification channel a revocation is announced on (PostgreSQL).
+KEYS_CHANGED = "sohoa_api_keys"
+#: How long a process trusts a key it authenticated, when revocations elsewhere are announced
+#: (PostgreSQL): the bound on a notification that never came (a connection lost silently).
+NOTIFIED_KEY_SECONDS = 10.0
+#: How long a process trusts a key it authenticated when nothing announces a revocation made by
+#: another process (SQLite): revocation takes effect everywhere within this time.
+UNNOTIFIED_KEY_SECONDS = 1.0
+
+
+class KeyCache:
+    """Clients authenticated lately, by key hash, shared by every `AccessStore` of one index in
+    a process (`key_cache_of`). Unknown and revoked keys are never remembered: a key created a
+    moment ago works at once.
+
+    ``listener``: announces revocations made by other processes; while it is not listening,
+    nothing is trusted. A lookup of the index that began before the cache was emptied is not
+    remembered (``generation``): it may have read a key that was revoked meanwhile."""
+
+    def __init__(self, seconds: float, listener: Listener | None = None, *,
+                 clock: Callable[[], float] = time.monotonic):
+        self.seconds = seconds
+        self.listener = listener
+        self.clock = clock
+        self._clients: dict[str, tuple[ApiClient, float]] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    def get(self, key_hash: str) -> ApiClient | None:
+        """The client of a key authenticated less than ``seconds`` ago, or None: ask the index.
+        Never blocks (the API calls it on its event loop)."""
+        if self.listener is not None:
+            changed = self.listener.changed()
+            if changed is None:
+                return None
+            if changed:
+                self.forget_all()
+        found = self._clients.get(key_hash)
+        if found is None or found[1] <= self.clock():
+            return None
+        return found[0]
+
+    def generation(self) -> int:
+        """Taken before the index is asked about a key, and handed back to `put`."""
+        if self.listener is not None:
+            self.listener.connect()
+            if self.listener.changed():
+                self.forget_all()
+        return self._generation
+
+    def put(self, key_hash: str, client: ApiClient, generation: int) -> None:
+        with self._lock:
+            if generation == self._generation:
+                self._clients[key_hash] = (client, self.clock() + self.seconds)
+
+    def forget_all(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._clients.clear()
+
+    def close(self) -> None:
+        self.forget_all()
+        if self.listener is not None:
+            self.listener.close()
+
+
+_key_caches: weakref.WeakKeyDictionary[Engine, KeyCache] = weakref.WeakKeyDictionary()
+_key_caches_lock = threading.Lock()
+
+
+def key_cache_of(engine: Engine) -> KeyCache:
+    """The process's cache of keys authenticated against this index (made on first use; closed,
+    with its listening connection, when the engine is disposed)."""
+    cache = _key_caches.get(engine)
+    if cache is not None:
+        return cache
+    with _key_caches_lock:
+        cache = _key_caches.get(engine)
+        if cache is None:
+            if engine.dialect.name == "postgresql":
+                cache = KeyCache(NOTIFIED_KEY_SECONDS, Listener(engine, KEYS_CHANGED))
+            else:
+                cache = KeyCache(UNNOTIFIED_KEY_SECONDS)
+            _key_caches[engine] = cache
+            if not event.contains(engine, "engine_disposed", _close_key_cache):
+                event.listen(engine, "engine_disposed", _close_key_cache)
+    return cache
+
+
+def _close_key_cache(engine: Engine) -> None:
+    with _key_caches_lock:
+        cache = _key_caches.pop(engine, None)
+    if cache is not None:
+        cache.close()
+
+
+def audit_record(client: str, action: str, target: str, *, owner_id: str | None = None,
+                 purpose: str | None = None, outcome: int = 200) -> AuditRecord:
+    """The audit row of a read, as `AccessStore.audit` writes it (the purpose cut at 500 characters)."""
+    return AuditRecord(at=utcnow(), client=client, action=action, target=target, owner_id=owner_id,
+                       purpose=(purpose or "")[:500] or None, outcome=outcome)
+
+
 class AccessStore:
     """API keys and the audit log, in the index database (tables of migration 0005)."""
 
@@ -108,27 +220,50 @@ class AccessStore:
         return CreatedKey(client, key)
 
     def revoke_key(self, name: str) -> bool:
+        """Revoke a key: refused at once by this process, within a second by the others (the
+        notification goes out with the commit)."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(api_keys).where(api_keys.c.name == name, api_keys.c.revoked_at.is_(None))
                 .values(revoked_at=utcnow())
             )
+            if result.rowcount:
+                notify(conn, KEYS_CHANGED)
+        if result.rowcount:
+            cache = _key_caches.get(self.engine)
+            if cache is not None:
+                cache.forget_all()
         return result.rowcount > 0
+
+    def cached_client(self, key: str) -> ApiClient | None:
+        """The client of a key this process authenticated a moment ago, or None (then call
+        `authenticate`); never blocks."""
+        if not key.startswith(KEY_PREFIX):
+            return None
+        return key_cache_of(self.engine).get(hash_key(key))
 
     def authenticate(self, key: str) -> ApiClient | None:
         """The client a presented key belongs to, or None for an unknown or revoked key."""
         if not key.startswith(KEY_PREFIX):
             return None
+        key_hash = hash_key(key)
+        cache = key_cache_of(self.engine)
+        known = cache.get(key_hash)
+        if known is not None:
+            return known
+        generation = cache.generation()
         with self.engine.connect() as conn:
             found = conn.execute(
                 select(api_keys.c.name, api_keys.c.scopes, api_keys.c.doc_types)
-                .where(api_keys.c.key_hash == hash_key(key), api_keys.c.revoked_at.is_(None))
+                .where(api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None))
             ).first()
         if found is None:
             return None
         doc_types = json.loads(found.doc_types) if found.doc_types else None
-        return ApiClient(found.name, frozenset(json.loads(found.scopes)),
-                         frozenset(doc_types) if doc_types else None)
+        client = ApiClient(found.name, frozenset(json.loads(found.scopes)),
+                           frozenset(doc_types) if doc_types else None)
+        cache.put(key_hash, client, generation)
+        return client
 
     def list_keys(self) -> list[dict]:
         with self.engine.connect() as conn:
@@ -148,15 +283,13 @@ class AccessStore:
         self, client: str, action: str, target: str, *, owner_id: str | None = None,
         purpose: str | None = None, outcome: int = 200,
     ) -> None:
+        row = audit_record(client, action, target, owner_id=owner_id, purpose=purpose, outcome=outcome)
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 # An audit row costs no disk flush of its own: a crash may lose the last few
                 # hundred milliseconds of audit rows, never corrupt them (PostgreSQL docs, 28.4).
                 conn.execute(text("SET LOCAL synchronous_commit = off"))
-            conn.execute(insert(audit_log).values(
-                at=utcnow(), client=client, action=action, target=target, owner_id=owner_id,
-                purpose=(purpose or "")[:500] or None, outcome=outcome,
-            ))
+            conn.execute(insert(audit_log).values(**row.__dict__))
 
     def audit_entries(
         self, *, owner_id: str | None = None, client: str | None = None,

@@ -15,15 +15,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.core.access import mask_owner_id
 from pipeline.clock import OFFICE_TZ, aware, office_day, office_today, utcnow
 from pipeline.errors import DocumentNotFound, SohoaError
-from pipeline.stores.index import NEEDS_REVIEW, REJECTED, SUPERSEDED, Index, as_date, signature_status_of
+from pipeline.stores.index import REJECTED, AuditRecord, Index, signature_status_of
 from pipeline.stores.index.figures import FigureCounts
-from pipeline.stores.index.tables import dossier_components, dossiers, documents, signatures
+from pipeline.stores.index.tables import dossier_components, dossiers, documents
 from schemas.catalog import Catalog, Procedure
 
 log = logging.getLogger(__name__)
@@ -88,27 +88,14 @@ def procedure_or_error(catalog: Catalog, code: str) -> Procedure:
 
 
 def on_file(
-    index: Index, catalog: Catalog, owner_id: str, doc_types: Iterable[str], *, valid_on: date
+    index: Index, catalog: Catalog, owner_id: str, doc_types: Iterable[str], *, valid_on: date,
+    audit: AuditRecord | None = None,
 ) -> dict[str, list[OnFile]]:
-    """An owner's reusable documents of these types valid on a day, best first, by type."""
+    """An owner's reusable documents of these types valid on a day, best first, by type.
+    ``audit``: the audit row of this read, written with it (in the same transaction)."""
     wanted = [t for t in dict.fromkeys(doc_types)
               if t in catalog.document_types and catalog.type(t).reusable]
-    if not wanted:
-        return {}
-    # One query on the (owner_id, doc_type, valid_until) index reading only the columns needed
-    # (not the text), with the signatures of each document's current version joined in.
-    query = (
-        select(documents.c.id, documents.c.doc_type, documents.c.valid_until,
-               documents.c.issue_date, signatures.c.indication)
-        .outerjoin(signatures, (signatures.c.document_id == documents.c.id)
-                   & (signatures.c.version == documents.c.version))
-        .where(documents.c.owner_id == owner_id)
-        .where(documents.c.doc_type.in_(wanted))
-        .where(or_(documents.c.valid_until.is_(None), documents.c.valid_until >= valid_on))
-        .where(documents.c.status.not_in((NEEDS_REVIEW, REJECTED, SUPERSEDED)))
-    )
-    with index.engine.connect() as conn:
-        rows = conn.execute(query).all()
+    rows = index.owner_papers(owner_id, wanted, valid_on=valid_on, audit=audit)
     indications: dict[str, set[str]] = defaultdict(set)
     papers = {}
     for r in rows:
@@ -121,7 +108,7 @@ def on_file(
         if state == "invalid":
             continue  # a paper whose signature fails validation cannot stand in for the original
         found[r.doc_type].append(OnFile(r.id, r.doc_type, state == "signed", state,
-                                        as_date(r.valid_until), as_date(r.issue_date)))
+                                        r.valid_until, r.issue_date))
     for items in found.values():
         items.sort(key=lambda d: (d.signed, d.issue_date or date.min), reverse=True)
     return dict(found)
@@ -129,21 +116,24 @@ def on_file(
 
 def check_procedure(
     index: Index, catalog: Catalog, procedure_code: str, owner_id: str,
-    *, valid_on: date | None = None,
+    *, valid_on: date | None = None, audit: AuditRecord | None = None,
 ) -> ProcedureCheck:
-    """For every component of the procedure: the document on file that satisfies it, or none."""
+    """For every component of the procedure: the document on file that satisfies it, or none.
+    ``audit``: the audit row of this read, written with it (an unknown procedure reads nothing
+    and writes no row)."""
     procedure = procedure_or_error(catalog, procedure_code)
     day = valid_on or office_today()
     found = on_file(index, catalog, owner_id, (c.doc_type for c in procedure.components),
-                    valid_on=day)
+                    valid_on=day, audit=audit)
     components = tuple(
         ComponentCheck(c.doc_type, c.required, (found.get(c.doc_type) or [None])[0])
         for c in procedure.components
     )
     check = ProcedureCheck(procedure, owner_id, day, components)
-    log.info("procedure %s for owner %s: %d of %d required papers on file", procedure.code,
-             mask_owner_id(owner_id), sum(c.satisfied for c in components if c.required),
-             sum(c.required for c in components))
+    if log.isEnabledFor(logging.INFO):
+        log.info("procedure %s for owner %s: %d of %d required papers on file", procedure.code,
+                 mask_owner_id(owner_id), sum(c.satisfied for c in components if c.required),
+                 sum(c.required for c in components))
     return check
 
 

@@ -8,7 +8,10 @@ import typing
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import Annotated
+from typing import Annotated, TypeVar
+
+import anyio
+import anyio.to_thread
 from urllib.parse import unquote
 
 from fastapi import Depends, Header, Request
@@ -23,11 +26,16 @@ from pipeline.service.api.services import ApiServices
 from schemas.api import OWNER_ID_PATTERN
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
-def services(request: Request) -> ApiServices:
+# The dependencies below are coroutines although they do not wait for anything: FastAPI runs a
+# plain function dependency in its thread pool, and each trip there and back cost a request about
+# as much CPU as answering /healthz.
+
+async def services(request: Request) -> ApiServices:
     """A dependency: the services of the app serving the request."""
     return request.app.state.services
 
@@ -43,9 +51,14 @@ def _presented_key(authorization: str | None, x_api_key: str | None) -> str | No
     return None
 
 
+def presented_key(headers: Mapping[str, str]) -> str | None:
+    """The key the headers present (`Authorization: Bearer …` or `X-API-Key`), or None."""
+    return _presented_key(headers.get("authorization"), headers.get("x-api-key"))
+
+
 def authenticate_headers(services: ApiServices, headers: Mapping[str, str]) -> ApiClient | None:
     """The client whose key the headers present (`Authorization: Bearer …` or `X-API-Key`), or None."""
-    key = _presented_key(headers.get("authorization"), headers.get("x-api-key"))
+    key = presented_key(headers)
     return services.access.authenticate(key) if key else None
 
 
@@ -60,7 +73,7 @@ def require(scope: str | None):
     The key was checked from the headers before the body was read (`middleware.guarded`);
     here the client is rate-limited and its scope checked."""
 
-    def dependency(
+    async def dependency(
         request: Request,
         # declared so that the OpenAPI document names them; read from request.headers
         authorization: Annotated[str | None, Header()] = None,
@@ -69,7 +82,7 @@ def require(scope: str | None):
         services: ApiServices = request.app.state.services
         client = getattr(request.state, "client", None)
         if client is None:
-            client = authenticate_headers(services, request.headers)
+            client = await run_in_threadpool(authenticate_headers, services, request.headers)
         if client is None:
             raise unauthorized()
         allowed, wait = services.limiter.allow(client.name)
@@ -119,7 +132,7 @@ def _invalid_purpose(detail: str) -> ApiProblem:
     return ApiProblem(422, "invalid_purpose", "Invalid purpose", detail)
 
 
-def single_valued_query(request: Request) -> None:
+async def single_valued_query(request: Request) -> None:
     """A dependency of every route: a query parameter given twice is refused (which one would
     count?) unless the route takes a list of it (`?type=a&type=b`)."""
     names = Counter(name for name, _ in request.query_params.multi_items())
@@ -187,11 +200,30 @@ admin = require("admin")
 any_key = require(None)
 
 
+#: Threads per process that the reuse check's database work runs on. Not FastAPI's pool of 40:
+#: with 50 clients, 25 threads per process contending for the interpreter lock (and the event
+#: loop that answers them) halved the checks answered on 2 cores.
+READ_THREADS = 2
+
+
+async def in_read_threads(s: ApiServices, work: Callable[[], T]) -> T:
+    """``work()`` on one of the `READ_THREADS` threads of this process."""
+    if s.read_limiter is None:
+        s.read_limiter = anyio.CapacityLimiter(READ_THREADS)
+    return await anyio.to_thread.run_sync(work, limiter=s.read_limiter)
+
+
 def audit(s: ApiServices, client: ApiClient, action: str, target: str, purpose: str,
           owner_id: str | None = None, outcome: int = 200) -> None:
     s.access.audit(client.name, action, target, owner_id=owner_id, purpose=purpose, outcome=outcome)
-    log.info("%s %s %s owner=%s", client.name, action, mask_personal_ids(target) if not owner_id else "-",
-             mask_owner_id(owner_id))
+    log_audited(client, action, target, owner_id)
+
+
+def log_audited(client: ApiClient, action: str, target: str, owner_id: str | None) -> None:
+    """The log line of an audited read (personal IDs masked)."""
+    if log.isEnabledFor(logging.INFO):
+        log.info("%s %s %s owner=%s", client.name, action, mask_personal_ids(target) if not owner_id else "-",
+                 mask_owner_id(owner_id))
 
 
 class AuditedWhenSent(Response):

@@ -26,7 +26,7 @@ from starlette.requests import Request
 
 from pipeline.core.access import mask_personal_ids
 from pipeline.errors import SohoaError
-from pipeline.service.api.dependencies import authenticate_headers, unauthorized
+from pipeline.service.api.dependencies import presented_key, unauthorized
 from pipeline.service.api.problems import ApiProblem, problem_response, sohoa_problem
 
 access_log = logging.getLogger("sohoa.access")
@@ -162,10 +162,14 @@ def _has_control(text: str) -> bool:
 
 async def _authenticate(scope) -> ApiProblem | None:
     """Check the key from the headers, before the route reads a body; the client is kept for the
-    route's scope check (`dependencies.require`)."""
+    route's scope check (`dependencies.require`). A key this process authenticated a moment ago
+    is known without leaving the event loop (`AccessStore.cached_client`)."""
     services = scope["app"].state.services
+    key = presented_key(Request(scope).headers)
     try:
-        client = await run_in_threadpool(authenticate_headers, services, Request(scope).headers)
+        client = services.access.cached_client(key) if key else None
+        if client is None and key:
+            client = await run_in_threadpool(services.access.authenticate, key)
     except SohoaError as exc:
         return sohoa_problem(exc)
     if client is None:

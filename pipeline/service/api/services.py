@@ -1,7 +1,9 @@
 """What the handlers use, built once per app from the runtime: the stores, access, uploads, signer."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from anyio import CapacityLimiter
 
 from pipeline.core.batches import Batches
 from pipeline.core.runtime import Runtime
@@ -27,6 +29,8 @@ class ApiServices:
     limiter: RateLimiter
     uploads: UploadRunner
     signer: ServerKey | None = None
+    #: the threads of the reuse check (`dependencies.in_read_threads`), made on the event loop
+    read_limiter: CapacityLimiter | None = field(default=None, repr=False)
 
     @property
     def settings(self) -> Settings:

@@ -20,6 +20,7 @@ from pipeline.stores.index.records import (
     NEEDS_REVIEW,
     REJECTED,
     SUPERSEDED,
+    AuditRecord,
     Correction,
     DocumentRow,
     DocumentVersion,
@@ -34,6 +35,7 @@ from pipeline.stores.index.signatures import SIGNATURE_STATUSES, signature_statu
 from pipeline.stores.index.tables import document_versions, documents, metadata, signatures
 
 __all__ = [
+    "AuditRecord",
     "NEEDS_REVIEW",
     "REJECTED",
     "SIGNATURE_STATUSES",

@@ -33,6 +33,7 @@ class IndexConnection:
     def __init__(self, url: str, *, upgrade: bool | None = None):
         self.url = url
         self.engine: Engine = _engine(url)
+        self._reads_engine: Engine | None = None
         is_sqlite = self.engine.dialect.name == "sqlite"
         try:
             if upgrade or (upgrade is None and is_sqlite):
@@ -55,7 +56,23 @@ class IndexConnection:
         return self.engine.dialect.name
 
     def close(self) -> None:
+        if self._reads_engine is not None and self._reads_engine is not self.engine:
+            self._reads_engine.dispose()
         self.engine.dispose()
+
+    @property
+    def reads_engine(self) -> Engine:
+        """The engine of the API's audited reads (`AuditedReadsIndex`), made on first use.
+
+        Each request takes one connection and runs one transaction on it, so the pool is not
+        pinged before each checkout (a round trip per request); a connection found dead is thrown
+        away and the read tried once more on a fresh one (`AuditedReadsIndex`). Its writes are
+        only audit rows, committed without waiting for their own disk flush (PostgreSQL's
+        ``synchronous_commit = off``, SQLite's ``synchronous = NORMAL`` in WAL mode): a crash may
+        lose the last fraction of a second of audit rows, never corrupt them."""
+        if self._reads_engine is None:
+            self._reads_engine = _reads_engine(self.url, self.engine)
+        return self._reads_engine
 
     def ping(self) -> None:
         """Raise StorageUnavailable unless the database answers (a readiness probe)."""
@@ -87,6 +104,31 @@ def _engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _reads_engine(url: str, engine: Engine) -> Engine:
+    if isinstance(engine.pool, StaticPool):  # an in-memory SQLite lives on its one connection
+        return engine
+    if engine.dialect.name == "sqlite":
+        # one connection per process: SQLite writes one transaction at a time anyway, and threads
+        # queueing here wait less than on the database's busy timeout
+        reads = create_engine(url, hide_parameters=True, pool_size=1, max_overflow=0, pool_timeout=60)
+        event.listen(reads, "connect", _sqlite_pragmas)
+        event.listen(reads, "connect", _sqlite_audit_pragmas)
+        return reads
+    # autocommit: a single statement is its own transaction, with no BEGIN and COMMIT round trips
+    reads = create_engine(url, hide_parameters=True, isolation_level="AUTOCOMMIT")
+    event.listen(reads, "connect", _postgresql_audit_settings)
+    return reads
+
+
+def _sqlite_audit_pragmas(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+
+def _postgresql_audit_settings(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("SET synchronous_commit = off")
+    dbapi_connection.commit()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.stores.index.audited import AuditedReadsIndex
 from pipeline.stores.index.corrections import CorrectionsIndex
 from pipeline.stores.index.documents import DocumentsIndex
 from pipeline.stores.index.figures import FiguresIndex
@@ -10,6 +11,8 @@ from pipeline.stores.index.signatures import SignaturesIndex
 from pipeline.stores.index.versions import VersionsIndex
 
 
-class Index(DocumentsIndex, CorrectionsIndex, VersionsIndex, SignaturesIndex, SearchIndex, FiguresIndex):
+class Index(DocumentsIndex, CorrectionsIndex, VersionsIndex, SignaturesIndex, SearchIndex, FiguresIndex,
+            AuditedReadsIndex):
     """The metadata index: ``Index(url)`` opens it (see `IndexConnection`), its methods read and
-    write documents, corrections, versions, signatures and search, and count the figures."""
+    write documents, corrections, versions, signatures and search, count the figures, and answer
+    the API's audited reads."""

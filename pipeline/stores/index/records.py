@@ -155,3 +155,28 @@ def as_date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One row of the audit log: who read what about whom, why, and the status answered."""
+
+    at: datetime
+    client: str
+    action: str
+    target: str
+    owner_id: str | None
+    purpose: str | None
+    outcome: int = 200
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    """A stored document that may stand in for a paper, with one of its current version's
+    signature indications (None: no signature); a document signed twice gives two rows."""
+
+    id: str
+    doc_type: str
+    valid_until: date | None
+    issue_date: date | None
+    indication: str | None

@@ -4,15 +4,18 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
 from pipeline.clock import office_today
 from pipeline.core.reuse import check_procedure, on_file, procedure_or_error
-from pipeline.core.access import ApiClient
+from pipeline.core.access import ApiClient, audit_record
 from pipeline.service.api.dependencies import (
     Purpose,
     Services,
     any_key,
     audit,
+    in_read_threads,
+    log_audited,
     read,
     stated_purpose,
     valid_owner,
@@ -56,12 +59,15 @@ def get_procedure(code: str, client: Annotated[ApiClient, Depends(any_key)], s: 
 
 @reuse_routes.post("/v1/procedures/{code}/check", response_model=CheckOut, tags=["reuse"],
                    responses={404: {"model": Problem}})
-def check(code: str, body: CheckRequest, client: Annotated[ApiClient, Depends(read)], s: Services,
-          purpose: Purpose = None) -> CheckOut:
+async def check(code: str, body: CheckRequest, client: Annotated[ApiClient, Depends(read)], s: Services,
+                purpose: Purpose = None) -> Response:
     why = stated_purpose(purpose)
-    result = check_procedure(s.index, s.catalog, code, body.owner_id, valid_on=body.valid_on)
-    audit(s, client, "check_procedure", code, why, body.owner_id)
-    return CheckOut(
+    # the audit row is written with the read, in the same transaction (`Index.owner_papers`)
+    audited = audit_record(client.name, "check_procedure", code, owner_id=body.owner_id, purpose=why)
+    result = await in_read_threads(s, lambda: check_procedure(
+        s.index, s.catalog, code, body.owner_id, valid_on=body.valid_on, audit=audited))
+    log_audited(client, "check_procedure", code, body.owner_id)
+    answer = CheckOut(
         procedure_code=result.procedure.code, owner_id=body.owner_id, valid_on=result.valid_on,
         components=[
             ComponentOut(doc_type=c.doc_type, required=c.required,
@@ -72,3 +78,5 @@ def check(code: str, body: CheckRequest, client: Annotated[ApiClient, Depends(re
         ],
         missing=result.missing,
     )
+    # built from the model, so already valid: sent as it is rather than validated once more
+    return Response(answer.model_dump_json(), media_type="application/json")
