@@ -213,11 +213,10 @@ def test_orientation_in_process_matches_the_program():
 @needs_tesserocr
 def test_pages_in_process_start_no_program_and_load_the_model_once(child_environments):
     """GIVEN a process whose Vietnamese engine is already loaded
-    WHEN three more pages are recognised in it
+    WHEN three more pages are recognised in it, one after the other
     THEN no tesseract program is started and the process still holds one Vietnamese engine"""
     tesseract.recognise(rendered(LINES[:1]), languages="vie", page_segmentation_mode=7, timeout_seconds=60,
                         threads=1, engine="library")
-    engines_before = {key for key in tesseract._engines if key[0] == "vie"}
     child_environments.seen.clear()
 
     for line in LINES[1:]:
@@ -226,7 +225,7 @@ def test_pages_in_process_start_no_program_and_load_the_model_once(child_environ
         assert " ".join(nfc(w.text) for w in words) == line
 
     assert child_environments.seen == []
-    assert {key for key in tesseract._engines if key[0] == "vie"} == engines_before
+    assert len(tesseract._idle[("vie", ())]) == 1
 
 
 @needs_tesserocr
@@ -286,3 +285,24 @@ def test_a_language_without_a_model_fails_naming_it():
     with pytest.raises(OcrFailed, match=r"no xyz model in /\S+tessdata"):
         tesseract.recognise(rendered(LINES[:1]), languages="vie+xyz", page_segmentation_mode=7,
                             timeout_seconds=60, threads=1, engine="library")
+
+
+@needs_tesserocr
+def test_threads_of_one_process_read_side_by_side_each_with_its_engine():
+    """GIVEN four threads of one process (a worker run with --threads 4)
+    WHEN each recognises a different rendered line at the same time
+    THEN each reads its own line (no thread sees another's image), and the engines loaded are
+    kept for the next pages: at most one per thread"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def read(line: str) -> str:
+        words = tesseract.recognise(rendered((line,)), languages="vie", page_segmentation_mode=7,
+                                    timeout_seconds=60, threads=1, variables=("textord_min_linesize=1.25",),
+                                    engine="library")
+        return " ".join(nfc(w.text) for w in words)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        read_back = list(pool.map(read, LINES * 2))
+
+    assert read_back == list(LINES * 2)
+    assert 1 <= len(tesseract._idle[("vie", ("textord_min_linesize=1.25",))]) <= 4

@@ -8,6 +8,7 @@ table, `PAGES_BY_ROLE`, read by the console and its tests.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -43,9 +44,15 @@ PAGES_BY_ROLE: dict[str, frozenset[str]] = {
 }
 
 _hasher = PasswordHasher()
-# A hash of nothing anyone knows: an unknown name costs the same verification as a known one, so
-# the time of an answer does not tell which names exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows: an unknown name costs the same verification as a known one,
+    so the time of an answer does not tell which names exist. Made on the first log-in, not at
+    import: an argon2 hash costs ~0.25 CPU-s, which every `sohoa` command (each ingest, each
+    worker) paid before doing anything."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class PeopleError(SohoaError):
@@ -149,7 +156,7 @@ class People:
         now = now or utcnow()
         row = self.accounts.find(username.strip().lower()) if username else None
         if row is None:
-            _verify(_DUMMY_HASH, password)
+            _verify(_dummy_hash(), password)
             raise LoginRefused("bad_credentials")
         if row.locked_until and row.locked_until > now:
             raise LoginRefused("locked", row.locked_until)

@@ -3,7 +3,8 @@
 Two ways to run it, with the same inputs, the same models and the same words out:
 
 * ``library`` (the default when it can be imported): Tesseract's C++ API in this process through
-  tesserocr. One engine per (languages, parameters) per process, loaded on first use and kept:
+  tesserocr. One engine per (languages, parameters) per process (per thread reading at the same
+  time, in a worker run with several threads), loaded on first use and kept:
   loading the Vietnamese model costs ~0.3 s, as much as a third of reading a page, and the
   program pays it on every page. Pixels are handed over in memory (no PNG written and decoded
   again). The wheel's libtesseract is built without OpenMP (it links no libgomp), so an engine
@@ -31,6 +32,8 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,36 +194,45 @@ def tessdata_directory() -> Path | None:
 
 
 class _Engine:
-    """One loaded TessBaseAPI; the lock keeps a second thread of the same process from
-    interleaving its image with ours (an API object holds one image at a time)."""
+    """One loaded TessBaseAPI; it holds one image at a time, so one caller uses it at a time."""
 
     def __init__(self, api, description: str):
         self.api = api
         self.description = description
-        self.lock = threading.Lock()
 
 
-_engines: dict[tuple[str, tuple[str, ...]], _Engine] = {}
-_engines_lock = threading.Lock()
-_engines_pid = os.getpid()
+# Loaded engines not in use, per (languages, parameters), in this process. A caller takes one
+# (or loads one when all are busy: a worker running several threads reads pages side by side, as
+# it did with one program per page, since tesserocr lets go of the GIL while Tesseract reads)
+# and puts it back; one thread per process, the usual case, loads each engine once.
+_idle: dict[tuple[str, tuple[str, ...]], list[_Engine]] = {}
+_idle_lock = threading.Lock()
+_idle_pid = os.getpid()
 
 
-def _engine(languages: str, variables: tuple[str, ...]) -> _Engine:
-    """This process's engine for these languages and parameters, loaded on first use.
+@contextmanager
+def _engine(languages: str, variables: tuple[str, ...]) -> Iterator[_Engine]:
+    """An engine of this process for these languages and parameters, for the caller alone.
 
     Parameters are set when the engine is initialised, as the program's -c does: some
     (load_system_dawg, load_freq_dawg) only take effect then. A process forked from one holding
-    engines starts its own: a lock another thread held at the fork would never be released."""
-    global _engines_pid
+    engines loads its own: one in use by another thread at the fork would never come back."""
+    global _idle_pid
     key = (languages, variables)
-    with _engines_lock:
-        if _engines_pid != os.getpid():
-            _engines.clear()
-            _engines_pid = os.getpid()
-        engine = _engines.get(key)
-        if engine is None:
-            engine = _engines[key] = _load_engine(languages, variables)
-        return engine
+    with _idle_lock:
+        if _idle_pid != os.getpid():
+            _idle.clear()
+            _idle_pid = os.getpid()
+        idle = _idle.get(key)
+        engine = idle.pop() if idle else None
+    if engine is None:
+        engine = _load_engine(languages, variables)
+    try:
+        yield engine
+    finally:
+        with _idle_lock:
+            if _idle_pid == os.getpid():
+                _idle.setdefault(key, []).append(engine)
 
 
 def _load_engine(languages: str, variables: tuple[str, ...]) -> _Engine:
@@ -252,11 +264,10 @@ def _parameter(variable: str) -> tuple[str, str]:
 
 def _recognise_in_process(image: np.ndarray, languages: str, page_segmentation_mode: int,
                           timeout_seconds: float, variables: tuple[str, ...]) -> tuple[TsvWord, ...]:
-    engine = _engine(languages, variables)
     pixels, width, height, channels = _pixels(image)
-    log.debug("tesseract in process: %s --psm %d on %dx%d px", engine.description, page_segmentation_mode,
-              width, height)
-    with engine.lock:
+    with _engine(languages, variables) as engine:
+        log.debug("tesseract in process: %s --psm %d on %dx%d px", engine.description, page_segmentation_mode,
+                  width, height)
         api = engine.api
         try:
             api.SetPageSegMode(page_segmentation_mode)
@@ -275,10 +286,9 @@ def _recognise_in_process(image: np.ndarray, languages: str, page_segmentation_m
 
 
 def _detect_orientation_in_process(image: np.ndarray) -> Orientation:
-    engine = _engine("osd", ())
     pixels, width, height, channels = _pixels(image)
     log.debug("tesseract in process: osd on %dx%d px", width, height)
-    with engine.lock:
+    with _engine("osd", ()) as engine:
         api = engine.api
         try:
             api.SetPageSegMode(0)  # orientation and script detection only
