@@ -175,18 +175,18 @@ def bench_sohoa(pages, work: Path, *, label: str, tree: Path, engine: str | None
 
 
 def has_coloured_ink(path: Path) -> bool:
-    """Whether a scan holds coloured marks (a red seal, a blue signature): at least 0.1 % of its
-    pixels clearly saturated. A colour scan of black print alone may be stored grey."""
-    import cv2
+    """Whether a scan holds coloured marks (a red seal, a blue signature): at least 0.05 % of its
+    pixels of a chroma (max - min of R, G, B) over 90, which tinted paper (~30-60) never reaches.
+    A colour scan of black print alone may be stored grey."""
     import numpy as np
     from PIL import Image
 
     with Image.open(path) as image:
         if image.mode != "RGB":
             return False
-        hsv = cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2HSV)
-    saturated = (hsv[..., 1] > 100) & (hsv[..., 2] > 60)
-    return bool(saturated.mean() >= 0.001)
+        pixels = np.asarray(image).astype(np.int16)
+    chroma = pixels.max(axis=2) - pixels.min(axis=2)
+    return bool((chroma > 90).mean() >= 0.0005)
 
 
 def stored_image(pdf: bytes) -> dict:
