@@ -17,7 +17,9 @@ COPY workers ./workers
 COPY schemas ./schemas
 COPY scripts ./scripts
 # The runtime dependencies at the versions the test suite passed with (constraints.txt).
-RUN pip install --no-cache-dir -c constraints.txt .
+RUN pip install --no-cache-dir -c constraints.txt . \
+    && { pip install --no-cache-dir -c constraints.txt --only-binary tesserocr tesserocr \
+         || echo "no tesserocr wheel for this platform: Tesseract runs as a program"; }
 
 # The document-type classifier is trained once, at build time, into the image: containers never
 # race to train it and never download anything. Reviewers' corrections retrain it in $SOHOA_HOME.

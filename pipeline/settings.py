@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     type_min_confidence: float | None = Field(default=None, ge=0, le=1)
     ocr_languages: str = "vie"
     ocr_timeout_seconds: float = 180.0
+    ocr_engine: str = Field(
+        default="auto", pattern="^(auto|library|program)$",
+        description="Tesseract in process (library: tesserocr) or one program run per page; auto: the library when installed",
+    )
     image_dpi: int = Field(default=200, ge=100, le=600, description="Resolution of stored pages")
     max_image_pixels: int = Field(default=200_000_000, description="Larger images are refused")
     max_input_bytes: int = Field(

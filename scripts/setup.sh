@@ -31,6 +31,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   # constraints.txt: every package at the version the suite passed with, so installs repeat.
   .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
+  # Tesseract in process (the `ocr` extra), from a wheel only: where none fits this machine,
+  # sohoa runs the tesseract program instead (slower by the model's load on every page).
+  .venv/bin/python -m pip install -q -c constraints.txt --only-binary tesserocr tesserocr \
+    || echo "setup: no tesserocr wheel for this machine; Tesseract will run as a program"
   echo "$wanted" > "$stamp"
 fi
 

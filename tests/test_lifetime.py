@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import REPO, cli_env
 from pipeline.samples import make_scan
 
@@ -48,8 +50,27 @@ def command_of(pid: int) -> str:
         return ""
 
 
-def test_page_workers_and_their_tesseract_die_when_the_ingest_is_killed(settings, classifier, tmp_path):
-    """GIVEN `sohoa ingest --jobs 2` OCR-ing a folder of scans in its page pool
+def loaded_tesseract(pid: int) -> bool:
+    """Whether the process has Tesseract's library mapped (the in-process engine, tesserocr)."""
+    try:
+        return "libtesseract" in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+def tesserocr_installed() -> bool:
+    from pipeline.stages import tesseract
+
+    return tesseract._binding() is not None
+
+
+@pytest.mark.parametrize("engine", [
+    "program",
+    pytest.param("library", marks=pytest.mark.skipif(not tesserocr_installed(), reason="tesserocr is not installed")),
+])
+def test_page_workers_and_their_tesseract_die_when_the_ingest_is_killed(settings, classifier, tmp_path, engine):
+    """GIVEN `sohoa ingest --jobs 2` OCR-ing a folder of scans in its page pool, Tesseract run as a
+    program (one child per page) or in the page workers themselves (SOHOA_OCR_ENGINE)
     WHEN the command is killed with SIGKILL (no handler can run) while Tesseract runs
     THEN within a few seconds none of its page workers, nor any Tesseract they started, is running"""
     folder = tmp_path / "scans"
@@ -57,17 +78,23 @@ def test_page_workers_and_their_tesseract_die_when_the_ingest_is_killed(settings
     for seed in range(4):  # whole A4 pages at 300 dpi: Tesseract takes seconds on each
         make_scan(seed, doc_type="quyet_dinh", dpi=300).image.save(folder / f"quyet-dinh-{seed}.png")
     process = subprocess.Popen([sys.executable, "-m", "pipeline", "ingest", str(folder), "--jobs", "2"],
-                               env=cli_env(settings.home), cwd=REPO,
+                               env=cli_env(settings.home, SOHOA_OCR_ENGINE=engine), cwd=REPO,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers: set[int] = set()
     tesseracts: set[int] = set()
+
+    def tesseract_runs() -> bool:
+        if engine == "program":
+            return bool(tesseracts)
+        return any(loaded_tesseract(pid) for pid in workers)
+
     deadline = time.monotonic() + 120
-    while not (len(workers) >= 2 and tesseracts) and time.monotonic() < deadline and process.poll() is None:
+    while not (len(workers) >= 2 and tesseract_runs()) and time.monotonic() < deadline and process.poll() is None:
         below = descendants_of(process.pid)
         workers = {pid for pid in below if "python" in command_of(pid)}
         tesseracts = {pid for pid in below if "tesseract" in command_of(pid)}
         time.sleep(0.05)
-    assert len(workers) >= 2 and tesseracts, "the page pool never ran Tesseract"
+    assert len(workers) >= 2 and tesseract_runs(), "the page pool never ran Tesseract"
 
     os.kill(process.pid, signal.SIGKILL)
     process.wait()

@@ -41,7 +41,7 @@ class PipelineSettings:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineSettings:
-        preprocess_settings = PreprocessSettings()
+        preprocess_settings = PreprocessSettings(tesseract_engine=settings.ocr_engine)
         if settings.orientation_min_confidence is not None:
             preprocess_settings = replace(
                 preprocess_settings, orientation_min_confidence=settings.orientation_min_confidence
@@ -53,7 +53,8 @@ class PipelineSettings:
             preprocess=preprocess_settings,
             classify=classify_settings,
             ocr=OcrSettings(
-                languages=settings.ocr_languages, timeout_seconds=settings.ocr_timeout_seconds
+                languages=settings.ocr_languages, timeout_seconds=settings.ocr_timeout_seconds,
+                engine=settings.ocr_engine,
             ),
             image=ImageSettings(image_dpi=settings.image_dpi),
             assemble=AssembleSettings(),

@@ -80,6 +80,7 @@ def read_band(image: np.ndarray, box: tuple[int, int, int, int], line_h: int, sc
         threads=ocr.threads,
         variables=(f"tessedit_char_whitelist={ZONE_CHARACTERS}", "load_system_dawg=0", "load_freq_dawg=0",
                    "tessedit_do_invert=0"),
+        engine=ocr.engine,
     )
     lines: dict[tuple[int, int, int], list[str]] = {}
     for w in words:

@@ -51,6 +51,9 @@ class OcrSettings:
     # OMP_THREAD_LIMIT of each tesseract process: pages are OCR'd in parallel, one process per
     # core, so Tesseract's own threads would only compete with the other pages for the same cores.
     threads: int = 1
+    # "auto": Tesseract in process (tesserocr, the model loaded once per process) when it can be
+    # imported, else the program; "library" or "program" to insist (SOHOA_OCR_ENGINE)
+    engine: str = "auto"
 
 
 def recognise(image: np.ndarray, settings: OcrSettings) -> OcrPage:
@@ -64,6 +67,7 @@ def recognise(image: np.ndarray, settings: OcrSettings) -> OcrPage:
         threads=settings.threads,
         # Inverted-text retries cost much time on noisy scans and office papers are dark on light.
         variables=("tessedit_do_invert=0", *settings.extra_config),
+        engine=settings.engine,
     )
 
     words: list[OcrWord] = []

@@ -92,6 +92,7 @@ class PreprocessSettings:
     osd_min_confidence: float = 2.0  # Tesseract's own "Orientation confidence" scale
     osd_timeout_seconds: float = 10.0
     osd_threads: int = 1  # OMP_THREAD_LIMIT of the OSD tesseract process, as OcrSettings.threads
+    tesseract_engine: str = "auto"  # of the reading and of OSD, as OcrSettings.engine
     # Skews smaller than this are not worth resampling the page (it softens the strokes a little).
     min_skew_to_correct: float = 0.05
     crop_borders: bool = True
@@ -422,7 +423,8 @@ def _tesseract_osd(grey_small: np.ndarray, settings: PreprocessSettings) -> tupl
     """Tesseract's own orientation guess, (CW rotation, its confidence), or None if it has none."""
     try:
         osd = tesseract.detect_orientation(
-            grey_small, timeout_seconds=settings.osd_timeout_seconds, threads=settings.osd_threads
+            grey_small, timeout_seconds=settings.osd_timeout_seconds, threads=settings.osd_threads,
+            engine=settings.tesseract_engine,
         )
     except (OcrFailed, OcrTimeout, ToolMissing) as exc:
         # "Too few characters" on sparse pages, a timeout, or no tesseract: all mean "no opinion".
@@ -614,6 +616,7 @@ def _read_turned(sample: np.ndarray, rotation: int, settings: PreprocessSettings
             # textord_tabfind_vertical_text=0), so a page a quarter off would read as upright.
             page_segmentation_mode=11, timeout_seconds=settings.reading_timeout_seconds,
             threads=settings.osd_threads, variables=("tessedit_do_invert=0",),
+            engine=settings.tesseract_engine,
         )
     except (OcrFailed, OcrTimeout, ToolMissing) as exc:
         log.debug("orientation reading at %d° failed: %s", rotation, exc)
