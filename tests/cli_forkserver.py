@@ -31,7 +31,7 @@ SERVER = Path(__file__).resolve()
 PRELOADED = (
     "pipeline.cli.app", "pipeline.core.runtime", "pipeline.core.document", "pipeline.core.run",
     "pipeline.core.verify", "pipeline.stages.sign", "pipeline.stages.assemble", "pipeline.stages.preprocess",
-    "pipeline.stores.objects", "pipeline.stores.index", "numpy", "PIL.Image", "pikepdf",
+    "pipeline.stores.objects", "pipeline.stores.index", "pipeline.stages.tesseract", "numpy", "PIL.Image", "pikepdf",
     "pyhanko.sign", "pyhanko.sign.validation", "sqlalchemy.dialects.postgresql", "psycopg",
 )
 
