@@ -135,6 +135,15 @@ class ForkServer:
                 raise RuntimeError("the sohoa fork server did not start")
         return self._process
 
+    @staticmethod
+    def can_run(env: dict[str, str]) -> bool:
+        """Whether a forked child would start as `python -m pipeline` with ``env`` would: not when
+        the command changes what the interpreter reads at start-up (PYTHONPATH, PYTHONHOME, …;
+        a test that hides a module that way needs a new interpreter)."""
+        def start_up(variables):
+            return {k: v for k, v in variables.items() if k.startswith("PYTHON")}
+        return start_up(env) == start_up(os.environ)
+
     def run(self, args: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
         with self._lock, tempfile.TemporaryDirectory(prefix="sohoa-cli-") as tmp:
             out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"

@@ -91,7 +91,7 @@ def run_cli(env: dict[str, str], *args: str | Path, timeout: float = 600) -> sub
     """The real `sohoa` command line in a process of its own, with `env` (see `cli_env`): forked
     from a server that has imported sohoa once (tests/cli_forkserver.py), or with
     `subprocess.run` when SOHOA_TEST_FORK_CLI=0."""
-    if os.environ.get("SOHOA_TEST_FORK_CLI", "1") != "0":
+    if os.environ.get("SOHOA_TEST_FORK_CLI", "1") != "0" and FORK_SERVER.can_run(env):
         return FORK_SERVER.run([str(arg) for arg in args], env, timeout)
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *map(str, args)],

@@ -230,14 +230,22 @@ def test_pages_in_process_start_no_program_and_load_the_model_once(child_environ
 
 @needs_tesserocr
 def test_the_engine_in_process_runs_no_openmp_threads():
-    """GIVEN the Vietnamese engine loaded in this process
-    WHEN the libraries mapped into the process are listed
+    """GIVEN the Vietnamese engine loaded in a fresh process (this one has loaded other libraries,
+    some of which bring an OpenMP runtime of their own)
+    WHEN the libraries mapped into that process are listed
     THEN no OpenMP runtime is among them: the engine reads on the calling thread only, as the
     program does with OMP_THREAD_LIMIT=1 (pages get their cores from separate processes)"""
-    tesseract.recognise(rendered(LINES[:1]), languages="vie", page_segmentation_mode=7, timeout_seconds=60,
-                        threads=1, engine="library")
-
-    mapped = Path("/proc/self/maps").read_text()
+    probe = (
+        "import numpy as np\n"
+        "from pathlib import Path\n"
+        "from pipeline.stages import tesseract\n"
+        "page = np.full((60, 400), 255, dtype=np.uint8)\n"
+        "tesseract.recognise(page, languages='vie', page_segmentation_mode=7, timeout_seconds=60,\n"
+        "                    threads=1, engine='library')\n"
+        "print(Path('/proc/self/maps').read_text())\n"
+    )
+    mapped = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parent.parent, timeout=120).stdout
 
     assert "libtesseract" in mapped
     assert not any(runtime in mapped for runtime in ("libgomp", "libomp", "libiomp"))
