@@ -901,7 +901,8 @@ def test_stored_signature_statuses_are_revalidated_when_trust_changes(pki, unsig
     then --update again trusting the stranger's root as well
     THEN --all shows the official's version would become signed and records nothing; --update
     records it (`sohoa show` says signed), prints the change, keeps the stranger's indeterminate
-    and exits 6; each recorded row keeps the fingerprint of the roots it was validated under;
+    and exits 6; each recorded row keeps the fingerprint of the roots it was validated under, and
+    the index remembers it as the roots its statuses follow;
     trusting both roots makes every version signed and exits 0"""
     import hashlib
     import json
@@ -945,6 +946,10 @@ def test_stored_signature_statuses_are_revalidated_when_trust_changes(pki, unsig
     index = Index(f"sqlite:///{home / 'index.sqlite3'}")
     for record in index.signatures(ids["official.pdf"]) + index.signatures(ids["stranger.pdf"]):
         assert record.report["trust_roots_sha256"] == fingerprint
+    # the index now remembers these roots: a server started with them validates nothing again
+    from pipeline.stores.index.trust import TrustRecords
+
+    assert TrustRecords(index).state().trust_roots_sha256 == fingerprint
 
     both = tmp_path / "both-roots.pem"
     both.write_bytes(pki.pem("root") + pki.pem("stranger-root"))
