@@ -167,7 +167,8 @@ def test_issued_result_carries_qr_and_official_stamp_and_passes(pki, trusted, ns
     WHEN it is signed at B-B with the QR code and the official stamp
     THEN the signature is TOTAL_PASSED, covers the whole file and is the only change; the stamp
     shows the Vietnamese name, position, agency and the signing time at +07:00; page 1 renders
-    the QR code top left and the stamp bottom right; pdfsig agrees the signature is valid"""
+    the QR code top left and the stamp bottom right; pdfsig agrees the signature is valid and,
+    with an NSS db trusting the test root (and the test OCSP answering), the certificate trusted"""
     signed = sign_with(pki, "official", unsigned_pdf, official_spec())
 
     assert signed.startswith(unsigned_pdf)  # one incremental update: nothing before it changed
@@ -193,6 +194,7 @@ def test_issued_result_carries_qr_and_official_stamp_and_passes(pki, trusted, ns
 
     [verdict] = pdfsig(signed, nss_db, tmp_path)
     assert verdict.untampered and ours_untampered(result)
+    assert verdict.certificate == "Certificate is Trusted."
 
 
 def test_qr_code_decodes_to_the_result_identifiers(pki, unsigned_pdf, tmp_path):
