@@ -60,6 +60,12 @@ def _config(url: str, key_dir: Path) -> dict:
                  "smart-value": {"schema": "crl-dist-url", "params": {"crl-repo-names": ["interm"]}}},
                 {"id": "authority_information_access",
                  "smart-value": {"schema": "aia-urls", "params": {"ocsp-responder-names": ["interm"]}}},
+                # As the public CAs' signing certificates carry it. Without any extended key usage,
+                # NSS's last lookup (the EKU) leaves SEC_ERROR_EXTENSION_NOT_FOUND set after a
+                # successful CERT_PKIXVerifyCert, and poppler 22.12's pdfsig, which reads
+                # PORT_GetError() without looking at the result, reports "Unknown issue with
+                # Certificate" for a chain NSS trusts.
+                {"id": "extended_key_usage", "value": ["email_protection"]},
             ],
             **extra,
         }
@@ -176,11 +182,27 @@ class _Dispatcher:
         return self.app(environ, start_response)
 
 
+def _whole_second_animator():
+    from certomancer.integrations.animator import Animator
+
+    class WholeSecondAnimator(Animator):
+        """OCSP responses made at whole seconds: certomancer's clock has microseconds, and NSS
+        rejects an OCSP response whose GeneralizedTimes have a fraction as
+        SEC_ERROR_OCSP_MALFORMED_RESPONSE — poppler's pdfsig then calls the certificate's
+        validation an "Unknown issue" (public CAs' responders give whole seconds)."""
+
+        def at_time(self, request):
+            moment = super().at_time(request)
+            return moment.replace(microsecond=0) if "/ocsp/" in request.path else moment
+
+    return WholeSecondAnimator
+
+
 class TestPki:
     __test__ = False  # not a pytest class
 
     def __init__(self, directory: Path):
-        from certomancer.integrations.animator import Animator, AnimatorArchStore
+        from certomancer.integrations.animator import AnimatorArchStore
         from certomancer.registry import CertomancerConfig
         from werkzeug.serving import make_server
 
@@ -195,7 +217,7 @@ class TestPki:
         _write_keys(key_dir, config["keysets"]["keys"]["keys"])
         self.config = CertomancerConfig(config, key_search_dir=str(key_dir))
         self.arch = self.config.get_pki_arch(ARCH)
-        self._dispatcher.app = Animator(AnimatorArchStore(self.config.pki_archs), with_web_ui=False)
+        self._dispatcher.app = _whole_second_animator()(AnimatorArchStore(self.config.pki_archs), with_web_ui=False)
         self._thread: threading.Thread | None = None
         self.tsa_url = f"{self.url}/{ARCH}/tsa/tsa"
         self.root_pem = directory / "roots.pem"

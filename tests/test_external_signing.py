@@ -95,8 +95,8 @@ def test_a_token_signature_completes_into_a_valid_trusted_new_version(office, pk
     and the client completes with the signature value
     THEN prepare answers 201 with sha256, rsassa_pkcs1v15, the digest of data_to_sign and an
     expiry; complete answers 201 with version 2 signed; the stored PDF's signature is TOTAL_PASSED
-    (trusted: SOHOA_TRUST_ROOTS is the test root) and poppler's pdfsig says it is valid and
-    covers the whole document; the result now waits
+    (trusted: SOHOA_TRUST_ROOTS is the test root) and poppler's pdfsig says it is valid, covers
+    the whole document and, with an NSS db trusting the test root, is trusted; the result now waits
     for the agency's seal; a second completion is refused (signing_completed)"""
     document_id = office.add_document()
     mark_result(office.services.index, default_catalog(), document_id, by="test")
@@ -116,9 +116,8 @@ def test_a_token_signature_completes_into_a_valid_trusted_new_version(office, pk
     [recorded] = office.services.index.signatures(document_id)
     assert (recorded.field_name, recorded.indication) == ("official-1", "TOTAL_PASSED")
     verdict = pdfsig_lines(signed, pki.nss_db(tmp_path / "nss"), tmp_path)
-    # (pdfsig's certificate check of the test PKI's certificates answers "Unknown issue" for the
-    # server-key path too: poppler's NSS cannot fetch the OCSP their AIA names.)
     assert "Signature is Valid." in verdict and "Total document signed" in verdict, verdict
+    assert "Certificate Validation: Certificate is Trusted." in verdict, verdict
     assert SigningRecords(office.services.index).result(document_id).next_kind == "agency"
 
     again = office.post(f"/v1/signing/{answer['signing_id']}/complete", {"signature": signature})

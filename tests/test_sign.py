@@ -167,7 +167,8 @@ def test_issued_result_carries_qr_and_official_stamp_and_passes(pki, trusted, ns
     WHEN it is signed at B-B with the QR code and the official stamp
     THEN the signature is TOTAL_PASSED, covers the whole file and is the only change; the stamp
     shows the Vietnamese name, position, agency and the signing time at +07:00; page 1 renders
-    the QR code top left and the stamp bottom right; pdfsig agrees the signature is valid"""
+    the QR code top left and the stamp bottom right; pdfsig agrees the signature is valid and,
+    with an NSS db trusting the test root (and the test OCSP answering), the certificate trusted"""
     signed = sign_with(pki, "official", unsigned_pdf, official_spec())
 
     assert signed.startswith(unsigned_pdf)  # one incremental update: nothing before it changed
@@ -193,6 +194,7 @@ def test_issued_result_carries_qr_and_official_stamp_and_passes(pki, trusted, ns
 
     [verdict] = pdfsig(signed, nss_db, tmp_path)
     assert verdict.untampered and ours_untampered(result)
+    assert verdict.certificate == "Certificate is Trusted."
 
 
 def test_qr_code_decodes_to_the_result_identifiers(pki, unsigned_pdf, tmp_path):
@@ -901,7 +903,8 @@ def test_stored_signature_statuses_are_revalidated_when_trust_changes(pki, unsig
     then --update again trusting the stranger's root as well
     THEN --all shows the official's version would become signed and records nothing; --update
     records it (`sohoa show` says signed), prints the change, keeps the stranger's indeterminate
-    and exits 6; each recorded row keeps the fingerprint of the roots it was validated under;
+    and exits 6; each recorded row keeps the fingerprint of the roots it was validated under, and
+    the index remembers it as the roots its statuses follow;
     trusting both roots makes every version signed and exits 0"""
     import hashlib
     import json
@@ -945,6 +948,10 @@ def test_stored_signature_statuses_are_revalidated_when_trust_changes(pki, unsig
     index = Index(f"sqlite:///{home / 'index.sqlite3'}")
     for record in index.signatures(ids["official.pdf"]) + index.signatures(ids["stranger.pdf"]):
         assert record.report["trust_roots_sha256"] == fingerprint
+    # the index now remembers these roots: a server started with them validates nothing again
+    from pipeline.stores.index.trust import TrustRecords
+
+    assert TrustRecords(index).state().trust_roots_sha256 == fingerprint
 
     both = tmp_path / "both-roots.pem"
     both.write_bytes(pki.pem("root") + pki.pem("stranger-root"))

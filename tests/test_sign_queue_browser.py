@@ -243,7 +243,8 @@ def test_the_reference_bridge_signs_with_a_softhsm_token_and_the_server_complete
     """GIVEN the reference bridge over a SoftHSM2 token with the official's key, and a result
     WHEN a client prepares it on the real server with the chain the bridge hands out, the bridge
     signs data_to_sign with the PIN, and the client completes
-    THEN the new version validates as signed and pdfsig says the signature is valid; a request
+    THEN the new version validates as signed and pdfsig says the signature is valid and, with an
+    NSS db trusting the test root, the certificate trusted; a request
     from a page the bridge does not serve is refused (403); a wrong PIN is refused (422)"""
     server, headers = office["server"], {"Authorization": f"Bearer {office['key']}"}
     chain = httpx.get(f"{softhsm_bridge}/certificate", headers={"Origin": server.url}).json()["certificate_chain"]
@@ -265,5 +266,8 @@ def test_the_reference_bridge_signs_with_a_softhsm_token_and_the_server_complete
     rt = Runtime(Settings(home=office["home"]), classifier=None)
     (tmp_path / "signed.pdf").write_bytes(rt.store.get(rt.index.get(office["bridge_doc"]).searchable_key))
     rt.index.close()
-    verdict = subprocess.run(["pdfsig", str(tmp_path / "signed.pdf")], capture_output=True, text=True).stdout
+    nss = pki.nss_db(tmp_path / "nss")  # trusting the test root, as an office's NSS db trusts its CA
+    verdict = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(tmp_path / "signed.pdf")],
+                             capture_output=True, text=True).stdout
     assert "Signature is Valid." in verdict and "Total document signed" in verdict, verdict
+    assert "Certificate Validation: Certificate is Trusted." in verdict, verdict

@@ -30,6 +30,8 @@ def serve(rt: Runtime, host: str | None, port: int | None, workers: int) -> None
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["sohoa.access"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     log_config["loggers"]["pipeline"] = {"handlers": ["default"], "level": "WARNING", "propagate": False}
+    # what a re-validation under new trust roots changed (counts only) is worth a line
+    log_config["loggers"]["pipeline.core.trust"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     uvicorn.run("pipeline.service.api:app_from_environment", factory=True, host=host or rt.settings.api_host,
                 port=port or rt.settings.api_port, workers=workers, log_config=log_config,
                 access_log=False)

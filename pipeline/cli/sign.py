@@ -122,6 +122,10 @@ def verify_signature(rt: Runtime, target: str | None, all_stored: bool, update: 
     Exit 0 when every signature is TOTAL_PASSED; 6 otherwise (also for an unsigned PDF).
     sohoa verify-signature --all            what a new validation would change
     sohoa verify-signature --all --update   record it: the index follows the current trust roots
+
+    \b
+    `sohoa serve` and `sohoa worker` do the --update by themselves, in the background, when they
+    start with other trust roots than those the stored statuses were validated under.
     """
     from pipeline.core.signing import validation_settings
     from pipeline.stages.sign import validate_pdf
@@ -153,8 +157,16 @@ def _revalidate_all(rt: Runtime, validation, update: bool, as_json: bool) -> Non
     import json
 
     from pipeline.core.signed_versions import revalidate_stored_signatures
+    from pipeline.core.trust import RevalidationBusy, revalidate_for_trust_roots
 
-    done = revalidate_stored_signatures(rt.index, rt.store, validation, update=update)
+    if update:
+        # claimed like a server's re-validation, and the index then remembers these roots
+        try:
+            done = revalidate_for_trust_roots(rt.index, rt.store, validation, force=True).done
+        except RevalidationBusy as busy:
+            raise click.ClickException(str(busy)) from busy
+    else:
+        done = revalidate_stored_signatures(rt.index, rt.store, validation, update=False)
     if as_json:
         click.echo(json.dumps([
             {"document_id": r.document_id, "version": r.version, "before": r.before, "after": r.after,

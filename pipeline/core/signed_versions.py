@@ -7,15 +7,16 @@ and the validation recorded in the index. The signed PDF becomes the document's 
 searchable PDF (an incremental update keeps the text layer), so `sohoa export` gives it.
 
 A recorded validation keeps the fingerprint of the trust roots it was made under
-(`trust_roots_sha256` in each signature's report). It is not redone by itself when the roots
-change: `revalidate_stored_signatures` (`sohoa verify-signature --all [--update]`) validates
-every stored signed version again under the current roots and records what changed.
+(`trust_roots_sha256` in each signature's report). `revalidate_stored_signatures` validates
+every stored signed version again under the current roots and records what changed; a server or
+worker starting with other roots than the index's runs it by itself (`pipeline.core.trust`), and
+`sohoa verify-signature --all [--update]` runs it by hand.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from asn1crypto import x509
@@ -134,10 +135,12 @@ class Revalidation:
 
 
 def revalidate_stored_signatures(index: Index, store: ObjectStore, validation: ValidationSettings,
-                                 *, update: bool) -> list[Revalidation]:
+                                 *, update: bool,
+                                 on_each: Callable[[], None] | None = None) -> list[Revalidation]:
     """Validate every stored signed version again with `validation` (the current trust roots);
     with `update`, record the new validations (a version's rows are replaced in one
-    transaction). Returns every version, changed or not."""
+    transaction). `on_each` is called after each version (to keep a claim fresh). Returns every
+    version, changed or not."""
     done = []
     for document_id, version in index.signed_versions():
         pdf_ref = (index.latest_object(document_id, SIGNED_VARIANT, version)
@@ -157,4 +160,6 @@ def revalidate_stored_signatures(index: Index, store: ObjectStore, validation: V
             log.info("document %s v%d: %s -> %s", document_id, version, before, after)
         done.append(Revalidation(document_id, version, before, after,
                                  fingerprints.pop() if len(fingerprints) == 1 else None))
+        if on_each is not None:
+            on_each()
     return done

@@ -69,5 +69,10 @@ def add_docs(app: FastAPI) -> None:
 def app_from_environment() -> FastAPI:
     """The app for `uvicorn --factory pipeline.service.api:app_from_environment` (what `sohoa serve` runs)."""
     from pipeline.core.runtime import open_runtime
+    from pipeline.core.trust import start_trust_revalidation
 
-    return create_app(build_services(open_runtime()))
+    runtime = open_runtime()
+    app = create_app(build_services(runtime))
+    # stored signature statuses follow SOHOA_TRUST_ROOTS; in the background, one server of many
+    app.state.trust_revalidation = start_trust_revalidation(runtime)
+    return app

@@ -350,6 +350,22 @@ signing_profiles = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+# --- trust (0011): the roots the stored signature statuses were validated under -------------------
+
+trust_state = Table(
+    "trust_state",
+    metadata,
+    Column("name", String(32), primary_key=True),  # "signatures": one row
+    Column("trust_roots_sha256", String(64)),  # NULL: never validated under known roots
+    Column("roots", Integer),  # how many roots that fingerprint is of
+    Column("revalidated_at", DateTime(timezone=True)),  # the last re-validation finished
+    Column("versions", Integer),  # signed versions it validated
+    Column("changed", Integer),  # of which changed status
+    Column("claimed_by", String(128)),  # the process re-validating now (host:pid), if any
+    Column("claimed_for", String(64)),  # the fingerprint it validates under
+    Column("claimed_at", DateTime(timezone=True)),  # refreshed as it goes: a stale claim is taken over
+)
+
 # SQLite's FTS5 table over search_title/search_text, made by migration 0002 on SQLite only: a bare
 # table clause for joins in search, outside `metadata`, which holds the tables of both backends.
 documents_fts = table("documents_fts", column("document_id"))
