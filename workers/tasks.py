@@ -39,6 +39,7 @@ from pipeline.core.quarantine import quarantine_file
 from pipeline.core.runtime import Runtime
 from pipeline.errors import InputError, SohoaError, StorageUnavailable
 from pipeline.stages.ingest import InputFile, InputKind, OpenedInput
+from pipeline.stores.index import DocumentRow
 from pipeline.stores.layout import (
     DocumentObjects,
     item_attempt,
@@ -162,25 +163,20 @@ def _finalise(rt: Runtime, item: BatchItem, opened: OpenedInput, data: bytes,
         return
     # A duplicate of a document this item's claim covers is this item's own earlier delivery
     # (its objects are under the item's id); one stored outside the claim is a duplicate.
-    ours = [line.document_id for line in lines if line.document_id and _stored_by(rt, line.document_id, item)]
-    for document_id in ours:
-        _drop_other_deliveries(rt, document_id, item)
+    rows = [rt.index.get(line.document_id) for line in lines if line.document_id]
+    ours = [row for row in rows if written_by_item(row.searchable_key, item.id)]
+    for row in ours:
+        _drop_other_deliveries(rt, row, item)
     mine = bool(ours) or any(line.status == "stored" for line in lines)
     _settle(rt, item, STORED if mine else DUPLICATE, document_id=lines[0].document_id)
 
 
-def _stored_by(rt: Runtime, document_id: str, item: BatchItem) -> bool:
-    """Whether a delivery of this item wrote the stored row of a document (its keys name the item)."""
-    return written_by_item(rt.index.get(document_id).searchable_key, item.id)
-
-
-def _drop_other_deliveries(rt: Runtime, document_id: str, item: BatchItem) -> None:
+def _drop_other_deliveries(rt: Runtime, row: DocumentRow, item: BatchItem) -> None:
     """Objects of an earlier delivery of this item that died before its row was written (best
     effort: they are unreferenced, never damage)."""
-    row = rt.index.get(document_id)
     kept = DocumentObjects(row.original_key, row.searchable_key, row.ocr_key)
     try:
-        for key in other_item_attempts(rt.store, document_id, item.id, kept):
+        for key in other_item_attempts(rt.store, row.id, item.id, kept):
             rt.store.delete(key)
     except SohoaError as exc:
         log.info("item %s: an earlier delivery's objects left behind: %s", item.id, exc.message)
