@@ -38,7 +38,9 @@ import httpx  # noqa: E402
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench_index import COLUMNS, generate, load_migrated, loaded_before, owner, percentiles  # noqa: E402
+from bench_index import (  # noqa: E402
+    COLUMNS, generate, load_migrated, loaded_before, owner, percentiles, tear_down,
+)
 from pipeline.core.access import AccessStore  # noqa: E402
 from pipeline.stores.index import Index, upgrade  # noqa: E402
 from pipeline.stores.index.tables import documents  # noqa: E402
@@ -175,17 +177,7 @@ def main() -> int:
         check = wrk(base + "/", connections=args.connections, seconds=args.seconds, threads=1,
                     script=script)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        if admin is not None:
-            if args.keep or args.database:
-                print(f"kept database {name}")
-            else:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-        shutil.rmtree(home, ignore_errors=True)
+        tear_down(server, admin, name, keep=bool(args.keep or args.database), home=home)
 
     p50, p99 = percentiles(in_process)
     print(f"\n{'SQLite' if args.sqlite else 'PostgreSQL'}, "

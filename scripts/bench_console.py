@@ -23,7 +23,6 @@ import os
 import random
 import re
 import secrets
-import shutil
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,7 @@ import psycopg  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench_index import COLUMNS, TYPES, generate, owner  # noqa: E402
+from bench_index import COLUMNS, TYPES, generate, owner, tear_down  # noqa: E402
 from pipeline.core.people import People  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 from pipeline.stores.index import Index, upgrade  # noqa: E402
@@ -272,16 +271,7 @@ def main() -> int:
         results = {label: measure(client, paths) for label, (client, paths) in pages.items()}
         floor_after = measure(health, ["/healthz"] * args.requests)[1]
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        if args.keep or args.database:
-            print(f"kept database {name}")
-        else:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        shutil.rmtree(home, ignore_errors=True)
+        tear_down(server, admin, name, keep=bool(args.keep or args.database), home=home)
 
     h50, h95 = percentiles(floor + floor_after)
     print(f"\n{rows:,} documents ({size} with indexes), {waiting:,} waiting for review; one request at a time, "

@@ -16,6 +16,7 @@ import hashlib
 import json
 import random
 import secrets
+import shutil
 import statistics
 import sys
 import time
@@ -186,6 +187,22 @@ def loaded_before(admin, url: str, name: str, rows: int) -> bool:
         raise SystemExit(f"database {name} holds {held:,} documents, not {rows:,}: "
                          "give --rows to match or another --database")
     return True
+
+
+def tear_down(server, admin, name: str, *, keep: bool, home: Path) -> None:
+    """After a benchmark against a `sohoa serve` on its own database: the server stopped, the
+    database dropped (or kept, and said so, with ``keep``), the scratch home removed."""
+    if server is not None:
+        server.terminate()
+        server.wait(timeout=30)
+    if admin is not None:
+        if keep:
+            print(f"kept database {name}")
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
