@@ -99,7 +99,11 @@ def merge_documents(index: Index, store: ObjectStore, classifier: TypeClassifier
 
 def editable(index: Index, document_id: str) -> DocumentRow:
     """A document that may be split or merged; DocumentSigned or RegroupRefused otherwise."""
-    row = index.get(document_id)
+    return check_editable(index, index.get(document_id))
+
+
+def check_editable(index: Index, row: DocumentRow) -> DocumentRow:
+    """``row`` when its document may be split or merged; DocumentSigned or RegroupRefused otherwise."""
     if row.input_kind == "signed_pdf" or index.signatures(row.id):
         raise DocumentSigned(f"document {row.id} is signed: a signed document is never split or merged")
     if row.superseded_by or row.status == SUPERSEDED:

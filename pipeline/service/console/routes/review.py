@@ -12,12 +12,12 @@ from starlette.datastructures import FormData
 import re
 
 from pipeline.core.people import Person
-from pipeline.core.regroup import RegroupRefused, editable
+from pipeline.core.regroup import RegroupRefused, check_editable
 from pipeline.core.review import DATE_FIELDS, QUEUE_REASONS, ReviewError, review_document
 from pipeline.core.review import review_queue as waiting_documents
 from pipeline.core.views import page_layouts
 from pipeline.errors import DocumentNotFound
-from pipeline.stores.index import NEEDS_REVIEW, SUPERSEDED, DocumentRow
+from pipeline.stores.index import NEEDS_REVIEW, DocumentRow
 from pipeline.service.console.web import Rendered, Services, audit_view, require, shown_day
 
 review_routes = APIRouter()
@@ -86,23 +86,17 @@ def _render(p, s, row: DocumentRow, *, status: int = 200, error: str | None = No
     return p.render("review.html", status=status, row=row, fields=fields, layouts=page_layouts(s.runtime, row),
                     catalog=s.catalog, chosen_type=doc_type or row.doc_type, error=error, flash=_flash(p, s, done, of),
                     previous=previous, following=following, waiting=row.status == NEEDS_REVIEW,
-                    suggested_split=suggested_split(row), mergeable=_mergeable(s, row), stream=_stream(s, row))
+                    suggested_split=suggested_split(row), **_merge_choices(s, row))
 
 
-def _mergeable(s, row: DocumentRow) -> bool:
-    """Whether the document may be merged (not signed, not replaced already)."""
+def _merge_choices(s, row: DocumentRow) -> dict:
+    """Whether the document may be merged (not signed, not replaced already) and, if so, its
+    neighbours in the scanner stream to offer."""
     try:
-        editable(s.index, row.id)
+        check_editable(s.index, row)
     except RegroupRefused:
-        return False
-    return True
-
-
-def _stream(s, row: DocumentRow) -> tuple[DocumentRow | None, DocumentRow | None]:
-    """The neighbours in its scanner stream a reviewer may merge this document with."""
-    if row.status == SUPERSEDED:
-        return None, None
-    return s.index.stream_neighbours(row)
+        return {"mergeable": False, "stream": (None, None)}
+    return {"mergeable": True, "stream": s.index.stream_neighbours(row)}
 
 
 _BOUNDARY = re.compile(r"possible document boundary after page (\d+)")
@@ -204,7 +198,7 @@ async def review_merge(document_id: str, request: Request, p: Rendered, s: Servi
                 raise RegroupRefused(p.t("review.merge_unknown")) from None
         else:
             place, _, other = chosen.partition(":")
-            neighbours = {n.id: n for n in _stream(s, row) if n is not None}
+            neighbours = {n.id: n for n in s.index.stream_neighbours(row) if n is not None}
             if place not in ("before", "after") or other not in neighbours:
                 raise RegroupRefused(p.t("review.merge_choose"))
             order = [other, row.id] if place == "before" else [row.id, other]
