@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ocr_words import laid_out_page, stacked
-from pipeline.stages.extract import extract_fields
+from pipeline.stages.extract import extract_fields, pages_from_texts
 from pipeline.stages.extract.layout import read_layout
 from pipeline.stages.extract.lexicon import compile_lexicon, label_pattern
 from schemas.catalog import CatalogError
@@ -123,6 +123,20 @@ FAMILIES = [
      ["GIẤY KHAI SINH", "Số: 45", "Họ, chữ đệm, tên: ĐINH NGỌC ANH", "Giới tính: Nam",
       "Họ và tên cha: Đinh Văn Bảo", "Ngày, tháng, năm đăng ký: 12/12/2012"],
      {"full_name": "Đinh Ngọc Anh", "doc_number": "45", "sex": "Nam", "issue_date": "2012-12-12"}),
+    ("trich_luc_khai_tu",
+     ["TRÍCH LỤC KHAI TỬ", "Số: 88", "Họ và tên người chết: HOÀNG VĂN SỬU", "Giới tính: Nam",
+      "Ngày, tháng, năm đăng ký: 02/03/2023"],
+     {"full_name": "Hoàng Văn Sửu", "doc_number": "88", "issue_date": "2023-03-02"}),
+    ("can_cuoc",  # the back of the chip CCCD: its issue date under the identifying marks
+     ["Đặc điểm nhân dạng / Personal identification", "Nốt ruồi cách 2cm trên mép phải",
+      "Ngày, tháng, năm / Date, month, year: 14/08/2021", "CỤC TRƯỞNG CỤC CẢNH SÁT"],
+     {"issue_date": "2021-08-14"}),
+    ("to_khai",  # a dotted leader and the form's filler digits run on from the name
+     ["TỜ KHAI", "Họ, chữ đệm, tên người yêu cầu: LÊ KHÁNH GIANG......................---:2- 2222222"],
+     {"full_name": "Lê Khánh Giang"}),
+    ("giay_chung_nhan_dang_ky_ho_kinh_doanh",  # the next label glued on, its capital with it
+     ["GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH", "Họ, chữ đệm và tên: ĐÀO MINH KHÁNHGiới tính: Nam"],
+     {"full_name": "Đào Minh Khánh"}),
 ]
 
 
@@ -262,3 +276,54 @@ def test_ocr_glued_national_heading_is_neither_issuer_nor_person():
     assert extraction.value("issuer") == "ỦY BAN NHÂN DÂN PHƯỜNG XUÂN KHÁNH"
     found = read_layout([stacked(["UBND TỪ SŒỘNG HÒA XÃ HỀ Ê"])], "giay_chung_nhan_dang_ky_ho_kinh_doanh")
     assert "full_name" not in found
+
+
+ISSUERS = [
+    ("giay_chung_nhan_quyen_su_dung_dat",  # no header: the body that grants it signs at the foot
+     [*HEADER, "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT", "Ông: TẠ VĂN LỘC, sinh năm 1970",
+      "Hòa Vang, ngày 11 tháng 8 năm 2017", "SỞ TÀI NGUYÊN VÀ MỐI TRƯỜNG THÀNH PHỐ ĐÀ NẴNG", "KT. GIÁM ĐỐC",
+      "PHÓ GIÁM ĐỐC", "Trần Văn Bình"],
+     {"issuer": "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG THÀNH PHỐ ĐÀ NẴNG", "issue_date": "2017-08-11"}),
+    ("giay_chung_nhan_quyen_su_dung_dat",
+     [*HEADER, "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT", "Bà: VŨ THỊ MẬN, sinh năm 1981",
+      "Long Xuyên, ngày 09 tháng 4 năm 2008", "TM. ỦY BAN NHÂN DÂN THÀNH PHỐ LONG XUYÊN", "KT. CHỦ TỊCH",
+      "PHÓ CHỦ TỊCH", "Âu Thành Tuấn"],
+     {"issuer": "ỦY BAN NHÂN DÂN THÀNH PHỐ LONG XUYÊN"}),
+    ("trich_luc_khai_tu",  # the capitals lost a mark; the place named again in running text has it
+     ["ỦY BAN NHÂN DÂN XÃ KIÊN QUỐC", *HEADER, "TRÍCH LỤC KHAI TỬ", "Số: 12",
+      "Nơi cư trú cuối cùng: thôn 3, xã Kiến Quốc, huyện Kiến Thụy",
+      "Nơi đăng ký khai tử: Ủy ban nhân dân xã Kiến Quốc", "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"],
+     {"issuer": "ỦY BAN NHÂN DÂN XÃ KIẾN QUỐC"}),
+    ("quyet_dinh",  # two words run together and the last letters lost, both named in an address
+     ["ỦY BAN NHÂN DÂN HUYỆN CAMLÂM", *HEADER, "QUYẾT ĐỊNH", "Số: 5/QĐ-UBND",
+      "thường trú tại xã Cam Hải Đông, huyện Cam Lâm, tỉnh Khánh Hòa"],
+     {"issuer": "ỦY BAN NHÂN DÂN HUYỆN CAM LÂM"}),
+    ("quyet_dinh",
+     ["SỞ TƯ PHÁP THÀNH PHỐ HỒ CHÍ MI", *HEADER, "QUYẾT ĐỊNH", "Số: 7/QĐ-STP",
+      "Địa chỉ: 143 Pasteur, Quận 3, Thành phố Hồ Chí Minh"],
+     {"issuer": "SỞ TƯ PHÁP THÀNH PHỐ HỒ CHÍ MINH"}),
+]
+
+
+@pytest.mark.parametrize("doc_type, lines, expected", ISSUERS, ids=[f"{t}-{n}" for n, (t, _l, _e) in enumerate(ISSUERS)])
+def test_the_issuing_body_is_read_where_the_paper_names_it_and_spelled_as_it_is(doc_type, lines, expected):
+    """GIVEN a paper whose issuer is only in its signature block ("SỞ ..." above "KT. GIÁM ĐỐC",
+    "TM. ỦY BAN NHÂN DÂN ..."), or whose header capitals OCR misread (a lost mark, two words run
+    together, the last letters gone) while the place is named again in running text
+    WHEN its fields are extracted
+    THEN the issuer is the body's name as spelled: kind and level from their vocabulary, the place
+    from the better reading"""
+    extraction = extract_fields(doc_type, pages_from_texts(["\n".join(lines)]))
+    for name, value in expected.items():
+        assert extraction.fields[name].value == value, (name, extraction.fields.get(name))
+
+
+def test_a_bare_on_behalf_line_names_no_issuer():
+    """GIVEN a death extract whose header is lost and whose foot says only "TM. ỦY BAN NHÂN DÂN"
+    WHEN its fields are extracted
+    THEN no issuer is made up from the bare body kind"""
+    lines = ["TRÍCH LỤC KHAI TỬ", "Số: 12", "Họ và tên người chết: LÝ VĂN AN",
+             "Nghi Lộc, ngày 08 tháng 7 năm 2016", "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Vũ Xuân Luân"]
+    extraction = extract_fields("trich_luc_khai_tu", pages_from_texts(["\n".join(lines)]))
+    assert "issuer" not in extraction.fields
+    assert extraction.fields["full_name"].value == "Lý Văn An"

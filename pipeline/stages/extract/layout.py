@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline.stages.extract.rules import fix_surname, glued_name_word, is_surname
+from pipeline.stages.extract.rules import fix_surname, is_surname, name_word
 from pipeline.stages.extract.lexicon import (
     OTHER,
     CompiledLabel,
@@ -143,7 +143,7 @@ def read_name(line: Line, start: int, end: int) -> tuple[str, int, int] | None:
     words: list[tuple[int, int]] = []
     for m in re.finditer(r"\S+", text[pos:end]):
         raw = m.group()
-        word = glued_name_word(raw.rstrip(",;.:…"))
+        word = name_word(raw)
         if not _NAME_WORD.fullmatch(word) or not word[0].isupper():
             break
         if words and len(word) > 1 and word.isupper() != text[words[0][0]: words[0][1]].isupper():

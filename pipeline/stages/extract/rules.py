@@ -14,7 +14,10 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
+from pipeline.stages.extract.bodies import confirm_place
+from pipeline.stages.extract.lexicon import folded_lower
 from pipeline.stages.extract.values import (
     add_months,
     birth_year_of_id,
@@ -25,6 +28,7 @@ from pipeline.stages.extract.values import (
 )
 from pipeline.textnorm import digits_from_ocr, fold_aligned, fold_upper, nfc, squash, title_case_vi, upper_ratio
 from schemas.catalog import UNKNOWN_TYPE, Catalog, DocumentType, FieldValue, Validity, default_catalog
+from schemas.field_labels import default_field_labels
 from schemas.models import OcrPageRecord, OcrWordRecord
 
 # --------------------------------------------------------------------------------------------
@@ -210,9 +214,37 @@ def fix_surname(name: str) -> str:
 
 
 def glued_name_word(word: str) -> str:
-    """A name word in capitals with the next label glued on by OCR ("TUẤNiới tính"): the capitals."""
+    """A name word in capitals with the next label glued on by OCR: the capitals ("TUẤNiới tính"),
+    less the capital that starts the label ("KHÁNHGiới tính")."""
     lower = next((i for i, ch in enumerate(word) if ch.islower()), None)
-    return word[:lower] if lower is not None and lower >= 2 and word[:lower].isupper() else word
+    if lower is None or lower < 2 or not word[:lower].isupper():
+        return word
+    if lower >= 3 and any(folded_lower(word[lower - 1:]).startswith(w) for w in _label_first_words()):
+        return word[:lower - 1]
+    return word[:lower]
+
+
+def name_word(raw: str) -> str:
+    """The name word an OCR token carries: punctuation and a dotted leader after it dropped
+    ("GIANG........---:2-"), a label glued on cut off."""
+    letters = re.match(r"[^\W\d_]+", raw)
+    if letters and letters.end() < len(raw) and raw[letters.end()] in ".,;:…-–—_·":
+        raw = letters.group()
+    return glued_name_word(raw.rstrip(",;.:…"))
+
+
+@lru_cache(maxsize=1)
+def _label_first_words() -> frozenset[str]:
+    """The first word of every label in the lexicon, folded ("gioi" of "Giới tính")."""
+    lexicon = default_field_labels()
+    labels = [entry.label for spec in lexicon.fields.values() for entry in spec.labels] + list(lexicon.other)
+    words = set()
+    for label in labels:
+        for half in label.split("/"):
+            first = re.findall(r"[a-z]+", folded_lower(half))
+            if first and len(first[0]) >= 3:
+                words.add(first[0])
+    return frozenset(words)
 
 
 def _name_after(doc: _Text, pos: int, *, wrap: bool = False) -> tuple[int, int, str] | None:
@@ -226,7 +258,7 @@ def _name_after(doc: _Text, pos: int, *, wrap: bool = False) -> tuple[int, int, 
     words: list[tuple[int, int]] = []
     for m in re.finditer(r"\S+", text[pos: pos + 120]):
         raw = m.group()
-        word = glued_name_word(raw.rstrip(",;.:…"))
+        word = name_word(raw)
         gap = text[pos + (words[-1][1] if words else 0): pos + m.start()]
         if words and ("\f" in gap or ("\n" in gap and not wrap)):
             break
@@ -318,6 +350,57 @@ def _issuer(doc: _Text, settings: ExtractSettings, title_keys: Sequence[str]) ->
     words: list[tuple[int, int]] = []
     for a, b in fragments:
         words += [(a + m.start(), a + m.end()) for m in re.finditer(r"\S+", text[a:b])]
+    return _last_body(doc, words, 0.85)
+
+
+# The signature block of Decree 30 layouts: "TM. ỦY BAN NHÂN DÂN HUYỆN X" (on behalf of a
+# collective body), or the body's name above "KT. GIÁM ĐỐC" / "Q. CHỦ TỊCH" / "GIÁM ĐỐC".
+_ON_BEHALF = re.compile(r"^\s*(?:T\.?\s*M|KT|TL|TUQ|Q|TQ)\s*[.:]\s*")
+_SIGNER_TITLE = re.compile(r"^\s*(?:(?:T\.?\s*M|KT|TL|TUQ|Q)\s*[.:]|P?H?O\s+(?:GIAM DOC|CHU TICH|TRUONG)"
+                           r"|GIAM DOC|CHU TICH|TRUONG\s|CUC TRUONG|THU TRUONG)")
+
+
+def _signing_body(doc: _Text) -> FieldValue | None:
+    """The issuing body named in the signature block at the foot (land-use right certificates
+    carry no header; the agency that grants them signs): the last such line below the
+    place-and-date line. A bare "TM. ỦY BAN NHÂN DÂN" names no one and is not taken."""
+    place_date = _place_date(doc)
+    after = place_date[1] if place_date else 0
+    text, folded = doc.text, doc.folded
+    found: FieldValue | None = None
+    lines = [(start, _line_end(text, start)) for start, _ in doc.line_starts if start >= after]
+    for index, (start, end) in enumerate(lines):
+        lead = _ON_BEHALF.match(folded[start:end].upper())
+        following = folded[slice(*lines[index + 1])].upper() if index + 1 < len(lines) else ""
+        if not lead and not _SIGNER_TITLE.match(following):
+            continue
+        body_start = start + (lead.end() if lead else 0)
+        piece = text[body_start:end].strip()
+        if not piece or upper_ratio(piece) < 0.7:
+            continue
+        offset = body_start + (len(text[body_start:end]) - len(text[body_start:end].lstrip()))
+        words = [(offset + m.start(), offset + m.end()) for m in re.finditer(r"\S+", piece)]
+        value = _last_body(doc, words, 0.75, whole_line=True)
+        if value is not None and len(value.value.split()) > _prefix_words(value.value):
+            found = value
+    return found
+
+
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
+
+
+def _prefix_words(value: str) -> int:
+    folded = fold_upper(value) + " "
+    return next((len(prefix.split()) for prefix, _ in _BODY_PREFIXES if folded.startswith(prefix)), 0)
+
+
+def _last_body(doc: _Text, words: list[tuple[int, int]], confidence: float, *,
+               whole_line: bool = False) -> FieldValue | None:
+    """The last body named in ``words`` (a known prefix starts each), canonically spelled.
+    ``whole_line``: the words must begin with the body (a signature block line)."""
+    text = doc.text
     starts = []
     for i, (a, _) in enumerate(words):
         rest = fold_upper(" ".join(text[x:y] for x, y in words[i: i + 4])) + " "
@@ -328,7 +411,7 @@ def _issuer(doc: _Text, settings: ExtractSettings, title_keys: Sequence[str]) ->
                     continue
                 starts.append(i)
                 break
-    if not starts:
+    if not starts or (whole_line and starts[0] != 0):
         return None
     first = starts[-1]
     a, b = words[first][0], words[-1][1]
@@ -345,7 +428,8 @@ def _issuer(doc: _Text, settings: ExtractSettings, title_keys: Sequence[str]) ->
     value = re.sub(r"[\s\-–—.,;:]+$", "", " ".join(tokens))
     if len(value.split()) < 2:
         return None
-    return doc.value(nfc(value), a, b, 0.85)
+    value, confirmed = confirm_place(doc.text, nfc(value), (a, b))
+    return doc.value(value, a, b, min(1.0, confidence + 0.05) if confirmed else confidence)
 
 
 def _first(pattern: str, doc: _Text, flags: int = re.I) -> re.Match | None:
@@ -546,7 +630,7 @@ def _read_issuer(doc: _Text, doc_type: str, catalog: Catalog, settings: ExtractS
         m = _first(r"(bo cong an|cuc canh sat)", doc)
         return {"issuer": doc.value("BỘ CÔNG AN", m.start(), m.end(), 0.8)} if m else {}
     keys = [squash(c) for t in catalog.document_types.values() for c in t.cues]
-    issuer = _issuer(doc, settings, keys)
+    issuer = _issuer(doc, settings, keys) or _signing_body(doc)
     return {"issuer": issuer} if issuer else {}
 
 
