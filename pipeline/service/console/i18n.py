@@ -342,3 +342,9 @@ def translate(language: str, key: str, **values) -> str:
 def translate_or(language: str, key: str, fallback: str) -> str:
     """The message for ``key`` when the catalogue has one (a field or status named by data)."""
     return translate(language, key) if key in MESSAGES else fallback
+
+
+def why_text(language: str, why: str) -> str:
+    """Why something was not signed (`SohoaError.why`), in words; one the catalogue does not
+    know is "not signed, see the server's log", never the code or an English message."""
+    return translate(language, f"sign.why.{why}" if f"sign.why.{why}" in MESSAGES else "sign.why.unknown")
