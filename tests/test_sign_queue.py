@@ -179,11 +179,12 @@ def test_a_batch_signed_with_one_pin_goes_on_past_a_failure(office, pki):
 
 def test_the_stamp_shows_the_signature_image_under_the_seal_and_vietnamese_text(office, tmp_path):
     """GIVEN the official's profile with a blue signature image and the office's red seal
-    WHEN a result is signed from the sign queue and its last page rendered with pdftoppm
-    THEN inside the stamp's box (bottom right) the red seal stands on the left, the blue
-    signature to its right with about its left third under the seal (blue and red meet in the
-    overlap), and the stamp's text reads in Vietnamese with the profile's position and office"""
-    document_id = office.add_document()
+    WHEN a result of two pages is signed from the sign queue and its pages rendered with pdftoppm
+    THEN inside the stamp's box (bottom right of the last page) the red seal stands on the left,
+    the blue signature to its right with about its left third under the seal (blue and red meet
+    in the overlap), the first page has neither, and the stamp's text reads in Vietnamese with
+    the profile's position and office"""
+    document_id = office.add_document(pages=2)
     client = office.logged_in("hoa")
     mark(client, document_id)
     queue = client.get("/console/sign").text
@@ -192,19 +193,20 @@ def test_the_stamp_shows_the_signature_image_under_the_seal_and_vietnamese_text(
     assert "1 đã ký" in finished_batch(client, answer.headers["location"])
     signed = office.rt.store.get(office.rt.index.get(document_id).searchable_key)
     (tmp_path / "signed.pdf").write_bytes(signed)
-    subprocess.run(["pdftoppm", "-r", "72", "-png", "-singlefile", str(tmp_path / "signed.pdf"),
-                    str(tmp_path / "page")], check=True)
-    page = np.asarray(Image.open(tmp_path / "page.png").convert("RGB")).astype(int)
+    subprocess.run(["pdftoppm", "-r", "72", "-png", str(tmp_path / "signed.pdf"), str(tmp_path / "page")], check=True)
+    first, last = (np.asarray(Image.open(tmp_path / f"page-{n}.png").convert("RGB")).astype(int) for n in (1, 2))
     x1, y1, x2, y2 = (round(v) for v in stamp.official_image_box(*A4))
-    box = page[page.shape[0] - y2:page.shape[0] - y1, x1:x2]
+    box = last[last.shape[0] - y2:last.shape[0] - y1, x1:x2]
     red = (box[..., 0] > 150) & (box[..., 1] < 90) & (box[..., 2] < 90)
     blue = (box[..., 2] > 150) & (box[..., 0] < 90)
+    colour = np.abs(first[..., 2] - first[..., 0]) + np.abs(first[..., 0] - first[..., 1])
+    assert colour.max() < 60  # page 1: paper, black text and the QR code only; no seal, no signature
     red_columns, blue_columns = np.nonzero(red.any(axis=0))[0], np.nonzero(blue.any(axis=0))[0]
     assert red_columns.size and blue_columns.size
     assert red_columns.min() < blue_columns.min() < red_columns.max() < blue_columns.max()
     overlap = (red_columns.max() - blue_columns.min()) / (blue_columns.max() - blue_columns.min())
     assert 0.2 < overlap < 0.5, overlap
-    text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(tmp_path / "signed.pdf"), "-"],
+    text = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(tmp_path / "signed.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "Chức vụ: Phó Chủ tịch" in text and f"Cơ quan: {OFFICE}" in text and "Người ký: Trần Thị Hoa" in text
 
