@@ -347,7 +347,7 @@ def test_the_token_routes_refuse_in_the_consoles_words(office, pki):
 
 def test_every_reason_a_signature_can_fail_for_is_in_the_catalogue():
     """GIVEN the errors signing can end in (signing, external signing, the sign queue, the store)
-    and every reason of a failed signing
+    and every reason of a failed signing (each one the code raises among them)
     WHEN each is looked up as the console shows it
     THEN each has its own message in Vietnamese and English (none falls back to "see the log"
     but the failures that say so), and an unknown one reads as not signed, never as its code"""
@@ -374,3 +374,7 @@ def test_every_reason_a_signature_can_fail_for_is_in_the_catalogue():
         assert vi != en and (why in ("error", "signing_failed.other", "unexpected") or not {vi, en} & unknown), why
     assert why_text("vi", "no_such_code") == "không ký được (chi tiết trong nhật ký máy chủ)"
     assert sign.SigningFailed("x", reason="document_final").why == "signing_failed.document_final"
+    package = Path(sign.__file__).resolve().parent.parent
+    raised = {reason for source in package.rglob("*.py") if "SigningFailed(" in (text := source.read_text())
+              for reason in re.findall(r'reason="(\w+)"', text)}
+    assert raised and not raised - set(sign.SigningFailed.REASONS), raised - set(sign.SigningFailed.REASONS)
