@@ -19,10 +19,19 @@ class SohoaError(Exception):
 
     code = "error"
     exit_code = EXIT_INPUT_FAILED
+    #: A finer word under the same code, where one code covers several causes (SigningFailed)
+    reason: str | None = None
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+    @property
+    def why(self) -> str:
+        """The stable name of this failure: the code, with the reason when there is one
+        (``signing_failed.document_final``). Shells that speak to people translate it; the
+        message, in English, is for logs and the command line."""
+        return f"{self.code}.{self.reason}" if self.reason else self.code
 
 
 class InputError(SohoaError):

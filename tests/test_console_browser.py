@@ -38,9 +38,10 @@ def _scan(seed: int, doc_type: str, owner, path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory, classifier):
+def office(tmp_path_factory, classifier, pki):
     """A SOHOA_HOME with a citizen's ID card (stored, on file) and a birth certificate waiting for
-    review, people of every role, and `sohoa serve` on it."""
+    review, people of every role, and `sohoa serve` on it with the test PKI's root as its trust
+    roots and its timestamp authority."""
     root = tmp_path_factory.mktemp("console-browser")
     home = root / "home"
     settings = Settings(home=home)
@@ -61,7 +62,7 @@ def office(tmp_path_factory, classifier):
         people.create(name, role, PASSWORD, full_name={"lan": "Nguyễn Thị Lan", "minh": "Lê Văn Minh",
                                                         "quan": "Trần Quản"}[name], office="UBND phường 1")
     index.close()
-    server = Server(home).start()
+    server = Server(home, SOHOA_TRUST_ROOTS=str(pki.root_pem), SOHOA_TSA_URL=pki.tsa_url).start()
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
     form = _scan(23, "to_khai", citizen, root / "to-khai.png")  # handed in at the counter (the upload journey)
@@ -237,7 +238,9 @@ def test_search_finds_a_paper_without_accents_and_opens_it(office, browser):
 def test_the_figures_and_admin_pages_draw(office, browser):
     """GIVEN the dossier opened by the intake journey
     WHEN an admin opens the figures and the admin page
-    THEN the figures count it (per procedure, in an SVG chart) and the admin page lists the people"""
+    THEN the figures count it (per procedure, in an SVG chart) and the admin page lists the people,
+    the trust root with its expiry, the re-validation of the stored signatures under it (which
+    the server ran when it started) and, fetched after the page, that the TSA answers"""
     visit = Visit(browser, office["server"].url).log_in("quan")
     visit.page.goto("/console/stats")
     assert visit.page.locator("svg.chart rect.bar").count() >= 1
@@ -245,9 +248,20 @@ def test_the_figures_and_admin_pages_draw(office, browser):
     visit.shot("stats")
     visit.page.goto("/console/admin")
     assert visit.page.locator("#users td:has-text('Nguyễn Thị Lan')").count() == 1
+    assert visit.page.locator("#trust-roots tr[data-state=valid] td:has-text('Sohoa Test Root CA')").count() == 1
+    visit.page.wait_for_selector("#tsa-status[data-state=ok]", timeout=10_000)
+    assert "trả lời dấu thời gian" in visit.page.inner_text("#tsa-status")
+    for _ in range(50):  # the server validates the stored signatures again in the background as it starts
+        if visit.page.get_attribute("#revalidation", "data-current") == "true":
+            break
+        visit.page.wait_for_timeout(200)
+        visit.page.reload()
+    assert "theo đúng các chứng thư gốc đang cấu hình" in visit.page.inner_text("#revalidation")
+    visit.page.wait_for_selector("#tsa-status[data-state=ok]")
     visit.shot("admin")
     visit.page.click("#language-switch")
     visit.page.wait_for_load_state()
     assert visit.page.locator("h1:has-text('Administration')").is_visible()
+    assert "under the trust roots configured now" in visit.page.inner_text("#revalidation")
     visit.shot("admin-english")
     visit.close()

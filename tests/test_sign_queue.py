@@ -129,9 +129,11 @@ def test_a_batch_signed_with_one_pin_goes_on_past_a_failure(office, pki):
     of them locked by a certifying signature made elsewhere
     WHEN the official opens /console/sign, selects all three and signs them with one PIN
     THEN the queue listed them with a preview of the last page and the stamp's box; the progress
-    page ends with two signed (version 2) and one failed with its reason; the two wait for the
-    agency's seal next and the locked one still waits for the official; the PIN is nowhere in
-    the index; a wrong PIN stops the batch before anything is signed, saying so"""
+    page ends with two signed (version 2) and one failed with its reason in Vietnamese from the
+    console's catalogue (in English under the language switch; never the server's English
+    message); the two wait for the agency's seal next and the locked one still waits for the
+    official; the PIN is nowhere in the index; a wrong PIN stops the batch before anything is
+    signed, saying so in Vietnamese"""
     clerk = office.logged_in("lan")
     ids = [office.add_document() for _ in range(3)]
     for document_id in ids:
@@ -150,7 +152,16 @@ def test_a_batch_signed_with_one_pin_goes_on_past_a_failure(office, pki):
     assert answer.status_code == 303, answer.text
     fragment = finished_batch(client, answer.headers["location"])
     assert "3/3" in fragment and "2 đã ký, 1 lỗi" in fragment, fragment
-    assert fragment.count('class="ok"') == 2 and "the document is final" in fragment, fragment
+    assert fragment.count('class="ok"') == 2, fragment
+    [failed] = re.findall(r'<li class="error" data-document="([0-9a-f]+)">.*?</a>: (.*?)</li>', fragment, re.S)
+    assert failed == (ids[2], "lỗi: văn bản đã bị khóa bởi một chữ ký trước đó (không cho phép thay đổi), "
+                              "không ký thêm được"), fragment
+    assert "DocMDP" not in fragment and "final" not in fragment
+    client.cookies.set("sohoa_lang", "en", path="/console")
+    english = client.get(f"{answer.headers['location']}/progress").text
+    assert "failed: the document is final: an earlier signature forbids any change" in english, english
+    assert "3 of 3 done: 2 signed, 1 failed" in english
+    client.cookies.delete("sohoa_lang", path="/console")
     records = SigningRecords(office.rt.index)
     assert [records.result(i).next_kind for i in ids] == ["agency", "agency", "official"]
     assert [office.rt.index.get(i).version for i in ids] == [2, 2, 2]  # the third: v2 is the agency's
@@ -162,16 +173,18 @@ def test_a_batch_signed_with_one_pin_goes_on_past_a_failure(office, pki):
     wrong = client.post("/console/sign/batch", follow_redirects=False, data={
         "csrf": csrf_of(queue.text), "kind": "official", "pin": "not-the-pin", "document": [another]})
     fragment = finished_batch(client, wrong.headers["location"])
-    assert "Dừng ký" in fragment and office.rt.index.get(another).version == 1, fragment
+    assert "Dừng ký: không mở được khóa ký: sai mã PIN, hoặc không tìm thấy khóa hay token" in fragment, fragment
+    assert office.rt.index.get(another).version == 1
 
 
 def test_the_stamp_shows_the_signature_image_under_the_seal_and_vietnamese_text(office, tmp_path):
     """GIVEN the official's profile with a blue signature image and the office's red seal
-    WHEN a result is signed from the sign queue and its last page rendered with pdftoppm
-    THEN inside the stamp's box (bottom right) the red seal stands on the left, the blue
-    signature to its right with about its left third under the seal (blue and red meet in the
-    overlap), and the stamp's text reads in Vietnamese with the profile's position and office"""
-    document_id = office.add_document()
+    WHEN a result of two pages is signed from the sign queue and its pages rendered with pdftoppm
+    THEN inside the stamp's box (bottom right of the last page) the red seal stands on the left,
+    the blue signature to its right with about its left third under the seal (blue and red meet
+    in the overlap), the first page has neither, and the stamp's text reads in Vietnamese with
+    the profile's position and office"""
+    document_id = office.add_document(pages=2)
     client = office.logged_in("hoa")
     mark(client, document_id)
     queue = client.get("/console/sign").text
@@ -180,19 +193,20 @@ def test_the_stamp_shows_the_signature_image_under_the_seal_and_vietnamese_text(
     assert "1 đã ký" in finished_batch(client, answer.headers["location"])
     signed = office.rt.store.get(office.rt.index.get(document_id).searchable_key)
     (tmp_path / "signed.pdf").write_bytes(signed)
-    subprocess.run(["pdftoppm", "-r", "72", "-png", "-singlefile", str(tmp_path / "signed.pdf"),
-                    str(tmp_path / "page")], check=True)
-    page = np.asarray(Image.open(tmp_path / "page.png").convert("RGB")).astype(int)
+    subprocess.run(["pdftoppm", "-r", "72", "-png", str(tmp_path / "signed.pdf"), str(tmp_path / "page")], check=True)
+    first, last = (np.asarray(Image.open(tmp_path / f"page-{n}.png").convert("RGB")).astype(int) for n in (1, 2))
     x1, y1, x2, y2 = (round(v) for v in stamp.official_image_box(*A4))
-    box = page[page.shape[0] - y2:page.shape[0] - y1, x1:x2]
+    box = last[last.shape[0] - y2:last.shape[0] - y1, x1:x2]
     red = (box[..., 0] > 150) & (box[..., 1] < 90) & (box[..., 2] < 90)
     blue = (box[..., 2] > 150) & (box[..., 0] < 90)
+    colour = np.abs(first[..., 2] - first[..., 0]) + np.abs(first[..., 0] - first[..., 1])
+    assert colour.max() < 60  # page 1: paper, black text and the QR code only; no seal, no signature
     red_columns, blue_columns = np.nonzero(red.any(axis=0))[0], np.nonzero(blue.any(axis=0))[0]
     assert red_columns.size and blue_columns.size
     assert red_columns.min() < blue_columns.min() < red_columns.max() < blue_columns.max()
     overlap = (red_columns.max() - blue_columns.min()) / (blue_columns.max() - blue_columns.min())
     assert 0.2 < overlap < 0.5, overlap
-    text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(tmp_path / "signed.pdf"), "-"],
+    text = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(tmp_path / "signed.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "Chức vụ: Phó Chủ tịch" in text and f"Cơ quan: {OFFICE}" in text and "Người ký: Trần Thị Hoa" in text
 
@@ -284,3 +298,83 @@ def test_an_official_sets_their_own_position_signature_and_seal_images_in_the_co
                           files={"signature_image": ("chu-ky.jpg", jpeg.getvalue(), "image/jpeg")})
     assert "Ảnh phải là PNG đọc được" in refused.text
     assert SigningRecords(office.rt.index).profile("so").signature_image == signature_png()
+
+
+def test_the_token_routes_refuse_in_the_consoles_words(office, pki):
+    """GIVEN a result waiting for the official, and the official's key as a token would hold it
+    WHEN the page's script prepares with an expired certificate, completes with a tampered
+    signature value, completes properly, and completes the same prepare a second time
+    THEN the expired certificate, the tampered value and the second completion are refused (422,
+    nothing stored) with their stable code and the reason in Vietnamese from the console's
+    catalogue (English under the language switch); the proper completion answers the new
+    version in words"""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    document_id = office.add_document()
+    client = office.logged_in("hoa")
+    mark(client, document_id)
+    csrf = {"X-CSRF-Token": csrf_of(client.get("/console/sign").text)}
+
+    def prepare(label: str):
+        return client.post("/console/sign/external/prepare", headers=csrf, json={
+            "document_id": document_id, "kind": "official", "certificate_chain": [pki.chain_pem(label).decode()]})
+
+    expired = prepare("expired")
+    assert (expired.status_code, expired.json()["code"]) == (422, "certificate_expired")
+    assert expired.json()["message"] == "chứng thư số của người ký đã hết hạn"
+    prepared = prepare("official").json()
+    key = load_pem_private_key(pki.key_pem("official").read_bytes(), password=None)
+    signature = key.sign(base64.b64decode(prepared["data_to_sign"]), PKCS1v15(), SHA256())
+    tampered = bytes([signature[0] ^ 1]) + signature[1:]
+    complete = lambda value: client.post("/console/sign/external/complete", headers=csrf, json={  # noqa: E731
+        "signing_id": prepared["signing_id"], "signature": base64.b64encode(value).decode()})
+    refused = complete(tampered)
+    assert (refused.status_code, refused.json()["code"]) == (422, "signature_invalid")
+    assert refused.json()["message"] == "chữ ký do token tạo không khớp với chứng thư số"
+    assert office.rt.index.get(document_id).version == 1
+    done = complete(signature)
+    assert (done.status_code, done.json()["message"]) == (201, "đã ký, phiên bản 2"), done.text
+    client.cookies.set("sohoa_lang", "en", path="/console")
+    again = complete(signature)
+    assert (again.status_code, again.json()["why"]) == (422, "signing_completed")
+    assert again.json()["message"] == "this prepared signature was completed already"
+    assert office.rt.index.get(document_id).version == 2
+
+
+def test_every_reason_a_signature_can_fail_for_is_in_the_catalogue():
+    """GIVEN the errors signing can end in (signing, external signing, the sign queue, the store)
+    and every reason of a failed signing (each one the code raises among them)
+    WHEN each is looked up as the console shows it
+    THEN each has its own message in Vietnamese and English (none falls back to "see the log"
+    but the failures that say so), and an unknown one reads as not signed, never as its code"""
+    import inspect
+
+    from pipeline import errors
+    from pipeline.core import external_signing, sign_queue
+    from pipeline.service.console.i18n import why_text
+    from pipeline.service.console.i18n_sign import WHY_MESSAGES
+    from pipeline.stages import sign, sign_external
+    from pipeline.stores import objects
+
+    def codes(module) -> set[str]:
+        return {c.code for c in vars(module).values()
+                if inspect.isclass(c) and issubclass(c, errors.SohoaError) and c.__module__ == module.__name__}
+
+    whys = (codes(sign) | codes(sign_external) | codes(external_signing) | codes(sign_queue) | codes(objects)
+            | {"not_found", "storage_unavailable", "error", "document_busy", sign_queue.UNEXPECTED}) - {"signing_failed"}
+    whys |= {f"signing_failed.{reason}" for reason in sign.SigningFailed.REASONS}
+    assert not whys - set(WHY_MESSAGES), whys - set(WHY_MESSAGES)
+    unknown = {why_text("vi", "unknown"), why_text("en", "unknown")}
+    for why in whys:
+        vi, en = why_text("vi", why), why_text("en", why)
+        assert vi != en and (why in ("error", "signing_failed.other", "unexpected") or not {vi, en} & unknown), why
+    assert why_text("vi", "no_such_code") == "không ký được (chi tiết trong nhật ký máy chủ)"
+    assert sign.SigningFailed("x", reason="document_final").why == "signing_failed.document_final"
+    package = Path(sign.__file__).resolve().parent.parent
+    raised = {reason for source in package.rglob("*.py") if "SigningFailed(" in (text := source.read_text())
+              for reason in re.findall(r'reason="(\w+)"', text)}
+    assert raised and not raised - set(sign.SigningFailed.REASONS), raised - set(sign.SigningFailed.REASONS)

@@ -46,6 +46,7 @@ ARTIFACTS = REPO / "build" / "test-artifacts" / "sign-queue"
 PASSWORD = "mat-khau-du-dai-1"
 OFFICE = "UBND phường Bến Nghé"
 BATCH = 20
+WRONG_PIN = "000000"  # the fake token refuses it, as a token refuses a wrong PIN
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
 
@@ -85,6 +86,8 @@ class _FakeHandler(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802
         request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.server.pins.append(request.get("pin"))
+        if request.get("pin") == WRONG_PIN:
+            return self._answer(422, {"error": "token_refused", "message": "PinIncorrect"})
         signature = self.server.key.sign(base64.b64decode(request["data_to_sign"]), PKCS1v15(), SHA256())
         self._answer(200, {"signature": base64.b64encode(signature).decode()})
 
@@ -132,12 +135,15 @@ def office(pki, tmp_path_factory):
 def test_an_official_signs_twenty_results_with_one_pin_then_two_with_the_token(office, pki):
     """GIVEN 20 results waiting for the official, one of them locked so it cannot be signed
     WHEN the official opens the sign queue in Chromium, selects all, types the PIN once and
-    signs with the server-held key; then selects two more and signs them with "my USB token"
-    THEN the progress page ends at 20/20 with 19 signed and the locked one failed with its reason;
+    signs with the server-held key; then selects two more and signs them with "my USB token";
+    then one more with a PIN the token refuses
+    THEN the progress page ends at 20/20 with 19 signed and the locked one failed with its reason
+    in Vietnamese;
     the official's queue then lists only the locked one and the two for the token, the 19 wait
     for the agency's seal in the other tab; the token's two are
     signed through prepare → token → complete (the PIN typed once reaches the token for each and
-    the field is emptied); every page has no console error and no broken image"""
+    the field is emptied), and a third the token refuses (a wrong PIN) is shown failed with the
+    reason in Vietnamese; every page has no console error and no broken image"""
     from playwright.sync_api import sync_playwright
 
     server = office["server"]
@@ -181,7 +187,7 @@ def test_an_official_signs_twenty_results_with_one_pin_then_two_with_the_token(o
         page.wait_for_selector("#batch-progress[data-finished=true]", timeout=120_000)
         assert "20/20: 19 đã ký, 1 lỗi" in page.inner_text("#batch-count")
         failed = page.locator(".batch-lines li.error")
-        assert failed.count() == 1 and "the document is final" in failed.inner_text()
+        assert failed.count() == 1 and "lỗi: văn bản đã bị khóa bởi một chữ ký trước đó" in failed.inner_text()
         assert office["batch"][-1] in failed.get_attribute("data-document")
         shot("sign-batch-done")
 
@@ -198,10 +204,22 @@ def test_an_official_signs_twenty_results_with_one_pin_then_two_with_the_token(o
         page.click("#sign-token")
         page.wait_for_selector("#token-progress[data-done=true]", timeout=60_000)
         assert page.locator("#token-progress li[data-status=signed]").count() == 2, page.inner_text("#token-progress")
+        assert "đã ký, phiên bản 2" in page.inner_text("#token-progress")
         assert page.input_value("#sign-pin") == ""
         shot("sign-token-done")
+        page.goto("/console/sign")
+        page.check(f"input[name=document][value='{office['bridge_doc']}']")
+        page.fill("#sign-pin", WRONG_PIN)
+        page.click("#sign-token")
+        page.wait_for_selector("#token-progress[data-done=true]", timeout=60_000)
+        refused = page.locator("#token-progress li[data-status=failed]")
+        assert refused.count() == 1 and "lỗi: token từ chối ký: sai mã PIN" in refused.inner_text(), refused.inner_text()
+        assert "PinIncorrect" not in refused.inner_text()
+        assert errors == ["Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"]
+        errors.clear()  # the browser logs the bridge's refusal itself
+        shot("sign-token-refused")
         browser.close()
-    assert office["fake"].pins == ["123456", "123456"]
+    assert office["fake"].pins == ["123456", "123456", WRONG_PIN]
     rt = Runtime(Settings(home=office["home"]), classifier=None)
     records = SigningRecords(rt.index)
     assert [records.result(i).next_kind for i in office["batch"]] == ["agency"] * (BATCH - 1) + ["official"]

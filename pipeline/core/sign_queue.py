@@ -9,7 +9,9 @@ and, for a USB token, their certificate chain.
 `SignBatches.start` signs a selection in a background thread with the key opened once with the
 PIN given for that batch: the PIN lives only in that thread's call and is dropped when the key is
 open; a document that fails is recorded with its reason and the rest go on; `progress` tells how
-far it got (the console polls it).
+far it got (the console polls it). A reason is the stable name of the failure (`SohoaError.why`,
+e.g. ``signing_failed.document_final``), which the console shows in words of its catalogue; the
+English message stays in the log.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import threading
 from dataclasses import dataclass, field
 
 from pipeline.clock import utcnow
+from pipeline.core.access import mask_personal_ids
 from pipeline.core.runtime import Runtime
 from pipeline.core.signing import SignOptions, sign_document
 from pipeline.errors import SohoaError
@@ -29,6 +32,9 @@ from pipeline.stores.index import Index
 from pipeline.stores.index.signing import ProfileRow, SigningRecords
 
 log = logging.getLogger(__name__)
+
+#: Why a batch stopped when what stopped it is not one of our errors (the log has the traceback).
+UNEXPECTED = "unexpected"
 
 
 class ProfileError(SohoaError):
@@ -87,8 +93,8 @@ class BatchProgress:
     kind: str
     total: int
     signed: list[tuple[str, int]] = field(default_factory=list)  # (document id, new version)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (document id, why)
-    error: str | None = None  # the key could not be opened: nothing was signed
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (document id, why: SohoaError.why)
+    error: str | None = None  # why the batch stopped (the key could not be opened: nothing signed)
     finished: bool = False
 
     @property
@@ -135,10 +141,10 @@ class SignBatches:
                 for document_id in document_ids:
                     _sign_one(rt, batch, document_id, options, signer, now)
         except SohoaError as exc:
-            batch.error = exc.message
-            log.warning("%s: sign batch %s stopped: %s", by, batch.id, exc.code)
+            batch.error = exc.why
+            log.warning("%s: sign batch %s stopped: %s: %s", by, batch.id, exc.why, mask_personal_ids(exc.message))
         except Exception:
-            batch.error = "signing stopped unexpectedly"
+            batch.error = UNEXPECTED
             log.exception("sign batch %s", batch.id)
         finally:
             batch.finished = True
@@ -153,5 +159,6 @@ def _sign_one(rt: Runtime, batch: BatchProgress, document_id: str, options: Sign
         done = sign_document(rt.index, rt.store, rt.settings, document_id, options, signer, now=now)
         batch.signed.append((document_id, done.version))
     except SohoaError as exc:
-        batch.failed.append((document_id, exc.message))
-        log.info("sign batch %s: document %s not signed: %s", batch.id, document_id, exc.code)
+        batch.failed.append((document_id, exc.why))
+        log.info("sign batch %s: document %s not signed: %s: %s", batch.id, document_id, exc.why,
+                 mask_personal_ids(exc.message))

@@ -74,7 +74,8 @@ def store_signed_pdf(index: Index, store: ObjectStore, document_id: str, from_ve
     row = index.get(document_id)
     if row.version != from_version:
         raise SigningFailed(f"document {row.id} changed since it was prepared for signing (now version "
-                            f"{row.version}, prepared from {from_version}); sign it again")
+                            f"{row.version}, prepared from {from_version}); sign it again",
+                            reason="document_changed")
     version = row.version + 1
     key = document_key(row.id, version, "signed.pdf")
     digest = sha256_hex(signed)
@@ -85,8 +86,7 @@ def store_signed_pdf(index: Index, store: ObjectStore, document_id: str, from_ve
         # Another signer got in between: our object holds a signature over an older version.
         raise SigningFailed(
             f"document {row.id} changed while signing (now version {recorded}, expected {version}); "
-            "sign it again"
-        )
+            "sign it again", reason="document_changed")
     report = report or validate_pdf(signed, validation)
     record_validation(index, row.id, version, report, validation=validation)
     status = index.signature_status(row.id)

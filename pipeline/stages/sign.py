@@ -48,7 +48,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
 from pyhanko.sign.validation import (
     DocumentSecurityStore,
     KeyUsageConstraints,
@@ -85,10 +85,23 @@ class KeyUnavailable(SohoaError):
 
 
 class SigningFailed(SohoaError):
-    """The PDF could not be signed as asked (e.g. TSA unreachable, document locked by DocMDP)."""
+    """The PDF could not be signed as asked (e.g. TSA unreachable, document locked by DocMDP);
+    `reason` says which, in one word of `REASONS` (the console shows it in words)."""
 
     code = "signing_failed"
     exit_code = EXIT_INPUT_FAILED
+    REASONS = ("unreadable_pdf", "encrypted", "signatures_unreadable", "document_final", "qr_after_signature",
+               "needs_agency", "needs_tsa", "tsa_unreachable", "bad_image", "document_changed",
+               "needs_trust_roots", "revocation_unavailable", "unsupported_key", "no_chain", "other")
+
+    def __init__(self, message: str, *, reason: str = "other"):
+        if reason not in self.REASONS:
+            raise ValueError(f"unknown signing failure reason {reason!r}")
+        super().__init__(message)
+        self.reason = reason
+
+    def __reduce__(self):  # across a worker process (sign_files --jobs) with its reason
+        return (type(self), (self.message,), {"reason": self.reason})
 
 
 class CertificateNotUsable(SohoaError):
@@ -344,7 +357,7 @@ class SignSpec:
         if self.level not in LEVELS:
             raise ValueError(f"PAdES level must be one of {LEVELS}, not {self.level!r}")
         if self.level != "B-B" and not self.tsa_url:
-            raise SigningFailed(f"level {self.level} needs a timestamp authority URL (--tsa)")
+            raise SigningFailed(f"level {self.level} needs a timestamp authority URL (--tsa)", reason="needs_tsa")
 
 
 def sign_pdf(
@@ -387,7 +400,8 @@ def sign_pdf(
     except SohoaError:
         raise
     except Exception as exc:
-        raise SigningFailed(f"signing failed: {type(exc).__name__}: {exc}") from exc
+        raise SigningFailed(f"signing failed: {type(exc).__name__}: {exc}",
+                            reason="tsa_unreachable" if isinstance(exc, TimestampRequestError) else "other") from exc
     log.info("signed as %s (%s) in field %s", spec.kind, spec.level, field_spec.sig_field_name)
     return out.getvalue()
 
@@ -421,26 +435,27 @@ def _open_for_signing(pdf: bytes) -> tuple[IncrementalPdfFileWriter, bool]:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     except Exception as exc:
         log.debug("why the PDF cannot be opened for signing", exc_info=True)
-        raise SigningFailed("not a readable PDF: its structure cannot be parsed") from exc
+        raise SigningFailed("not a readable PDF: its structure cannot be parsed", reason="unreadable_pdf") from exc
     if writer.prev.encrypted:
-        raise SigningFailed("encrypted PDFs are not signed")
+        raise SigningFailed("encrypted PDFs are not signed", reason="encrypted")
     try:
         already_signed = bool(writer.prev.embedded_signatures)
         final = already_signed and _is_final(writer.prev)
     except Exception as exc:
         log.debug("why the existing signatures cannot be read", exc_info=True)
         raise SigningFailed("the PDF's existing signatures cannot be read (see `sohoa "
-                            "verify-signature`): it is not signed again") from exc
+                            "verify-signature`): it is not signed again", reason="signatures_unreadable") from exc
     if final:
-        raise SigningFailed("the document is final: a signature on it forbids any change (DocMDP)")
+        raise SigningFailed("the document is final: a signature on it forbids any change (DocMDP)",
+                            reason="document_final")
     return writer, already_signed
 
 
 def _draw_qr(writer: IncrementalPdfFileWriter, qr: stamp.QrPayload, already_signed: bool) -> None:
     if already_signed:
         raise SigningFailed(
-            "a QR code must be added before the first signature; this PDF is already signed"
-        )
+            "a QR code must be added before the first signature; this PDF is already signed",
+            reason="qr_after_signature")
     width, height = _page_size(writer, 0)
     _draw_on_page(writer, 0, stamp.qr_content_stream(qr, stamp.qr_box(width, height)))
 
@@ -551,7 +566,7 @@ def _appearance(page_size, spec: SignSpec, signer: signers.Signer, page_count: i
     else:
         page, template, box_of, border = 0, stamp.AGENCY_TEMPLATE, stamp.agency_box, False
     if spec.kind in ("official", "agency") and not spec.agency:
-        raise SigningFailed(f"a {spec.kind} signature needs the agency's name (--agency)")
+        raise SigningFailed(f"a {spec.kind} signature needs the agency's name (--agency)", reason="needs_agency")
     if spec.page is not None:
         page = spec.page % page_count
     image = None
@@ -568,7 +583,7 @@ def _stamp_image(spec: SignSpec):
     try:
         return _signature_with_seal(spec.signature_image, spec.seal_image)
     except stamp.BadStampImage as exc:
-        raise SigningFailed(str(exc)) from exc
+        raise SigningFailed(str(exc), reason="bad_image") from exc
 
 
 @functools.lru_cache(maxsize=8)

@@ -29,7 +29,7 @@ from asn1crypto import cms, x509
 from pyhanko.sign import signers
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
-from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from pipeline.errors import SohoaError
@@ -75,7 +75,7 @@ class PreparedSignature:
 def prepare_external(pdf: bytes, spec: SignSpec, chain: Sequence[x509.Certificate], at: datetime) -> PreparedSignature:
     """The prepared PDF and the data the signer's key must sign (see the module's note)."""
     if not chain:
-        raise SigningFailed("a certificate chain is needed: the signer's certificate first")
+        raise SigningFailed("a certificate chain is needed: the signer's certificate first", reason="no_chain")
     if spec.level not in EXTERNAL_LEVELS:
         raise ExternalLevelUnsupported(f"external signatures are made at {' or '.join(EXTERNAL_LEVELS)}, "
                                        f"not {spec.level}: sign long-term levels with a server-held key")
@@ -129,7 +129,8 @@ def finish_external(prepared_pdf: bytes, state: dict, signature: bytes, *, timeo
             DIGEST, signed_attrs=cms.CMSAttributes.load(data_to_sign), timestamper=timestamper))
         PdfTBSDocument.finish_signing(output, digest, container)
     except Exception as exc:
-        raise SigningFailed(f"the signature cannot be embedded: {type(exc).__name__}: {exc}") from exc
+        raise SigningFailed(f"the signature cannot be embedded: {type(exc).__name__}: {exc}",
+                            reason="tsa_unreachable" if isinstance(exc, TimestampRequestError) else "other") from exc
     if state["level"] in ("B-LT", "B-LTA"):
         roots = [*trust_roots, *(c for c in chain if c.self_signed == "yes")]
         return _long_term(output.getvalue(), state, timestamper, roots)
@@ -144,7 +145,8 @@ def _long_term(signed: bytes, state: dict, timestamper: HTTPTimeStamper, roots: 
     from pyhanko_certvalidator import ValidationContext
 
     if not roots:
-        raise SigningFailed(f"{state['level']} needs the trust roots (SOHOA_TRUST_ROOTS) to fetch revocation data")
+        raise SigningFailed(f"{state['level']} needs the trust roots (SOHOA_TRUST_ROOTS) to fetch revocation data",
+                            reason="needs_trust_roots")
     context = ValidationContext(trust_roots=roots, allow_fetching=True, revocation_mode="hard-fail")
 
     async def add() -> io.BytesIO:
@@ -163,7 +165,7 @@ def _long_term(signed: bytes, state: dict, timestamper: HTTPTimeStamper, roots: 
         out = asyncio.run(add())
     except Exception as exc:
         raise SigningFailed(f"{state['level']}: the revocation data or document timestamp cannot be added: "
-                            f"{type(exc).__name__}: {exc}") from exc
+                            f"{type(exc).__name__}: {exc}", reason="revocation_unavailable") from exc
     return out.getvalue()
 
 
@@ -173,7 +175,7 @@ def signature_mechanism(certificate: x509.Certificate) -> str:
         return "rsassa_pkcs1v15"
     if algorithm == "ec":
         return "ecdsa"
-    raise SigningFailed(f"the signer's key ({algorithm}) is not RSA or EC")
+    raise SigningFailed(f"the signer's key ({algorithm}) is not RSA or EC", reason="unsupported_key")
 
 
 def verified_signature(certificate: x509.Certificate, data: bytes, signature: bytes, mechanism: str) -> bytes:

@@ -610,7 +610,7 @@ def _timestamp_attribute(tsa_url: str, signature: bytes, digest_algorithm: str,
         token = _timestamper(tsa_url, timeout).timestamp_now(imprint, digest_algorithm)
     except Exception as exc:
         raise SigningFailed(f"signing failed: the timestamp authority {tsa_url} did not answer "
-                            f"with a timestamp: {type(exc).__name__}: {exc}") from exc
+                            f"with a timestamp: {type(exc).__name__}: {exc}", reason="tsa_unreachable") from exc
     attribute = cms.CMSAttribute({"type": "signature_time_stamp_token", "values": [token]})
     return _der(0xA1, attribute.dump())
 

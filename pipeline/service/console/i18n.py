@@ -291,6 +291,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "admin.trust_roots": ("Chứng thư gốc tin cậy", "Trust roots"),
     "admin.sign_level": ("Mức PAdES", "PAdES level"),
     "admin.tsa": ("Máy chủ dấu thời gian", "Timestamp authority"),
+    "admin.revalidation": ("Kiểm tra lại chữ ký đã lưu", "Stored signatures validated again"),
+    "admin.revalidation.never": ("chưa lần nào", "never yet"),
+    "admin.revalidation.done": ("lúc {when}, theo {roots} chứng thư gốc: {versions} phiên bản đã ký, {changed} đổi trạng thái",
+                                "at {when}, under {roots} trust root(s): {versions} signed version(s), {changed} changed"),
+    "admin.revalidation.current": ("theo đúng các chứng thư gốc đang cấu hình", "under the trust roots configured now"),
+    "admin.revalidation.outdated": ("chưa theo các chứng thư gốc đang cấu hình: sohoa serve tự kiểm tra lại khi khởi động, "
+                                    "hoặc chạy sohoa verify-signature --all --update",
+                                    "not under the trust roots configured now: sohoa serve does it when it starts, "
+                                    "or run sohoa verify-signature --all --update"),
+    "admin.revalidation.running": ("đang kiểm tra lại (tiến trình {by}, lần cập nhật cuối {when})",
+                                   "being validated again now (process {by}, last heard of {when})"),
+    "admin.tsa.checking": ("đang kiểm tra {url}…", "checking {url}…"),
+    "admin.tsa.ok": ("{url} trả lời dấu thời gian ({ms} ms, kiểm tra lúc {when})",
+                     "{url} answers timestamps ({ms} ms, checked at {when})"),
+    "admin.tsa.no_answer": ("{url} không trả lời trong {ms} ms (kiểm tra lúc {when}): chữ ký mức B-T trở lên sẽ lỗi",
+                            "{url} did not answer within {ms} ms (checked at {when}): signatures at B-T and above will fail"),
+    "admin.tsa.bad_answer": ("{url} trả lời nhưng không phải dấu thời gian hợp lệ (kiểm tra lúc {when}; {ms} ms)",
+                             "{url} answers, but not with a valid timestamp (checked at {when}; {ms} ms)"),
+    "admin.tsa.again": ("Kiểm tra lại", "Check again"),
+    "admin.trust.none": ("Chưa cấu hình chứng thư gốc tin cậy (SOHOA_TRUST_ROOTS): mọi chữ ký chỉ ở mức chưa xác định được.",
+                         "No trust roots are configured (SOHOA_TRUST_ROOTS): every signature stays indeterminate."),
+    "admin.trust.unreadable": ("Không đọc được tệp chứng thư gốc tin cậy {path}.", "The trust roots file {path} cannot be read."),
+    "admin.trust.file": ("{n} chứng thư gốc trong {path}", "{n} root(s) in {path}"),
+    "admin.trust.empty": ("Tệp không có chứng thư nào.", "The file holds no certificate."),
+    "admin.trust.col.subject": ("Chủ thể", "Subject"),
+    "admin.trust.col.valid_until": ("Có hiệu lực đến", "Valid until"),
+    "admin.trust.col.fingerprint": ("SHA-256", "SHA-256"),
+    "admin.trust.valid": ("còn hiệu lực", "valid"),
+    "admin.trust.near_expiry": ("sắp hết hạn: còn {days} ngày", "expires soon: {days} days left"),
+    "admin.trust.expired": ("đã hết hạn", "expired"),
+    "admin.trust.not_yet_valid": ("chưa đến ngày có hiệu lực", "not valid yet"),
     "admin.cli_hint": ("Tạo và khóa tài khoản bằng lệnh: sohoa users create|disable|reset-password",
                        "Create and disable accounts with: sohoa users create|disable|reset-password"),
     # fields and reasons
@@ -342,3 +373,9 @@ def translate(language: str, key: str, **values) -> str:
 def translate_or(language: str, key: str, fallback: str) -> str:
     """The message for ``key`` when the catalogue has one (a field or status named by data)."""
     return translate(language, key) if key in MESSAGES else fallback
+
+
+def why_text(language: str, why: str) -> str:
+    """Why something was not signed (`SohoaError.why`), in words; one the catalogue does not
+    know is "not signed, see the server's log", never the code or an English message."""
+    return translate(language, f"sign.why.{why}" if f"sign.why.{why}" in MESSAGES else "sign.why.unknown")

@@ -8,6 +8,7 @@ from pipeline.core.access import AccessStore
 from pipeline.core.people import People
 from pipeline.core.runtime import Runtime
 from pipeline.core.sign_queue import SignBatches
+from pipeline.core.signing_status import TsaProbe
 from pipeline.service.console.oidc import OidcClient, OidcSettings
 from pipeline.service.uploads import UploadRunner
 from schemas.catalog import Catalog, default_catalog
@@ -21,6 +22,7 @@ class ConsoleServices:
     catalog: Catalog
     uploads: UploadRunner
     sign_batches: SignBatches = field(default_factory=SignBatches)
+    tsa_probe: TsaProbe = field(default_factory=TsaProbe)  # the admin page's TSA check, kept a minute
     oidc: OidcClient | None = None  # the office's directory, when SOHOA_CONSOLE_OIDC_* are set
 
     @property

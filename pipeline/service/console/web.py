@@ -19,7 +19,7 @@ from pipeline.clock import OFFICE_TZ
 from pipeline.core.access import mask_owner_id
 from pipeline.core.people import Person
 from pipeline.service.console.notes import note_text
-from pipeline.service.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate, translate_or
+from pipeline.service.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate, translate_or, why_text
 from pipeline.service.console.services import ConsoleServices
 from pipeline.service.console.sessions import LANG_COOKIE, Session, cookie_value, new_session
 
@@ -126,7 +126,8 @@ class Page:
         session = self.request.scope["state"].get("new_session") or session_of(self.request)
         return TEMPLATES.TemplateResponse(self.request, template, {
             "t": self.t, "t_or": lambda key, fallback: translate_or(self.language, key, fallback), "lang": self.language, "person": self.person, "csrf": session.csrf,
-            "day": shown_day, "moment": shown_moment, "note": lambda text: note_text(text, self.language), "masked": mask_owner_id, **context,
+            "day": shown_day, "moment": shown_moment, "note": lambda text: note_text(text, self.language), "masked": mask_owner_id,
+            "why": lambda code: why_text(self.language, code), **context,
         }, status_code=status, headers=headers)
 
 

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
+from pipeline.core.access import mask_personal_ids
 from pipeline.core.external_signing import complete_signature, prepare_signature
 from pipeline.core.people import Person
 from pipeline.core.results import dossier_papers_to_certify, mark_result, waiting_results
@@ -25,7 +26,8 @@ from pipeline.core.views import page_layouts
 from pipeline.errors import SohoaError
 from pipeline.stages import stamp
 from pipeline.stages.sign import KINDS
-from pipeline.service.console.web import ConsoleRefusal, Rendered, Services, audit_view, require
+from pipeline.service.console.i18n import translate, why_text
+from pipeline.service.console.web import ConsoleRefusal, Rendered, Services, audit_view, language_of, require
 
 log = logging.getLogger(__name__)
 
@@ -145,8 +147,12 @@ async def _json(request: Request) -> dict:
     return body
 
 
-def _refused(exc: SohoaError) -> JSONResponse:
-    return JSONResponse({"code": exc.code, "message": exc.message}, status_code=404 if exc.code.endswith("not_found") else 422)
+def _refused(request: Request, exc: SohoaError) -> JSONResponse:
+    """A refusal for the page's script: the stable code and why, and the reason in the page's
+    language (the script shows `message`; the English one stays in the log)."""
+    log.info("token signature refused: %s: %s", exc.why, mask_personal_ids(exc.message))
+    return JSONResponse({"code": exc.code, "why": exc.why, "message": why_text(language_of(request), exc.why)},
+                        status_code=404 if exc.code.endswith("not_found") else 422)
 
 
 @sign_routes.post("/sign/external/prepare")
@@ -154,14 +160,15 @@ async def token_prepare(request: Request, s: Services, person: Annotated[Person,
     body = await _json(request)
     kind, chain = body.get("kind"), body.get("certificate_chain")
     if kind not in KINDS or not isinstance(chain, list) or not all(isinstance(c, str) for c in chain):
-        return JSONResponse({"code": "invalid_request", "message": "kind and certificate_chain (PEM list)"}, 422)
+        return JSONResponse({"code": "invalid_request", "why": "invalid_request",
+                             "message": why_text(language_of(request), "invalid_request")}, 422)
     profile = await run_in_threadpool(_profile, s, person)
     try:
         prepared = await run_in_threadpool(
             prepare_signature, s.index, s.store, s.settings, str(body.get("document_id", "")),
             options_for(profile, kind, qr=True), chain[:10], by=f"console:{person.username}")
     except SohoaError as exc:
-        return _refused(exc)
+        return _refused(request, exc)
     return JSONResponse(prepared.as_json(), status_code=201)
 
 
@@ -173,9 +180,13 @@ async def token_complete(request: Request, s: Services, person: Annotated[Person
                                        str(body.get("signing_id", "")), str(body.get("signature", "")),
                                        by=f"console:{person.username}")
     except SohoaError as exc:
-        return _refused(exc)
-    return JSONResponse({"document_id": done.document_id, "version": done.version, "status": done.status},
-                        status_code=201)
+        return _refused(request, exc)
+    language = language_of(request)
+    message = translate(language, "sign.batch.signed", version=done.version)
+    if done.status in ("indeterminate", "invalid"):
+        message += " — " + translate(language, f"sign.token.status.{done.status}")
+    return JSONResponse({"document_id": done.document_id, "version": done.version, "status": done.status,
+                         "message": message}, status_code=201)
 
 
 # --- the official's own profile -----------------------------------------------------------------

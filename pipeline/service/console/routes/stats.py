@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from pipeline.core.figures import PERIODS, compute_figures
 from pipeline.core.people import Person
+from pipeline.core.signing_status import signing_status
 from pipeline.service.console.web import Rendered, Services, require
 
 stats_routes = APIRouter()
@@ -74,8 +75,17 @@ def admin(p: Rendered, s: Services, person: Annotated[Person, Depends(administra
     except Exception:  # noqa: BLE001
         health["admin.store"] = False
     settings = s.settings
-    signing = {"admin.sign_key": bool(settings.sign_key), "admin.trust_roots": bool(settings.trust_roots),
-               "admin.tsa": bool(settings.tsa_url)}
+    signing = {"admin.sign_key": bool(settings.sign_key)}  # trust roots and the TSA: in detail below
+    status = signing_status(settings, s.index)
     return p.render("admin.html", people=s.people.list(), keys=s.access.list_keys(), health=health,
                     queue=s.runtime.queue_configured, signing=signing, sign_level=settings.sign_level,
-                    index_url=s.index.safe_url, store_url=s.store.url)
+                    index_url=s.index.safe_url, store_url=s.store.url, sign_status=status,
+                    tsa_url=settings.tsa_url, tsa=s.tsa_probe.kept(settings.tsa_url) if settings.tsa_url else None)
+
+
+@stats_routes.get("/admin/tsa")
+def admin_tsa(p: Rendered, s: Services, person: Annotated[Person, Depends(administrator)], again: bool = False):
+    """Whether the timestamp authority answers: asked here (a few seconds at most, kept a minute),
+    so that the admin page itself never waits for it."""
+    url = s.settings.tsa_url
+    return p.render("admin_tsa.html", tsa_url=url, tsa=s.tsa_probe.check(url, again=again) if url else None)

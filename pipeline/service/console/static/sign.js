@@ -23,15 +23,31 @@
     item.setAttribute("data-status", status);
   }
 
-  function post(url, body, headers) {
-    return fetch(url, { method: "POST", credentials: "same-origin",
+  /* Every reason shown comes from the console's catalogue: the server's refusals carry their
+     message in the page's language; the bridge's codes and network failures are translated by
+     the texts the page was rendered with (data-*). */
+  var BRIDGE_CODES = { token_refused: "data-token-refused", token_unavailable: "data-token-unavailable",
+                       origin_not_allowed: "data-origin-not-allowed" };
+
+  function failure(text) { var error = new Error(text); error.shown = true; return error; }
+
+  function post(url, body, headers, toBridge) {
+    return fetch(url, { method: "POST", credentials: toBridge ? "omit" : "same-origin",
       headers: Object.assign({ "Content-Type": "application/json" }, headers || {}), body: JSON.stringify(body) })
       .then(function (answer) {
-        return answer.json().then(function (data) {
-          if (!answer.ok) { throw new Error(data.message || data.code || ("HTTP " + answer.status)); }
-          return data;
+        return answer.json().catch(function () { return {}; }).then(function (data) {
+          if (answer.ok) { return data; }
+          if (toBridge) { throw failure(form.getAttribute(BRIDGE_CODES[data.error] || "data-bridge-error")); }
+          throw failure(data.message || form.getAttribute("data-unknown"));
         });
+      }, function () {
+        throw failure(form.getAttribute(toBridge ? "data-unreachable" : "data-server-unreachable"));
       });
+  }
+
+  function failed(error) {
+    var why = error.shown ? error.message : form.getAttribute("data-unknown");
+    return form.getAttribute("data-failed").replace("{why}", why);
   }
 
   function signOne(id, kind, chain, pin) {
@@ -40,14 +56,26 @@
                 { "X-CSRF-Token": csrf })
       .then(function (prepared) {
         return post(bridge + "/sign", { data_to_sign: prepared.data_to_sign, digest: prepared.digest,
-          digest_algorithm: prepared.digest_algorithm, signature_mechanism: prepared.signature_mechanism, pin: pin })
+          digest_algorithm: prepared.digest_algorithm, signature_mechanism: prepared.signature_mechanism, pin: pin },
+          null, true)
           .then(function (signed) {
             return post(form.getAttribute("data-complete"), { signing_id: prepared.signing_id, signature: signed.signature },
                         { "X-CSRF-Token": csrf });
           });
       })
-      .then(function (done) { line(id, "v" + done.version + " " + done.status, "signed"); return true; },
-            function (error) { line(id, error.message, "failed"); return false; });
+      .then(function (done) { line(id, done.message, "signed"); return true; },
+            function (error) { line(id, failed(error), "failed"); return false; });
+  }
+
+  function certificate() {
+    return fetch(bridge + "/certificate").then(function (answer) {
+      return answer.json().catch(function () { return {}; }).then(function (data) {
+        if (!answer.ok || !Array.isArray(data.certificate_chain)) {
+          throw failure(form.getAttribute(BRIDGE_CODES[data.error] || "data-bridge-error"));
+        }
+        return data.certificate_chain;
+      });
+    }, function () { throw failure(form.getAttribute("data-unreachable")); });
   }
 
   document.getElementById("sign-token").addEventListener("click", function () {
@@ -57,13 +85,12 @@
     var pin = pinInput.value;
     pinInput.value = "";
     list.setAttribute("data-done", "false");
-    fetch(bridge + "/certificate").then(function (answer) { return answer.json(); }).then(function (token) {
-      var chain = token.certificate_chain;
+    certificate().then(function (chain) {
       var next = Promise.resolve();
       chosen.forEach(function (box) { next = next.then(function () { return signOne(box.value, kind, chain, pin); }); });
       return next;
-    }, function () {
-      line("bridge", form.getAttribute("data-unreachable"), "failed");
+    }, function (error) {
+      line("bridge", failed(error), "failed");
     }).then(function () { pin = null; list.setAttribute("data-done", "true"); });
   });
 }());
