@@ -29,11 +29,30 @@ The loopback TSA is pyHanko's DummyTimeStamper with its key parsed once, served 
 from a forked process on the other core (as a remote TSA would be: its work is not ours). The
 test PKI's own TSA (certomancer) re-parses its key per token and answers ~11 tokens/s alone.
 
+Then the same external flow through the real API (issue 16): `sohoa serve` (1 process, the
+embedded defaults: SQLite index and local objects in a temporary home, SOHOA_TRUST_ROOTS the
+test root) on the bench's core, this process its client over one kept-alive connection (it waits
+while the server works, so the core is the server's), --api-signatures stored 1-page documents
+(the PDF above, stored the way ingest stores a document, without OCR) one at a time; each round:
+
+  GET /healthz        the HTTP floor on the same server
+  in-process          prepare_external + finish_external of the same PDF in this process (the
+                      external B-B row's work, measured at the same moment as the API's)
+  prepare             POST /v1/documents/{id}/signatures/prepare with the official's chain:
+                      loading the row and the PDF, prepare_external, storing the session
+  complete            POST /v1/signing/{id}/complete: loading the session, finish_external,
+                      validating the signed PDF, storing the new version and its validation
+  API external B-B    server time per signature = prepare + complete wall time as the client
+                      sees it; the token's RSA signature (made here between the calls) is not
+                      counted. Against the interleaved in-process figure, the external B-B row
+                      above and two /healthz round trips; every stored signature is checked
+                      TOTAL_PASSED after the run
+
 Then, unpinned: `sign_files` (what `sohoa sign FILE... --jobs N` runs) over --files copies of the
 1-page document with 1 and 2 worker processes, against the same-run ratio of a pure-Python CPU
 loop in 1 and 2 processes (what the two cores give at all while others load the machine).
 
-    .venv/bin/python scripts/bench_sign.py [--seconds 3] [--files 300]
+    .venv/bin/python scripts/bench_sign.py [--seconds 3] [--files 300] [--api-signatures 40]
 """
 
 from __future__ import annotations
@@ -126,6 +145,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5,
                         help="interleaved rounds per measurement (the best round counts)")
     parser.add_argument("--files", type=int, default=300, help="files in the batch measurement")
+    parser.add_argument("--api-signatures", type=int, default=40,
+                        help="external signatures through `sohoa serve` (0: skip)")
     args = parser.parse_args()
     all_cores = os.sched_getaffinity(0) if hasattr(os, "sched_setaffinity") else set()
     core = min(all_cores) if all_cores else 0
@@ -183,8 +204,13 @@ def main() -> None:
                 }
                 measured = interleaved(operations, args.rounds)
                 print_table(label, measured)
+                if pages == 1:
+                    one_page, in_process_external = pdf, measured["external B-B"]
         tsa_process.terminate()
         tsa_process.join()
+        if args.api_signatures > 0:
+            api_external(pki, one_page, b_b, args.api_signatures, Path(directory), in_process_external,
+                         core=core if all_cores else None)
         if all_cores:
             os.sched_setaffinity(0, all_cores)
         batch(pki, pipeline_pdf(1), b_b, key, PASSPHRASE, args.files, Path(directory))
@@ -401,6 +427,153 @@ def external_rate(pdf: bytes, spec: SignSpec, pki, seconds: float) -> float:
             server += (between - started) + (time.perf_counter() - resumed)
         count += 1
     return (count - 1) / server
+
+
+def api_external(pki, pdf: bytes, spec: SignSpec, count: int, directory: Path, in_process: float, *,
+                 core: int | None) -> None:
+    """The external flow's server time per signature through `sohoa serve` (see the docstring)."""
+    import base64
+    import socket
+    import subprocess
+
+    import httpx
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    from pyhanko.keys import load_certs_from_pemder_data
+
+    from index_rows import make_row
+    from pipeline.core.access import AccessStore
+    from pipeline.core.runtime import Runtime
+    from pipeline.settings import Settings
+    from pipeline.stages.sign_external import finish_external, prepare_external
+    from pipeline.stores.objects import original_key, sha256_hex
+
+    warm_up = 2
+    home = directory / "api-home"
+    # the embedded defaults, whatever SOHOA_* this shell has
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SOHOA_")}
+    env.update(SOHOA_HOME=str(home), SOHOA_TRUST_ROOTS=str(pki.root_pem),
+               SOHOA_RATE_LIMIT_PER_MINUTE="100000000")
+    settings = Settings(home=home, trust_roots=pki.root_pem, database_url=None, storage_url=None)
+    runtime = Runtime(settings, classifier=None)
+    ids = []
+    for number in range(1, warm_up + count + 1):  # stored as ingest stores a document, without OCR
+        row = make_row(number, searchable_sha256=sha256_hex(pdf), procedure_code="1.001193",
+                       dossier_code="000.00.24.H29-261202-0001", title="Giấy khai sinh")
+        runtime.store.put_immutable(original_key(row.sha256), pdf)
+        runtime.store.put(row.searchable_key, pdf)
+        runtime.store.put(row.ocr_key, b"{}")
+        runtime.index.add(row)
+        ids.append(row.id)
+    key = AccessStore(runtime.index).create_key("bench-sign", ["documents:sign"]).key
+    runtime.close()
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    def pin() -> None:  # the server's work is ours: on the bench's core, as the client waits
+        if core is not None:
+            os.sched_setaffinity(0, {core})
+
+    log = directory / "api-server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port),
+                                   "--workers", "1"], env=env, cwd=REPO, stdout=output,
+                                  stderr=subprocess.STDOUT, preexec_fn=pin)
+    token = load_pem_private_key(pki.key_pem("official").read_bytes(), password=None)
+    chain = [pki.chain_pem("official").decode()]
+    certificates = list(load_certs_from_pemder_data(pki.chain_pem("official")))
+    times: dict[str, list[float]] = {"healthz": [], "local": [], "prepare": [], "token": [], "complete": []}
+    try:
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
+                              headers={"Authorization": f"Bearer {key}"})
+        for _ in range(300):
+            try:
+                if client.get("/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            raise SystemExit(f"sohoa serve did not start:\n{log.read_text()}")
+        for number, document_id in enumerate(ids):
+            started = time.perf_counter()
+            health = client.get("/healthz")
+            local_started = time.perf_counter()
+            local = prepare_external(pdf, spec, certificates, datetime.now(UTC))
+            local_between = time.perf_counter()
+            local_signature = token.sign(local.data_to_sign, PKCS1v15(), SHA256())
+            local_resumed = time.perf_counter()
+            finish_external(local.pdf, local.state, local_signature)
+            asked = time.perf_counter()
+            prepared = client.post(f"/v1/documents/{document_id}/signatures/prepare", json={
+                "kind": "official", "certificate_chain": chain, "position": "Chủ tịch",
+                "agency": "UBND phường Bến Nghé", "level": "B-B"})
+            answered = time.perf_counter()
+            assert health.status_code == 200 and prepared.status_code == 201, prepared.text
+            answer = prepared.json()
+            signature = token.sign(base64.b64decode(answer["data_to_sign"]), PKCS1v15(), SHA256())
+            signed = time.perf_counter()
+            done = client.post(f"/v1/signing/{answer['signing_id']}/complete",
+                               json={"signature": base64.b64encode(signature).decode()})
+            completed = time.perf_counter()
+            assert done.status_code == 201 and done.json()["version"] == 2, done.text
+            if number >= warm_up:
+                local_ms = (local_between - local_started) + (asked - local_resumed)
+                for name, seconds in (("healthz", local_started - started), ("local", local_ms),
+                                      ("prepare", answered - asked),
+                                      ("token", signed - answered), ("complete", completed - signed)):
+                    times[name].append(seconds * 1000)
+        client.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    runtime = Runtime(Settings(home=home, trust_roots=pki.root_pem, database_url=None,
+                               storage_url=None), classifier=None)
+    indications = {s.indication for document_id in ids
+                   for s in runtime.index.signatures(document_id) if s.field_name == "official-1"}
+    stored = sum(runtime.index.get(document_id).version == 2 for document_id in ids)
+    runtime.close()
+    assert (indications, stored) == ({"TOTAL_PASSED"}, len(ids)), (indications, stored)
+
+    server_ms = [p + c for p, c in zip(times["prepare"], times["complete"])]
+    per_signature = sum(server_ms) / count
+    in_process_ms = 1000 / in_process
+    local_ms = sum(times["local"]) / count
+    floor = 2 * _percentile(times["healthz"], 50)
+    cores = f"server and client on core {core}" if core is not None else "unpinned"
+    print(f"external B-B through the API: sohoa serve, 1 process, SQLite + local objects ({cores}); "
+          f"{count} one-page documents one at a time over one kept-alive connection "
+          f"(after {warm_up} warm-up)")
+    print(f"  {'call':<34} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}")
+    for name, label in (("healthz", "GET /healthz (HTTP floor)"),
+                        ("local", "in-process prepare + finish"),
+                        ("prepare", "POST …/signatures/prepare"),
+                        ("token", "token signs (client, not counted)"),
+                        ("complete", "POST /v1/signing/{id}/complete")):
+        values = times[name]
+        print(f"  {label:<34} {_percentile(values, 50):8.2f} {_percentile(values, 95):8.2f} "
+              f"{sum(values) / len(values):8.2f}")
+    print(f"  {'API external B-B':<34} {_percentile(server_ms, 50):8.2f} {_percentile(server_ms, 95):8.2f} "
+          f"{per_signature:8.2f}  = {1000 / per_signature:.1f} signatures/s of server time")
+    for label, baseline in (("in-process prepare + finish, interleaved", local_ms),
+                            (f"in-process external B-B above ({in_process:.1f}/s, best round)",
+                             in_process_ms)):
+        print(f"  vs {label} {baseline:.2f} ms: {baseline / per_signature:.2f}x its rate, "
+              f"{per_signature - baseline:+.2f} ms a signature "
+              f"({(per_signature - baseline) / per_signature:.0%} of the server time)")
+    print(f"  vs two GET /healthz round trips (p50, same server) {floor:.2f} ms: "
+          f"{per_signature / floor:.1f}x; all {len(ids)} stored as version 2, TOTAL_PASSED\n")
+
+
+def _percentile(values: list[float], percent: float) -> float:
+    """The nearest-rank percentile."""
+    import math
+
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)]
 
 
 def _rsa_sign(signer) -> bytes:
