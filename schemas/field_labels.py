@@ -15,7 +15,7 @@ from schemas.catalog import SCHEMAS_DIR, CatalogError, default_catalog
 
 FIELD_LABELS_PATH = SCHEMAS_DIR / "field_labels.yaml"
 
-ValueKind = Literal["name", "date", "year", "sex", "personal_id", "old_id", "doc_number", "tax_code"]
+ValueKind = Literal["name", "date", "year", "sex", "personal_id", "old_id", "doc_number", "tax_code", "insurance_code"]
 
 
 class Label(BaseModel):

@@ -279,6 +279,11 @@ def test_ocr_glued_national_heading_is_neither_issuer_nor_person():
 
 
 ISSUERS = [
+    ("the_bao_hiem_y_te",  # a province is spelled from the list of provinces
+     ["BẢO HIỂM XÃ HỘI VIỆT NAM", "BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍMINH", "THÔNG TIN THẺ BẢO HIỂM Y TẾ"],
+     {"issuer": "BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH"}),
+    ("the_bao_hiem_y_te", ["BẢO HIỂM XÃ HỘI TỈNH ĐÁK LẮK", "THÔNG TIN THẺ BẢO HIỂM Y TẾ"],
+     {"issuer": "BẢO HIỂM XÃ HỘI TỈNH ĐẮK LẮK"}),
     ("giay_chung_nhan_quyen_su_dung_dat",  # no header: the body that grants it signs at the foot
      [*HEADER, "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT", "Ông: TẠ VĂN LỘC, sinh năm 1970",
       "Hòa Vang, ngày 11 tháng 8 năm 2017", "SỞ TÀI NGUYÊN VÀ MỐI TRƯỜNG THÀNH PHỐ ĐÀ NẴNG", "KT. GIÁM ĐỐC",
@@ -327,3 +332,34 @@ def test_a_bare_on_behalf_line_names_no_issuer():
     extraction = extract_fields("trich_luc_khai_tu", pages_from_texts(["\n".join(lines)]))
     assert "issuer" not in extraction.fields
     assert extraction.fields["full_name"].value == "Lý Văn An"
+
+
+def test_a_table_read_column_by_column_still_pairs_each_label_with_its_cell():
+    """GIVEN a health-insurance card printout whose ruled table Tesseract read as two blocks (every
+    label of the left column, then every value of the right), each value on its label's row
+    WHEN the layout reader reads the words
+    THEN each label takes the cell beside it, not the next label below"""
+    labels = ["Họ và tên", "Ngày sinh", "Giới tính", "Mã số BHYT", "Giá trị sử dụng"]
+    values = ["ĐINH THỊ HOA", "09/11/1990", "Nữ", "DN4797912345678", "Từ 01/01/2025 đến 31/12/2025"]
+    rows = [(50.0, 200.0 + 24 * n, label) for n, label in enumerate(labels)]
+    rows += [(260.0, 201.0 + 24 * n, value) for n, value in enumerate(values)]
+    page = laid_out_page(rows)
+    found = read_layout([page], "the_bao_hiem_y_te")
+    assert found["full_name"][0].value == "Đinh Thị Hoa" and found["full_name"][0].how == "label beside"
+    assert found["date_of_birth"][0].value == "1990-11-09"
+    extraction = extract_fields("the_bao_hiem_y_te", [page])
+    assert extraction.fields["insurance_code"].value == "DN4797912345678"
+    assert extraction.fields["full_name"].value == "Đinh Thị Hoa"
+    assert extraction.fields["valid_until"].value == "2025-12-31"  # the end of the period
+
+
+def test_a_column_rule_read_as_a_bar_does_not_hide_the_first_spouse():
+    """GIVEN a marriage extract printed as a table, its ID row read with the column rule as "|"
+    WHEN its fields are extracted
+    THEN the husband's ID (the first column) is the owner's and the wife's the spouse's"""
+    lines = ["TRÍCH LỤC KẾT HÔN", "Số: 110", "Họ, chữ đệm, tên | NGHIÊM VĂN THỊNH NGÔ THỊ LOAN",
+             "Ngày, tháng, năm sinh | 29/06/1981 04/05/1984",
+             "Số định danh cá nhân | 066081601503 048184668871"]
+    extraction = extract_fields("giay_chung_nhan_ket_hon", pages_from_texts(["\n".join(lines)]))
+    assert extraction.fields["owner_id"].value == "066081601503"
+    assert extraction.fields["spouse_id"].value == "048184668871"

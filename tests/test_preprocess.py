@@ -294,3 +294,47 @@ def test_ocr_copy_of_a_colour_scan_leaves_out_seal_and_signature_but_keeps_red_t
     coloured[top:bottom, left:right] = False
     assert coloured.sum() > 5000, "the stored page keeps the seal and signature"
     assert np.count_nonzero(page.ocr_image[coloured] < 128) < 0.02 * coloured.sum()
+
+
+def _ruled_table_printout() -> Image.Image:
+    """An A4 printout at 300 dpi of a card's details in a ruled two-column table, as the social
+    insurance portal prints a health-insurance card (our own wording and values)."""
+    from PIL import ImageDraw
+
+    from pipeline.samples.fonts import load_font
+
+    page = Image.new("L", (2480, 3508), 255)
+    draw = ImageDraw.Draw(page)
+    heading, body = load_font("bold", 58), load_font("regular", 50)
+    draw.text((520, 300), "THÔNG TIN THẺ BẢO HIỂM Y TẾ", font=heading, fill=0)
+    rows = [("Thông tin", "Nội dung"), ("Họ và tên", "TRƯƠNG VĂN KHẢI"), ("Ngày sinh", "14/02/1979"),
+            ("Giới tính", "Nam"), ("Mã số BHYT", "GD4797912345678"), ("Nơi đăng ký KCB ban đầu", "Trạm Y tế xã Tân Phú"),
+            ("Giá trị sử dụng", "Từ 01/01/2025 đến 31/12/2025")]
+    left, middle, right, top, height = 220, 900, 2260, 480, 110
+    for n, (label, value) in enumerate(rows):
+        y = top + n * height
+        draw.text((left + 20, y + 28), label, font=body, fill=0)
+        draw.text((middle + 20, y + 28), value, font=body, fill=0)
+        draw.line([(left, y), (right, y)], fill=0, width=4)
+    bottom = top + len(rows) * height
+    draw.line([(left, bottom), (right, bottom)], fill=0, width=4)
+    for x in (left, middle, right):
+        draw.line([(x, top), (x, bottom)], fill=0, width=4)
+    return page
+
+
+def test_text_inside_a_ruled_table_is_read():
+    """GIVEN a scanned printout whose fields sit in the cells of a ruled table (Tesseract's layout
+    analysis takes such a table for a picture and reads nothing in it)
+    WHEN it is preprocessed and OCR'd
+    THEN the OCR copy has the rulings left out (noted), the page kept as scanned, and every cell's
+    value is read"""
+    from pipeline.stages.ocr import OcrSettings, recognise
+
+    scan, _, _ = degrade(_ruled_table_printout(), np.random.default_rng(7), skew=0.6, colour=False, severity="light")
+    result = run(scan)
+    assert any("ruling lines left out" in note for note in result.notes)
+    assert (result.image < 100).sum() > (result.ocr_image < 100).sum()  # the stored page keeps its table
+    text = " ".join(word.text for word in recognise(result.ocr_image, OcrSettings()).words)
+    for value in ("TRƯƠNG", "KHẢI", "14/02/1979", "GD4797912345678", "31/12/2025", "Tân", "Phú"):
+        assert value in text, (value, text)

@@ -24,6 +24,8 @@ OcrTimeout, OcrFailed (any other failure, with Tesseract's message).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import logging
 import os
@@ -170,7 +172,29 @@ def _binding():
     except (ImportError, OSError) as exc:
         log.info("tesserocr cannot be loaded (%s): Tesseract runs as a program, one process per call", exc)
         return None
+    _quiet_leptonica(tesserocr)
     return tesserocr
+
+
+_LEPTONICA_SEVERITY_NONE = 6
+
+
+def _quiet_leptonica(tesserocr) -> None:
+    """Leptonica writes its internal complaints ("Error in pixScanForForeground: invalid box") to
+    this process's stderr, which the program's run kept to itself; they say nothing about the
+    page read, and would fill the console of `sohoa ingest`. Silence them in the library the
+    binding loaded (the wheel's own copy when it bundles one)."""
+    package = Path(tesserocr.__file__).resolve().parent
+    candidates = sorted((package.parent / "tesserocr.libs").glob("libleptonica*.so*"))
+    named = ctypes.util.find_library("leptonica") or ctypes.util.find_library("lept")
+    for path in [str(p) for p in candidates] + ([named] if named else []):
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        if hasattr(library, "setMsgSeverity"):
+            library.setMsgSeverity(_LEPTONICA_SEVERITY_NONE)
+            return
 
 
 @functools.lru_cache(maxsize=1)

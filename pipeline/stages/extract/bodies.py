@@ -5,7 +5,7 @@ OCR reads a header in capitals worse than running text: tone marks drop or move 
 for KIẾN QUỐC, "TÍNH" for TỈNH), two words run together ("CAMLÂM") and the last letters of a
 line go ("HỒ CHÍ MI"). The body's kind ("ỦY BAN NHÂN DÂN", "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG") and
 its level ("THÀNH PHỐ", "HUYỆN", "XÃ") come from a closed vocabulary, so they are spelled from
-it; the place is not, but a paper names its issuer's place again in running text ("Nơi đăng
+it, and so is a province; a smaller place is not, but a paper names its issuer's place again in running text ("Nơi đăng
 ký: Ủy ban nhân dân xã Kiến Quốc", "Biên Hòa, ngày ...", an address), which OCR reads in mixed
 case with its marks; such a mention, when it is the same name read better, gives the spelling.
 """
@@ -27,6 +27,20 @@ BODY_KINDS = (
     "BẢO HIỂM XÃ HỘI", "CÔNG AN", "CỤC CẢNH SÁT QUẢN LÝ HÀNH CHÍNH VỀ TRẬT TỰ XÃ HỘI",
 )
 UNIT_LEVELS = ("THÀNH PHỐ", "THỊ XÃ", "THỊ TRẤN", "TỈNH", "HUYỆN", "QUẬN", "PHƯỜNG", "XÃ", "ĐẶC KHU")
+# The provinces and centrally-run cities (the 63 of 2008-2025; the 34 after the 2025 merger keep
+# names of these, and papers issued before stay in use), spelled as official headers print them.
+PROVINCES = (
+    "HÀ NỘI", "HỒ CHÍ MINH", "HẢI PHÒNG", "ĐÀ NẴNG", "CẦN THƠ", "HUẾ", "HÀ GIANG", "CAO BẰNG", "BẮC KẠN",
+    "TUYÊN QUANG", "LÀO CAI", "ĐIỆN BIÊN", "LAI CHÂU", "SƠN LA", "YÊN BÁI", "HÒA BÌNH", "THÁI NGUYÊN",
+    "LẠNG SƠN", "QUẢNG NINH", "BẮC GIANG", "PHÚ THỌ", "VĨNH PHÚC", "BẮC NINH", "HẢI DƯƠNG", "HƯNG YÊN",
+    "THÁI BÌNH", "HÀ NAM", "NAM ĐỊNH", "NINH BÌNH", "THANH HÓA", "NGHỆ AN", "HÀ TĨNH", "QUẢNG BÌNH",
+    "QUẢNG TRỊ", "THỪA THIÊN HUẾ", "QUẢNG NAM", "QUẢNG NGÃI", "BÌNH ĐỊNH", "PHÚ YÊN", "KHÁNH HÒA",
+    "NINH THUẬN", "BÌNH THUẬN", "KON TUM", "GIA LAI", "ĐẮK LẮK", "ĐẮK NÔNG", "LÂM ĐỒNG", "BÌNH PHƯỚC",
+    "TÂY NINH", "BÌNH DƯƠNG", "ĐỒNG NAI", "BÀ RỊA - VŨNG TÀU", "LONG AN", "TIỀN GIANG", "BẾN TRE",
+    "TRÀ VINH", "VĨNH LONG", "ĐỒNG THÁP", "AN GIANG", "KIÊN GIANG", "HẬU GIANG", "SÓC TRĂNG", "BẠC LIÊU",
+    "CÀ MAU",
+)
+PROVINCE_SIMILARITY = 0.85
 MENTION_SIMILARITY = 0.8  # a mention this close (letters, marks ignored) is the same place read again
 
 
@@ -45,14 +59,32 @@ def _take(words: list[str], phrases: tuple[str, ...]) -> tuple[list[str], int]:
     return [], 0
 
 
-def spell_body(value: str) -> tuple[str, list[str]]:
-    """The body's name with its kind and level spelled from the vocabulary, and its place words."""
+def spell_body(value: str) -> tuple[str, list[str], bool]:
+    """The body's name with its kind and level spelled from the vocabulary, its place words, and
+    whether the place is a province spelled from the list of provinces."""
     words = value.split()
     kind, used = _take(words, BODY_KINDS)
+    if not kind:
+        return value, [], False
     rest = words[used:]
-    level, used_level = _take(rest, UNIT_LEVELS) if kind else ([], 0)
+    level, used_level = _take(rest, UNIT_LEVELS)
     place = rest[used_level:]
-    return nfc(" ".join(kind + level + place)) if kind else value, place
+    province = _province(place) if level in (["TỈNH"], ["THÀNH", "PHỐ"]) else None
+    if province:
+        return nfc(" ".join(kind + level + province.split())), province.split(), True
+    return nfc(" ".join(kind + level + place)), place, False
+
+
+def _province(place: list[str]) -> str | None:
+    """The province ``place`` names: the same letters, or nearly (a lost or run-together letter)."""
+    key = _key(place)
+    if len(key) < 4:
+        return None
+    best = max(PROVINCES, key=lambda p: SequenceMatcher(None, key, _key(p.split())).ratio())
+    other = _key(best.split())
+    if other == key or (SequenceMatcher(None, key, other).ratio() >= PROVINCE_SIMILARITY and other[:2] == key[:2]):
+        return best
+    return None
 
 
 def _mentions(text: str, skip: tuple[int, int], size: int) -> list[tuple[list[str], bool]]:
@@ -82,7 +114,9 @@ def confirm_place(text: str, value: str, span: tuple[int, int]) -> tuple[str, bo
     often as it misplaces a mark in capitals). A mention that differs in a letter or two (a
     run-together word, a lost last letter) replaces the capitals only from running text, only
     when it is this close, starts alike and is no shorter."""
-    spelled, place = spell_body(value)
+    spelled, place, province = spell_body(value)
+    if province:
+        return spelled, True
     if not place:
         return spelled, False
     head = spelled.split()[: len(spelled.split()) - len(place)]

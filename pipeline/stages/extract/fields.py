@@ -20,7 +20,7 @@ from schemas.models import OcrPageRecord, OcrWordRecord, PageDiagnostics
 
 CARD_TYPES = ("can_cuoc",)
 # The layout reader's own finds, by how they were found: labelled values first.
-_HOW_RANK = {"label": 0, "label below": 0, "place-date": 1, "number alone": 2, "sentence": 3, "learned": 4}
+_HOW_RANK = {"label": 0, "label beside": 0, "label below": 0, "place-date": 1, "number alone": 2, "sentence": 3, "learned": 4}
 
 
 def extract_fields(

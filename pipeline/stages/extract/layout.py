@@ -69,7 +69,7 @@ class Found:
     page: int
     order: int
     boxes: tuple[Box, ...]
-    how: str  # "label", "label below", "place-date", "number alone", "sentence"
+    how: str  # "label", "label beside", "label below", "place-date", "number alone", "sentence"
     label: str = ""
 
     @property
@@ -230,9 +230,18 @@ def read_tax_code(line: Line, start: int, end: int) -> tuple[str, int, int] | No
     return (code, start + m.start(1), start + m.end(1)) if code else None
 
 
+def read_insurance_code(line: Line, start: int, end: int) -> tuple[str, int, int] | None:
+    """A health-insurance card number: two letters (the beneficiary group) and 13 digits, OCR's
+    look-alike digits repaired ("HS4O10..." -> HS4010...)."""
+    m = re.match(r"[\s:|]*([A-Za-z]{2})\s?([0-9OoIl]{13})(?![0-9A-Za-z])", line.text[start:end])
+    if not m:
+        return None
+    return fold_upper(m.group(1)) + digits_from_ocr(m.group(2)), start + m.start(1), start + m.end(2)
+
+
 READERS = {"name": read_name, "date": read_date, "year": read_year, "sex": read_sex,
            "personal_id": read_personal_id, "old_id": read_old_id, "doc_number": read_doc_number,
-           "tax_code": read_tax_code}
+           "tax_code": read_tax_code, "insurance_code": read_insurance_code}
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,20 +332,59 @@ def labelled_values(lines: Sequence[Line], doc_type: str) -> list[Found]:
             if value and hit.label.line_start and not hit.colon and line.text[value[2]:end].strip(" .,;"):
                 continue  # "Số 51 đường Hùng Vương": an address, not "Số: 51"
             weight = hit.label.weight
+            if value and hit.label.field == "valid_until":
+                value = _period_end(line, value, end)
             if value:
                 out.append(found_value(hit.label.field, value, line, (0.9 if hit.colon else 0.8) * weight, "label",
                                   hit.label.label))
-            elif not line.text[hit.end:end].strip(" :/-.") and not later:
-                below = _below(lines, index, line.span_words(hit.start, hit.end))
-                if below is None:
-                    continue
-                below_hits = hits_by_line[below.order] if below.order < len(hits_by_line) else []
-                stop = below_hits[0].start if below_hits else len(below.text)
-                value = reader(below, 0, stop) if stop > 0 else None
-                if value:
-                    out.append(found_value(hit.label.field, value, below, 0.85 * weight, "label below",
-                                      hit.label.label))
+            elif not line.text[hit.end:end].strip(" :/-.|") and not later:
+                label_words = line.span_words(hit.start, hit.end)
+                for how, other in (("label beside", _beside(lines, index, label_words)),
+                                   ("label below", _below(lines, index, label_words))):
+                    if other is None:
+                        continue
+                    other_hits = hits_by_line[other.order] if other.order < len(hits_by_line) else []
+                    stop = other_hits[0].start if other_hits else len(other.text)
+                    value = reader(other, 0, stop) if stop > 0 else None
+                    if value and hit.label.field == "valid_until":
+                        value = _period_end(other, value, stop)
+                    if value:
+                        out.append(found_value(hit.label.field, value, other, 0.85 * weight, how, hit.label.label))
+                        break
     return out
+
+
+_UNTIL = re.compile(r"\s*(?:den|toi|-|–)\s*(?:ngay\s*)?$")
+
+
+def _period_end(line: Line, value: tuple[str, int, int], end: int) -> tuple[str, int, int]:
+    """A validity printed as a period ("Giá trị sử dụng: Từ 01/04/2024 đến 31/03/2025"): its end."""
+    for s, e, d in find_dates(line.text[value[2]:end]):
+        if _UNTIL.match(line.folded[value[2]:value[2] + s]):
+            return d.isoformat(), value[2] + s, value[2] + e
+        break
+    return value
+
+
+def _beside(lines: Sequence[Line], index: int, hit_words: list[Word]) -> Line | None:
+    """The line to the right of a label on the same row: a table's next cell, which Tesseract
+    often reads as a block of its own (the labels' column, then the values' column)."""
+    line = lines[index]
+    box = _union([w.bbox for w in hit_words])
+    if box is None:
+        return None
+    height = max(4.0, box[3] - box[1])
+    best = None
+    for other in lines:
+        ob = other.bbox
+        if other is line or other.page != line.page or ob is None or ob[0] <= box[2]:
+            continue
+        overlap = min(box[3], ob[3]) - max(box[1], ob[1])
+        if overlap < 0.5 * min(height, ob[3] - ob[1]) or ob[3] - ob[1] > 2.5 * height:
+            continue
+        if best is None or ob[0] < best.bbox[0]:
+            best = other
+    return best
 
 
 _PLACE_DATE = re.compile(r"^\s*([^\W\d_][^,\d:]{1,44}),\s*(?=ngay\s*[0-9oli]{1,2}\s*thang)")

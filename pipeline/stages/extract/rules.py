@@ -142,11 +142,16 @@ def _id_candidates(doc: _Text) -> list[tuple[int, int, str, bool]]:
     """(start, end, digits, labelled) for every 12-digit run that validates structurally."""
     out = []
     for m in _ID_RUN.finditer(doc.text):
-        digits = digits_from_ocr(m.group())
-        if len(digits) != 12 or sum(ch.isdigit() for ch in m.group()) < 9:
+        start, run = m.start(), m.group()
+        # A table's column rule read as "|" before the number ("cá nhân | 066081601503").
+        rule = re.match(r"[|lI] ", run)
+        if rule and len(digits_from_ocr(run)) == 13:
+            start, run = start + rule.end(), run[rule.end():]
+        digits = digits_from_ocr(run)
+        if len(digits) != 12 or sum(ch.isdigit() for ch in run) < 9:
             continue
-        before = doc.folded[max(0, m.start() - 60): m.start()]
-        out.append((m.start(), m.end(), digits, bool(_ID_LABEL.search(before.replace("\n", " ")))))
+        before = doc.folded[max(0, start - 60): start]
+        out.append((start, m.end(), digits, bool(_ID_LABEL.search(before.replace("\n", " ")))))
     return out
 
 
@@ -594,7 +599,8 @@ def _find_death_date(doc: _Text) -> tuple[int, int, date] | None:
 
 
 def _read_insurance_code(doc: _Text) -> dict[str, FieldValue]:
-    ins = _first(r"(?:ma the bhyt|ma so)\s*:\s*([A-Z]{2}[^\s0-9]?[0-9OoIl]{13}|[0-9]{10})(?![0-9A-Z])", doc)
+    ins = _first(r"(?:ma the(?: bhyt)?|ma so(?: bhyt| the| bao hiem y te)?)\s*[:|]?\s*\|?\s*"
+                 r"([A-Z]{2}[^\s0-9]?[0-9OoIl]{13}|[0-9]{10})(?![0-9A-Z])", doc)
     if not ins:
         return {}
     raw = doc.text[ins.start(1): ins.end(1)]
