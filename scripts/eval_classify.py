@@ -168,7 +168,7 @@ def score_document(record: dict, classifier, settings, catalog) -> dict:
         right = [value, *truth.get("alternatives", {}).get(name, [])]
         ok = norm(name, have) in {norm(name, v) for v in right}
         flagged = review or bool(understood.fields.get(name, {}).get("needs_review"))
-        fields[name] = {"expected": value, "got": have,
+        fields[name] = {"expected": value, "got": have, "confidence": understood.fields.get(name, {}).get("confidence"),
                         "outcome": "exact" if ok else ("missing" if have is None else
                                                        ("wrong_flagged" if flagged else "confidently_wrong"))}
     rotations = [(p.diagnostics.rotation if p.diagnostics else 0) for p in pages]

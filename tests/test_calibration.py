@@ -93,3 +93,27 @@ def test_dates_read_from_the_right_line():
     copy = _extract("giay_khai_sinh", "TRÍCH LỤC KHAI SINH\n(BẢN SAO)\nNgày, tháng, năm đăng ký: 21/01/2010\n"
                                       "Huế, ngày 07 tháng 7 năm 2023")
     assert copy.value("issue_date") == "2023-07-07"
+
+
+@pytest.mark.parametrize("read, misread", [
+    ("Tôn Hồng Trâw", "Trâw"),       # m read as w: no Vietnamese syllable ends in w
+    ("Thân Thị Tuyế", "Tuyế"),       # the final t lost: "uyê" is always closed
+    ("Phương Thưỳ Dương", "Thưỳ"),   # ư before y
+    ("Lê Hồng Phùc", "Phùc"),        # a stop final takes only the sắc or nặng tone
+    ("Vũ Minh Duy Khánhg", "Khánhg"),
+])
+def test_a_name_word_that_is_no_vietnamese_syllable_is_doubtful(read, misread):
+    """GIVEN a name OCR misread into a word no Vietnamese syllable can be
+    WHEN its shape is checked
+    THEN the name is doubtful, naming that word (the document goes to a person)"""
+    repaired, doubt = check_name(read)
+    assert doubt is not None and misread in doubt
+
+
+@pytest.mark.parametrize("name", ["Nguyễn Thị Thuỳ Dương", "Quách Ngọc Quyên", "Đặng Văn Khuyến", "Giáp Gìn Hoà",
+                                  "Lương Minh Ẩn", "Huỳnh Quốc Tuấn", "Trương Thị Yến Oanh", "Tạ Uyên Phương"])
+def test_real_names_are_syllables(name):
+    """GIVEN well-formed Vietnamese names (stacked marks, qu-, gi-, closed nuclei)
+    WHEN their shape is checked
+    THEN none is doubted"""
+    assert check_name(name) == (name, None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from pipeline.stages.extract.rules import is_surname
+from pipeline.stages.extract.syllables import is_syllable
 from pipeline.textnorm import fold_upper
 from schemas.catalog import FieldValue
 
@@ -43,7 +44,8 @@ def calibrate(fields: dict[str, FieldValue]) -> tuple[dict[str, FieldValue], lis
 
 def check_name(value: str) -> tuple[str, str | None]:
     """A person's name: a second name read on from the next column is cut at its surname; a name
-    that does not start with a surname, or too long to be one, is doubtful."""
+    that does not start with a surname, too long to be one, or with a word that is no Vietnamese
+    syllable ("TRÂW", "TUYẾ": misread), is doubtful."""
     words = value.split()
     if len(words) > NAME_MAX_WORDS:
         for i in range(2, len(words) - 1):
@@ -55,6 +57,9 @@ def check_name(value: str) -> tuple[str, str | None]:
         return repaired, f"'{words[0] if words else ''}' is not a surname"
     if len(words) > NAME_MAX_WORDS:
         return repaired, f"{len(words)} words"
+    misread = next((w for w in words if not is_syllable(w)), None)
+    if misread:
+        return repaired, f"'{misread}' is not a Vietnamese syllable"
     return repaired, None
 
 
