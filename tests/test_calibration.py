@@ -117,3 +117,20 @@ def test_real_names_are_syllables(name):
     WHEN their shape is checked
     THEN none is doubted"""
     assert check_name(name) == (name, None)
+
+
+@pytest.mark.parametrize("printed, born", [("31/01/20044......", "2004-01-31"), ("19/10/109776,....", "1976-10-19"),
+                                           ("09/12/19849.......", "1989-12-09")])
+def test_a_birth_year_run_into_the_dotted_leader_is_read_as_the_id_gives_it(printed, born):
+    """GIVEN a form whose birth date OCR read with digits of the dotted leader after it
+    WHEN its fields are extracted
+    THEN the birth date is the one whose year the owner's ID encodes, found in order in those
+    digits; with an ID of another year, none is made up"""
+    year = born[:4]
+    century = "0" if year.startswith("19") else "2"
+    owner = f"079{century}{year[2:]}123456"
+    text = f"TỜ KHAI\nHọ, chữ đệm, tên: TRẦN VĂN AN\nNgày, tháng, năm sinh: {printed}\nSố định danh cá nhân: {owner}"
+    assert _extract("to_khai", text).fields["date_of_birth"].value == born
+    other = f"079{century}{int(year[2:]) - 1:02d}123456"
+    text = text.replace(owner, other)
+    assert "date_of_birth" not in _extract("to_khai", text).fields

@@ -4,6 +4,7 @@ cross-checked with its front; the card's expiry rule; what is missing or invalid
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from difflib import SequenceMatcher
@@ -14,7 +15,7 @@ from pipeline.stages.extract.mrz import Mrz, find_td1, parse_td1
 from pipeline.stages.extract.calibrate import calibrate
 from pipeline.stages.extract.rules import ExtractSettings, Extraction, rule_fields, wanted_fields
 from pipeline.stages.extract.values import add_months, birth_year_of_id
-from pipeline.textnorm import nfc, squash
+from pipeline.textnorm import fold, nfc, squash
 from schemas.catalog import UNKNOWN_TYPE, Catalog, FieldValue, Validity, default_catalog
 from schemas.models import OcrPageRecord, OcrWordRecord, PageDiagnostics
 
@@ -56,6 +57,11 @@ def extract_fields(
             if learned.get(name):
                 fields[name] = combine(None, learned[name][0])
                 notes.append(f"{name} from the learned reader")
+    if "date_of_birth" in wanted and "date_of_birth" not in fields and "owner_id" in fields:
+        birth = _birth_date_with_leader_digits(pages, fields["owner_id"])
+        if birth is not None:
+            fields["date_of_birth"] = birth
+            notes.append("date_of_birth: year read through the dotted leader, as the ID's digits give it")
     _owner_agrees_with_birth_year(fields, layout, problems)
     fields, doubts = calibrate(fields)
     problems += doubts
@@ -79,6 +85,30 @@ def extract_fields(
         if name not in fields:
             problems.append(f"required field {name} not found")
     return Extraction(fields, tuple(dict.fromkeys(problems)), tuple(notes))
+
+
+_BIRTH_LINE = re.compile(r"(?:ngay,?\s*thang,?\s*nam\s*sinh|sinh\s*ngay|ngay\s*sinh)\s*:?\s*"
+                         r"([0-9]{1,2})\s?/\s?([0-9]{1,2})\s?/\s?([0-9]{5,6})(?![0-9])", re.I)
+
+
+def _birth_date_with_leader_digits(pages: Sequence[OcrPageRecord], owner: FieldValue) -> FieldValue | None:
+    """A birth date whose year ran into the dotted leader after it ("31/01/20044....",
+    "19/10/109776"): the year is taken only when it is in those digits, in order, as the owner's
+    ID gives it (digits 4-6 are the century and the birth year)."""
+    year = birth_year_of_id(owner.value)
+    if year is None:
+        return None
+    for page in pages:
+        for m in _BIRTH_LINE.finditer(fold(page.text)):
+            digits = iter(m.group(3))
+            if not all(ch in digits for ch in str(year)):  # a subsequence, in order
+                continue
+            try:
+                born = date(year, int(m.group(2)), int(m.group(1)))
+            except ValueError:
+                continue
+            return FieldValue(value=born.isoformat(), confidence=0.7, page=page.page, bbox=None, source="ocr")
+    return None
 
 
 def is_copy(pages: Sequence[OcrPageRecord]) -> bool:

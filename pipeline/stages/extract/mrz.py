@@ -165,15 +165,22 @@ _LINE1 = re.compile(r"^[I1lT|][D0O<]?[VW][NM][MN]")
 
 
 def find_td1(lines: list[str]) -> tuple[str, str, str] | None:
-    """Three consecutive lines that look like a TD1 zone (the first starts IDVNM), or None."""
-    cleaned = [clean_line(x) for x in lines]
+    """Three consecutive lines that look like a TD1 zone (the first starts IDVNM), or None.
+    Empty lines between them do not count (OCR leaves one where the zone's lines stand apart)."""
+    kept = [(x, c) for x in lines if (c := clean_line(x))]
+    lines, cleaned = [x for x, _ in kept], [c for _, c in kept]
     for i, first in enumerate(cleaned[:-2]):
+        first = _DOUBLED_LEAD.sub("", first)
         if not _LINE1.match(first) or not 24 <= len(first) <= 34:
             continue
         second, third = cleaned[i + 1], cleaned[i + 2]
         if 24 <= len(second) <= 34 and len(third) >= 6 and re.match(r"^[0-9OIDSBZG]{6}", second):
-            return lines[i], lines[i + 1], lines[i + 2]
+            return _DOUBLED_LEAD.sub("", lines[i].strip()), lines[i + 1], lines[i + 2]
     return None
+
+
+# The document code's "I" read twice ("I1DVNM...": 31 characters, every field one place late).
+_DOUBLED_LEAD = re.compile(r"^[I1lT|](?=[I1lT|][D0O<][VW][NM])")
 
 
 def td1_lines(personal_id: str, birth: date, sex: str, expiry: date | None, surname: str, given: str) -> tuple[str, str, str]:
