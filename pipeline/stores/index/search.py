@@ -87,6 +87,8 @@ def _postgresql_search(conn, terms: list[str], filters: list, limit: int) -> lis
     """The `limit` best of the first SEARCH_RANK_CANDIDATES matches in physical order, by
     ts_rank_cd then id; only their rows are read whole."""
     tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), bindparam("tsq", " & ".join(terms)))
+    # the candidates are gathered by several statements: all of them see the same rows
+    conn.execute(sql_text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
     candidates = _postgresql_candidates(conn, tsquery, filters)
     if not candidates:
         return []
