@@ -18,6 +18,8 @@ from index_rows import make_row
 from pipeline.stores.index import Index, search_terms, upgrade
 from postgres import create_database, drop_database
 
+pytestmark = pytest.mark.postgres
+
 TYPES = ["quyet_dinh", "giay_phep_xay_dung", "giay_khai_sinh", "can_cuoc"]
 LINES = [
     "Về việc cấp giấy phép xây dựng nhà ở riêng lẻ",
