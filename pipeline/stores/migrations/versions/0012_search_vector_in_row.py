@@ -11,8 +11,9 @@ STORAGE MAIN keeps it in the row (compressed when that helps) and moves the text
 goes out of line only when the row cannot fit in a page otherwise.
 
 Changing the storage rewrites nothing: rows written from now on are stored so, rows already there
-stay as they are until rewritten (`VACUUM FULL documents`: an exclusive lock, about 80 s per
-million documents on the benchmark machine). Their search answers the same either way.
+stay as they are until rewritten (`VACUUM FULL documents`: an exclusive lock, 80–110 s per
+million documents on the benchmark machine; then `VACUUM ANALYZE documents`, since VACUUM FULL
+leaves the visibility map of index-only scans empty). Their search answers the same either way.
 SQLite: nothing to do.
 """
 
