@@ -441,6 +441,58 @@ def test_folding_keeps_positions_and_drops_every_vietnamese_mark():
     assert len(fold_text(source)) == len(source)
 
 
+def test_folding_matches_folding_each_character_alone():
+    """GIVEN every character up to U+2FFF, decomposed as well as composed
+    WHEN folded as one text (through the table of characters seen)
+    THEN each comes out as folding it alone gives, lower case where that is one character"""
+    import unicodedata
+
+    from pipeline.textnorm import fold_aligned
+    source = "".join(chr(c) for c in range(0x20, 0x3000) if not 0xD800 <= c < 0xE000)
+    composed = unicodedata.normalize("NFC", source)
+    alone = "".join(f.lower() if len(f.lower()) == 1 else f
+                    for f in (fold_aligned(c) for c in composed))
+    assert fold_text(source) == alone
+    assert fold_text(unicodedata.normalize("NFD", source)) == alone
+
+
+def _plain_snippet_window(folded: str, spans: list, width: int) -> int:
+    """Where the snippet starts, said plainly: the first query word from which `width` characters
+    hold the most different query words."""
+    best_start, best_count = spans[0][0], 0
+    for i, (start, _) in enumerate(spans):
+        count = len({folded[s:e] for s, e in spans[i:] if e <= start + width})
+        if count > best_count:
+            best_start, best_count = start, count
+    return best_start
+
+
+def test_a_snippet_of_a_long_text_is_around_the_most_query_words():
+    """GIVEN a long text (about 25,000 characters) where two of the query's words are very common
+    and the three stand together only once, near its end
+    WHEN its snippet is made
+    THEN it shows the three words in brackets, from the first query word after which all three
+    fall within its width: the window a plain search from every query word finds"""
+    import random
+    import re
+
+    from pipeline.stores.index import make_snippet, search_terms
+    rng = random.Random(7)
+    words = ["quyền", "sử", "dụng", "đất", "nhà", "ở", "Ủy", "ban", "nhân", "số"]
+    body = [rng.choice(words) for _ in range(6_000)]
+    body[5_500:5_503] = ["Thửa", "đất", "số"]
+    text = " ".join(body)
+    terms = search_terms("thua dat so")
+    snippet = make_snippet(text, terms)
+    assert all(f"[{w}]" in snippet for w in ("Thửa", "đất", "số"))
+    folded = fold_text(text)
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[^\W_]+", folded) if m.group() in terms]
+    assert len(spans) > 1000
+    start = _plain_snippet_window(folded, spans, 160)
+    assert 5_000 * 3 < start
+    assert folded[start:start + 40] in fold_text(snippet.replace("[", "").replace("]", ""))
+
+
 def test_the_figures_counts_follow_documents_and_dossiers_as_they_change(index):
     """GIVEN two ID cards and an unclassified scan of one owner, then the scan classified as a
     form; a dossier opened for the marital-status procedure (the card taken from file, the form
