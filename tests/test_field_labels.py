@@ -282,6 +282,10 @@ ISSUERS = [
     ("the_bao_hiem_y_te",  # a province is spelled from the list of provinces
      ["BẢO HIỂM XÃ HỘI VIỆT NAM", "BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍMINH", "THÔNG TIN THẺ BẢO HIỂM Y TẾ"],
      {"issuer": "BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH"}),
+    ("the_bao_hiem_y_te",  # speckle read on the heading's line between the national and the local body
+     ["BẢO HIỂM XÃ HỘI VIỆT NAM", ") CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "BẢO HIỂM XÃ HỘI THÀNH PHỐ HÀ NỘI",
+      "Độc lập - Tự do - Hạnh phúc", "THÔNG TIN THẺ BẢO HIỂM Y TẾ"],
+     {"issuer": "BẢO HIỂM XÃ HỘI THÀNH PHỐ HÀ NỘI"}),
     ("the_bao_hiem_y_te", ["BẢO HIỂM XÃ HỘI TỈNH ĐÁK LẮK", "THÔNG TIN THẺ BẢO HIỂM Y TẾ"],
      {"issuer": "BẢO HIỂM XÃ HỘI TỈNH ĐẮK LẮK"}),
     ("giay_chung_nhan_quyen_su_dung_dat",  # no header: the body that grants it signs at the foot

@@ -122,6 +122,22 @@ def _fillers_as_k(text: str) -> str:
     return re.sub(r"(?<=<)[K<]+$", lambda m: "<" * len(m.group()), text)
 
 
+_LOOK_ALIKE_LETTER = {"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G", "4": "A"}
+
+
+def _undoubled(name_line: str) -> str:
+    """The name line (letters and fillers only, and no check digit covers it) with a letter read
+    twice, once as its look-alike digit ("VO0<<THI" for VO<<THI), read once."""
+    return re.sub(r"([A-Z])([0-9])|([0-9])([A-Z])",
+                  lambda m: (m.group(1) if _LOOK_ALIKE_LETTER.get(m.group(2)) == m.group(1) else m.group(0))
+                  if m.group(1) else (m.group(4) if _LOOK_ALIKE_LETTER.get(m.group(3)) == m.group(4) else m.group(0)),
+                  name_line)
+
+
+def _fit_name_line(line: str) -> str:
+    return (line + "<" * 30)[:30]
+
+
 def parse_td1(lines: tuple[str, str, str], *, today: date | None = None) -> Mrz:
     """The three TD1 lines (OCR text; spaces, look-alikes and misread fillers tolerated)."""
     today = today or date.today()
@@ -131,7 +147,7 @@ def parse_td1(lines: tuple[str, str, str], *, today: date | None = None) -> Mrz:
         + _digits(_fillers_as_k(l1[15:30]))
     l2 = _digits(l2[:7]) + l2[7].translate(TO_LETTER) + _digits(l2[8:15]) + l2[15:18].translate(TO_LETTER) \
         + _digits(_fillers_as_k(l2[18:30]))
-    l3 = _fillers_as_k(l3).translate(TO_LETTER)
+    l3 = _fit_name_line(_fillers_as_k(_undoubled(l3)).translate(TO_LETTER))
     number_ok = _checked("document number", l1[5:14], l1[14], problems)
     birth_ok = _checked("birth date", l2[0:6], l2[6], problems)
     expiry_text = l2[8:14]

@@ -341,8 +341,8 @@ def _issuer(doc: _Text, settings: ExtractSettings, title_keys: Sequence[str]) ->
         cut = _NATIONAL_WORDS.search(line_folded)
         piece_end = start + (cut.start() if cut else len(line_folded))
         piece = text[start:piece_end].strip()
-        if not piece:
-            continue
+        if not re.search(r"[^\W\d_]", piece):
+            continue  # speckle left of the national heading (")", "-"): no words at all
         if upper_ratio(piece) < 0.7:
             if fragments:
                 break
