@@ -131,6 +131,9 @@ FAMILIES = [
      ["Đặc điểm nhân dạng / Personal identification", "Nốt ruồi cách 2cm trên mép phải",
       "Ngày, tháng, năm / Date, month, year: 14/08/2021", "CỤC TRƯỞNG CỤC CẢNH SÁT"],
      {"issue_date": "2021-08-14"}),
+    ("can_cuoc",  # a year's 0 read as D
+     ["Đặc điểm nhân dạng / Personal identification", "Ngày, tháng, năm / Date, month, year: 30/06/2D24"],
+     {"issue_date": "2024-06-30"}),
     ("to_khai",  # a dotted leader and the form's filler digits run on from the name
      ["TỜ KHAI", "Họ, chữ đệm, tên người yêu cầu: LÊ KHÁNH GIANG......................---:2- 2222222"],
      {"full_name": "Lê Khánh Giang"}),

@@ -58,8 +58,10 @@ def birth_year_of_id(number: str) -> int | None:
     return None if century is None else century + int(number[4:6])
 
 
-_DATE_LONG = re.compile(r"ngay\s*([0-9OolI]{1,2})\s*thang\s*([0-9OolI]{1,2})\s*nam\s*([0-9OolI]{4})", re.I)
-_DATE_SHORT = re.compile(r"(?<![0-9])([0-9OolI]{1,2})\s?[/.\-]\s?([0-9OolI]{1,2})\s?[/.\-]\s?([0-9OolI]{4})(?![0-9])")
+# A year's inner digits may also be read "D" for 0 ("30/06/2D24"); its first is a 1 or 2 look-alike.
+_YEAR = r"([12lI][0-9OolID]{3})"
+_DATE_LONG = re.compile(rf"ngay\s*([0-9OolI]{{1,2}})\s*thang\s*([0-9OolI]{{1,2}})\s*nam\s*{_YEAR}", re.I)
+_DATE_SHORT = re.compile(rf"(?<![0-9])([0-9OolI]{{1,2}})\s?[/.\-]\s?([0-9OolI]{{1,2}})\s?[/.\-]\s?{_YEAR}(?![0-9])")
 
 
 def _make_date(day: str, month: str, year: str) -> date | None:
