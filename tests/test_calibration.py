@@ -134,3 +134,15 @@ def test_a_birth_year_run_into_the_dotted_leader_is_read_as_the_id_gives_it(prin
     other = f"079{century}{int(year[2:]) - 1:02d}123456"
     text = text.replace(owner, other)
     assert "date_of_birth" not in _extract("to_khai", text).fields
+
+
+@pytest.mark.parametrize("issuer, doubtful", [
+    ("ỦY BAN NHÂN DÂN THÀNH PHỐ BIÊNÊNYA", True), ("ỦY BAN NHÂN DÂN PHƯỜNG 10", False),
+    ("ỦY BAN NHÂN DÂN HUYỆN CƯ M'GAR", False), ("ỦY BAN NHÂN DÂN HUYỆN KRÔNG PẮC", False),
+    ("SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG TỈNH ĐẮK LẮK", False),
+])
+def test_an_issuer_word_that_is_no_syllable_is_doubtful_but_numbered_wards_and_highland_names_are_not(issuer, doubtful):
+    """GIVEN issuers as read: a garbled place, a numbered ward, the Central Highlands' names
+    WHEN their shape is checked
+    THEN only the garbled one is doubtful"""
+    assert (check_issuer(issuer)[1] is not None) == doubtful

@@ -282,6 +282,18 @@ def test_ocr_glued_national_heading_is_neither_issuer_nor_person():
 
 
 ISSUERS = [
+    ("quyet_dinh",  # the motto glued to the issuer's line
+     ["UBND THÀNH PHỐ VINH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "ỦY BAN NHÂN DÂN PHƯỜNG HƯNG DŨNGĐộc lập - Tự do - Hạnh phúc",
+      "Số: 1145/QĐ-UBND Vinh, ngày 16 tháng 10 năm 2023", "QUYẾT ĐỊNH"],
+     {"issuer": "ỦY BAN NHÂN DÂN PHƯỜNG HƯNG DŨNG"}),
+    ("quyet_dinh",  # the header's place garbled; the deciding authority's line names it
+     ["ỦY BAN NHÂN DÂN THỊ XÃ SA ĐÊNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: 7505/QĐ-UBND", "QUYẾT ĐỊNH",
+      "Về việc hỗ trợ kinh phí", "CHỦ TỊCH ỦY BAN NHÂN DÂN THỊ XÃ SA PA"],
+     {"issuer": "ỦY BAN NHÂN DÂN THỊ XÃ SA PA"}),
+    ("xac_nhan_tinh_trang_hon_nhan",
+     ["ỦY BAN NHÂN DÂN PHƯỜNG TÂN PN", *HEADER, "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN",
+      "ỦY BAN NHÂN DÂN PHƯỜNG TÂN PHONG XÁC NHẬN:", "Họ, chữ đệm, tên: VĂN KIM QUYÊN"],
+     {"issuer": "ỦY BAN NHÂN DÂN PHƯỜNG TÂN PHONG"}),
     ("the_bao_hiem_y_te",  # a province is spelled from the list of provinces
      ["BẢO HIỂM XÃ HỘI VIỆT NAM", "BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍMINH", "THÔNG TIN THẺ BẢO HIỂM Y TẾ"],
      {"issuer": "BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH"}),
@@ -370,3 +382,13 @@ def test_a_column_rule_read_as_a_bar_does_not_hide_the_first_spouse():
     extraction = extract_fields("giay_chung_nhan_ket_hon", pages_from_texts(["\n".join(lines)]))
     assert extraction.fields["owner_id"].value == "066081601503"
     assert extraction.fields["spouse_id"].value == "048184668871"
+
+
+def test_a_name_the_sentence_broke_at_the_line_end_is_read_whole():
+    """GIVEN a decision naming its beneficiary in a sentence whose line ends inside the name
+    WHEN its fields are extracted
+    THEN the name takes the next line's first word, up to the comma"""
+    lines = ["QUYẾT ĐỊNH:", "Điều 1. Công nhận danh hiệu Gia đình văn hóa cho hộ bà Huỳnh Hồng Mỹ",
+             "Duyên, sinh ngày 06/05/1960, số định danh cá nhân 048160612345"]
+    extraction = extract_fields("quyet_dinh", pages_from_texts(["\n".join(lines)]))
+    assert extraction.fields["full_name"].value == "Huỳnh Hồng Mỹ Duyên"

@@ -140,4 +140,39 @@ def confirm_place(text: str, value: str, span: tuple[int, int]) -> tuple[str, bo
         return nfc(" ".join(head + best.split())), True
     if near:
         return nfc(" ".join(head + max(near)[1].split())), True
+    named = _named_again(text, span, head, len(place))
+    if named:
+        return nfc(" ".join(head + named)), True
     return spelled, False
+
+
+# Words that follow a body's name in its own sentences ("ỦY BAN NHÂN DÂN PHƯỜNG X XÁC NHẬN:").
+_AFTER_BODY = re.compile(r"\b(?:XAC NHAN|QUYET DINH|CHUNG NHAN|CHUNG THUC|TRICH LUC|CAP|KINH GUI|GUI|VE VIEC)\b.*$")
+
+
+def _named_again(text: str, span: tuple[int, int], head: list[str], size: int) -> list[str] | None:
+    """The place of the same kind of body named at the end of another line in capitals ("CHỦ TỊCH
+    ỦY BAN NHÂN DÂN THỊ XÃ SA PA" under a header read "THỊ XÃ SA ĐÊ"), up to what its sentence goes
+    on with ("... XÁC NHẬN:"), about as many words as read and all syllables; None when no line
+    names one, or lines name different places."""
+    from pipeline.stages.extract.syllables import is_syllable
+
+    kind = _key(head)
+    places = set()
+    offset = 0
+    for line in text.split("\n"):
+        start, end = offset, offset + len(line)
+        offset = end + 1
+        if (end > span[0] and start < span[1]) or upper_ratio(line) < 0.7:
+            continue  # in running text the place's extent is unclear ("phường Tân Phong xác nhận")
+        words = re.findall(r"[^\W_]+", line)
+        for i in range(len(words)):
+            for n in range(1, len(head) + 3):
+                if _key(words[i:i + n]) == kind:
+                    rest = words[i + n:]
+                    cut = _AFTER_BODY.search(fold_upper(" ".join(rest)))
+                    place = rest[:len(fold_upper(" ".join(rest))[:cut.start()].split())] if cut else rest
+                    if abs(len(place) - size) <= 1 and place and all(is_syllable(w) or w.isdigit() for w in place):
+                        places.add(" ".join(place).upper())
+                    break
+    return places.pop().split() if len(places) == 1 else None

@@ -19,6 +19,12 @@ from schemas.catalog import FieldValue
 NAME_MAX_WORDS = 4  # "Huỳnh Bá Duy Khánh"; five words or more is two names or a name and more
 _NATIONAL_BODIES = ("BẢO HIỂM XÃ HỘI VIỆT NAM",)
 _VOWEL = re.compile(r"[AEIOUY]")
+# Syllables of the Central Highlands' place names, written in the peoples' own spelling ("ĐẮK
+# LẮK", "KRÔNG BÚK", "EA H'LEO", "CƯ M'GAR"), which Vietnamese syllables do not cover; folded.
+HIGHLAND_SYLLABLES = frozenset("""
+DAK LAK KRONG EA H'LEO M'GAR M'DRAK GLEI PLEI KUIN R'LAP SONG DRAK KBANG KPA K'NAK MANG YANG CHU PAH
+PRONG SE PUK BUK NANG NO LAP BONG KAR ANA
+""".split())
 
 
 def calibrate(fields: dict[str, FieldValue]) -> tuple[dict[str, FieldValue], list[str]]:
@@ -65,18 +71,24 @@ def check_name(value: str) -> tuple[str, str | None]:
 
 def check_issuer(value: str) -> tuple[str, str | None]:
     """An issuing body: a national body's name ends where it ends; the name must be words of
-    capitals (OCR debris such as '&', '/', 'BIÊ&', 'PN' or a word in lower case is doubtful)."""
+    capitals that are syllables (OCR debris such as '&', '/', 'BIÊ&', 'PN', 'BIÊNÊNYA' or a word in
+    lower case is doubtful); a numbered ward or district and the highlands' names are words too."""
     for body in _NATIONAL_BODIES:
         if value.upper().startswith(body + " "):
             return body, None
     last = value.rfind("BAN NHÂN DÂN")
     if last > 0:  # the superior body, then the issuer ("... HUYỆN PHÚ VANG - Y BAN NHÂN DÂN XÃ PHÚ MẬU")
         value = "ỦY " + value[last:]
-    for word in value.split():
+    words = value.split()
+    for index, word in enumerate(words):
         if word in ("-", "–"):  # "PHÒNG TÀI CHÍNH - KẾ HOẠCH"
             continue
-        if not re.fullmatch(r"[^\W\d_]+", word) or not word.isupper():
+        if re.fullmatch(r"[0-9]{1,2}", word) and index and fold_upper(words[index - 1]) in ("PHUONG", "QUAN"):
+            continue  # "PHƯỜNG 10", "QUẬN 3": the city's numbered wards and districts
+        if not re.fullmatch(r"[^\W\d_]+(?:'[^\W\d_]+)?", word) or not word.isupper():
             return value, f"'{word}' is not a word of a body's name"
         if not _VOWEL.search(fold_upper(word)):
             return value, f"'{word}' has no vowel"
+        if not is_syllable(word) and fold_upper(word) not in HIGHLAND_SYLLABLES:
+            return value, f"'{word}' is not a Vietnamese syllable"
     return value, None

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.stages.extract.rules import fix_surname, is_surname, name_word
+from pipeline.stages.extract.syllables import is_syllable
 from pipeline.stages.extract.lexicon import (
     OTHER,
     CompiledLabel,
@@ -445,18 +446,34 @@ _BIRTH_YEAR = re.compile(r"(?:sinh nam|nam sinh)\s*:?\s*((?:19|20)[0-9]{2})(?![0
 def people_in_sentences(lines: Sequence[Line]) -> list[Found]:
     """A person named after an honorific inside a sentence, and the birth year printed after them."""
     out = []
-    for line in lines:
+    for index, line in enumerate(lines):
         for m in _SENTENCE_PERSON.finditer(line.folded):
             name = read_name(line, m.end(), len(line.text))
             if not name:
                 continue
-            out.append(found_value("full_name", name, line, 0.7, "sentence", ""))
+            found = found_value("full_name", name, line, 0.7, "sentence", "")
+            out.append(_name_run_on(found, name, line, lines[index + 1] if index + 1 < len(lines) else None))
             year = _BIRTH_YEAR.search(line.folded, name[2], name[2] + 40)
             if year:
                 out.append(found_value("birth_year", (year.group(1), year.start(1), year.end(1)), line, 0.7,
                                   "sentence", ""))
             break
     return out
+
+
+def _name_run_on(found: Found, name: tuple[str, int, int], line: Line, following: Line | None) -> Found:
+    """A name the sentence broke at the end of its line ("... cho hộ bà Huỳnh Hồng Mỹ" / "Duyên,
+    sinh ngày ..."): the next line's first word joins it when it is a capitalised name word
+    ending at a comma or before "sinh", and the name is short of four words."""
+    if following is None or following.page != line.page or line.text[name[2]:].strip() \
+            or len(found.value.split()) >= 4 or not following.words:
+        return found
+    m = re.match(r"([^\W\d_]+)(?=\s*,|\s+sinh\b)", following.text)
+    if not m or not m.group(1)[0].isupper() or not is_syllable(m.group(1)):
+        return found
+    word = title_case_vi(m.group(1)) if m.group(1).isupper() else m.group(1)
+    boxes = found.boxes + tuple(w.bbox for w in following.words[:1] if w.bbox is not None)
+    return Found(found.field, f"{found.value} {word}", found.confidence, found.page, found.order, boxes, found.how)
 
 
 def read_layout(pages: Sequence[OcrPageRecord], doc_type: str) -> dict[str, list[Found]]:

@@ -317,7 +317,8 @@ _STRICT_PREFIXES = {"SO ": r"SỞ (?!HỮU)", "PHONG ": "PHÒNG ", "BO ": "BỘ 
 # The national heading where OCR merged it into the issuer's line, also glued to the body's last word
 # with its first letters lost ("XUÂN KHÁNHỘNG HÒA XÃ HỘI").
 _NATIONAL_WORDS = re.compile(r"\b(CONG\s*HOA\s*XA\s*HOI|CONG\s*HOA|DOC\s*LAP|SOCIALIST)\b.*$"
-                             r"|(?:C?O?NG\s*)?HOA\s*XA\s*HOI\s*CHU\s*NGHIA.*$")
+                             r"|(?:C?O?NG\s*)?HOA\s*XA\s*HOI\s*CHU\s*NGHIA.*$"
+                             r"|DOC\s*LAP\s*-?\s*TU\s*DO.*$")  # the motto glued on ("HƯNG DŨNGĐộc lập")
 
 
 def _issuer(doc: _Text, settings: ExtractSettings, title_keys: Sequence[str]) -> FieldValue | None:
