@@ -404,27 +404,35 @@ def _kept_key_timestamper_class():
 KeptKeyTimeStamper = _kept_key_timestamper_class()
 
 
-def external_rate(pdf: bytes, spec: SignSpec, pki, seconds: float) -> float:
-    """Token signatures per second of server time: prepare + finish, the token's signing left out."""
+def external_server_seconds(pdf: bytes, spec: SignSpec, chain, token) -> float:
+    """One in-process external signature: the seconds of prepare_external and finish_external,
+    without the token's own signing between them."""
     from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
     from cryptography.hazmat.primitives.hashes import SHA256
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-    from pyhanko.keys import load_certs_from_pemder_data
 
     from pipeline.stages.sign_external import finish_external, prepare_external
+
+    started = time.perf_counter()
+    prepared = prepare_external(pdf, spec, chain, datetime.now(UTC))
+    between = time.perf_counter()
+    signature = token.sign(prepared.data_to_sign, PKCS1v15(), SHA256())
+    resumed = time.perf_counter()
+    finish_external(prepared.pdf, prepared.state, signature)
+    return (between - started) + (time.perf_counter() - resumed)
+
+
+def external_rate(pdf: bytes, spec: SignSpec, pki, seconds: float) -> float:
+    """Token signatures per second of server time: prepare + finish, the token's signing left out."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    from pyhanko.keys import load_certs_from_pemder_data
 
     chain = list(load_certs_from_pemder_data(pki.chain_pem("official")))
     token = load_pem_private_key(pki.key_pem("official").read_bytes(), password=None)
     server, count = 0.0, 0
     while server < seconds or count < 2:
-        started = time.perf_counter()
-        prepared = prepare_external(pdf, spec, chain, datetime.now(UTC))
-        between = time.perf_counter()
-        signature = token.sign(prepared.data_to_sign, PKCS1v15(), SHA256())
-        resumed = time.perf_counter()
-        finish_external(prepared.pdf, prepared.state, signature)
+        spent = external_server_seconds(pdf, spec, chain, token)
         if count:  # the first is a warm-up
-            server += (between - started) + (time.perf_counter() - resumed)
+            server += spent
         count += 1
     return (count - 1) / server
 
@@ -446,7 +454,6 @@ def api_external(pki, pdf: bytes, spec: SignSpec, count: int, directory: Path, i
     from pipeline.core.access import AccessStore
     from pipeline.core.runtime import Runtime
     from pipeline.settings import Settings
-    from pipeline.stages.sign_external import finish_external, prepare_external
     from pipeline.stores.objects import original_key, sha256_hex
 
     warm_up = 2
@@ -501,11 +508,7 @@ def api_external(pki, pdf: bytes, spec: SignSpec, count: int, directory: Path, i
             started = time.perf_counter()
             health = client.get("/healthz")
             local_started = time.perf_counter()
-            local = prepare_external(pdf, spec, certificates, datetime.now(UTC))
-            local_between = time.perf_counter()
-            local_signature = token.sign(local.data_to_sign, PKCS1v15(), SHA256())
-            local_resumed = time.perf_counter()
-            finish_external(local.pdf, local.state, local_signature)
+            local_seconds = external_server_seconds(pdf, spec, certificates, token)
             asked = time.perf_counter()
             prepared = client.post(f"/v1/documents/{document_id}/signatures/prepare", json={
                 "kind": "official", "certificate_chain": chain, "position": "Chủ tịch",
@@ -520,8 +523,7 @@ def api_external(pki, pdf: bytes, spec: SignSpec, count: int, directory: Path, i
             completed = time.perf_counter()
             assert done.status_code == 201 and done.json()["version"] == 2, done.text
             if number >= warm_up:
-                local_ms = (local_between - local_started) + (asked - local_resumed)
-                for name, seconds in (("healthz", local_started - started), ("local", local_ms),
+                for name, seconds in (("healthz", local_started - started), ("local", local_seconds),
                                       ("prepare", answered - asked),
                                       ("token", signed - answered), ("complete", completed - signed)):
                     times[name].append(seconds * 1000)

@@ -81,32 +81,60 @@ def bench_local(inputs: Path, work: Path, jobs: int) -> float:
     return time.perf_counter() - started
 
 
-def bench_queued(inputs: Path, warm_up: Path, work: Path, processes: int) -> float:
+def bench_queued(inputs: Path, warm_up: Path, work: Path, processes: int, server_url: str | None = None) -> float:
     port = free_port()
     redis = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     home = work / f"queued-{processes}"
-    env = environment(home, SOHOA_BROKER_URL=f"redis://127.0.0.1:{port}/0")
+    database = scratch_database(server_url, f"sohoa_bench_workers_{processes}") if server_url else None
+    extra = {"SOHOA_DATABASE_URL": database} if database else {}
+    env = environment(home, SOHOA_BROKER_URL=f"redis://127.0.0.1:{port}/0", **extra)
+    if database:
+        sohoa(env, "db", "upgrade")  # as the compose file's one-shot `migrate` does
     time.sleep(0.5)
     worker = subprocess.Popen([sys.executable, "-m", "pipeline", "worker", "--processes", str(processes)],
                               env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)
     try:
         # One document per process first: processes booted, classifier loaded, caches warm.
-        wait_done(home, sohoa(env, "ingest", "--queue", warm_up).stdout.strip())
+        index_url = database or f"sqlite:///{home.resolve() / 'index.sqlite3'}"
+        wait_done(index_url, sohoa(env, "ingest", "--queue", warm_up).stdout.strip())
         started = time.perf_counter()
         batch_id = sohoa(env, "ingest", "--queue", inputs).stdout.strip()
-        wait_done(home, batch_id)
+        wait_done(index_url, batch_id)
         return time.perf_counter() - started
     finally:
         os.killpg(worker.pid, 15)
         worker.wait()
         redis.kill()
         redis.wait()
+        if database:
+            drop_database(server_url, database)
 
 
-def wait_done(home: Path, batch_id: str) -> None:
-    batches = Batches(Index(f"sqlite:///{home.resolve() / 'index.sqlite3'}"))
+def scratch_database(server_url: str, name: str) -> str:
+    """A new empty database on ``server_url`` (PostgreSQL), its URL."""
+    from sqlalchemy import create_engine, make_url, text
+
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server_url: str, url: str) -> None:
+    from sqlalchemy import create_engine, make_url, text
+
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def wait_done(index_url: str, batch_id: str) -> None:
+    batches = Batches(Index(index_url))
     while not batches.counts(batch_id).done:
         time.sleep(0.1)
     counts = batches.counts(batch_id)
@@ -119,6 +147,10 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=24)
     parser.add_argument("--seed", type=int, default=9000)
     parser.add_argument("--pages-per-document", type=int, default=1)
+    parser.add_argument("--database-server", metavar="URL",
+                        help="the queued runs' index on a fresh database of this PostgreSQL server (as workers "
+                             "run in production), e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres; "
+                             "default: the embedded SQLite index")
     args = parser.parse_args()
     if shutil.which("redis-server") is None:
         raise SystemExit("redis-server is not installed")
@@ -127,13 +159,14 @@ def main() -> None:
         inputs = make_inputs(work / "in", args.pages, args.seed, args.pages_per_document)
         warm_up = make_inputs(work / "warm", 2, args.seed + 5000, 1)
         local = bench_local(inputs, work, 1)
-        one = bench_queued(inputs, warm_up, work, 1)
-        two = bench_queued(inputs, warm_up, work, 2)
+        one = bench_queued(inputs, warm_up, work, 1, args.database_server)
+        two = bench_queued(inputs, warm_up, work, 2, args.database_server)
         local_two = bench_local(inputs, work, 2)
     pages = args.pages
     result = {
         "pages": pages,
         "pages_per_document": args.pages_per_document,
+        "queued_index": "postgresql" if args.database_server else "sqlite",
         "local_jobs1_pages_per_s": round(pages / local, 3),
         "queued_1_process_pages_per_s": round(pages / one, 3),
         "queued_2_processes_pages_per_s": round(pages / two, 3),
@@ -143,7 +176,8 @@ def main() -> None:
         "queued_per_core_vs_local": round(local / one, 2),
         "queued_2_per_core_vs_local": round(local / (two * 2), 2),
     }
-    print(f"{pages} pages ({args.pages_per_document} per document), OMP_THREAD_LIMIT=1")
+    index = "PostgreSQL" if args.database_server else "embedded SQLite"
+    print(f"{pages} pages ({args.pages_per_document} per document), OMP_THREAD_LIMIT=1, queued runs' index: {index}")
     print(f"(a) sohoa ingest --jobs 1          {pages / local:6.3f} pages/s  ({local:.1f} s)")
     print(f"(b) sohoa worker --processes 1     {pages / one:6.3f} pages/s  ({one:.1f} s)")
     print(f"(c) sohoa worker --processes 2     {pages / two:6.3f} pages/s  ({two:.1f} s)")
