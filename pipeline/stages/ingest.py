@@ -631,6 +631,9 @@ def _decoded_by_opencv(handle: io.BufferedReader, image: Image.Image) -> np.ndar
     or when OpenCV cannot decode it: Pillow then decodes it, and says what is wrong."""
     import cv2
 
+    # A truncated file makes OpenCV print a warning of its own to stderr ("PNG input buffer is
+    # incomplete") before Pillow gives the reason that counts; its errors stay on.
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     if image.format not in ("PNG", "JPEG") or image.mode not in ("L", "RGB") or getattr(image, "n_frames", 1) != 1:
         return None
     if "transparency" in image.info:
