@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from difflib import SequenceMatcher
 
+from pipeline.stages.extract.syllables import is_syllable
 from pipeline.textnorm import fold_upper, nfc, upper_ratio
 
 # What a body is called, longest first so "THỊ XÃ" is tried before "XÃ".
@@ -87,16 +89,21 @@ def _province(place: list[str]) -> str | None:
     return None
 
 
-def _mentions(text: str, skip: tuple[int, int], size: int) -> list[tuple[list[str], bool]]:
-    """Runs of ``size`` - 1 to ``size`` + 1 words on each line outside ``skip``, with whether the
-    line is running text (mixed case, read with its marks) rather than capitals."""
-    out: list[tuple[list[str], bool]] = []
+def _lines_outside(text: str, skip: tuple[int, int]) -> Iterator[str]:
+    """The lines of ``text`` that do not overlap the span ``skip`` (where the value was read)."""
     offset = 0
     for line in text.split("\n"):
         start, end = offset, offset + len(line)
         offset = end + 1
-        if end > skip[0] and start < skip[1]:
-            continue
+        if not (end > skip[0] and start < skip[1]):
+            yield line
+
+
+def _mentions(text: str, skip: tuple[int, int], size: int) -> list[tuple[list[str], bool]]:
+    """Runs of ``size`` - 1 to ``size`` + 1 words on each line outside ``skip``, with whether the
+    line is running text (mixed case, read with its marks) rather than capitals."""
+    out: list[tuple[list[str], bool]] = []
+    for line in _lines_outside(text, skip):
         words = re.findall(r"[^\W_]+", line)
         running = upper_ratio(line) < 0.7
         for n in {size - 1, size, size + 1} - {0}:
@@ -155,23 +162,19 @@ def _named_again(text: str, span: tuple[int, int], head: list[str], size: int) -
     ỦY BAN NHÂN DÂN THỊ XÃ SA PA" under a header read "THỊ XÃ SA ĐÊ"), up to what its sentence goes
     on with ("... XÁC NHẬN:"), about as many words as read and all syllables; None when no line
     names one, or lines name different places."""
-    from pipeline.stages.extract.syllables import is_syllable
-
     kind = _key(head)
     places = set()
-    offset = 0
-    for line in text.split("\n"):
-        start, end = offset, offset + len(line)
-        offset = end + 1
-        if (end > span[0] and start < span[1]) or upper_ratio(line) < 0.7:
+    for line in _lines_outside(text, span):
+        if upper_ratio(line) < 0.7:
             continue  # in running text the place's extent is unclear ("phường Tân Phong xác nhận")
         words = re.findall(r"[^\W_]+", line)
         for i in range(len(words)):
             for n in range(1, len(head) + 3):
                 if _key(words[i:i + n]) == kind:
                     rest = words[i + n:]
-                    cut = _AFTER_BODY.search(fold_upper(" ".join(rest)))
-                    place = rest[:len(fold_upper(" ".join(rest))[:cut.start()].split())] if cut else rest
+                    folded = fold_upper(" ".join(rest))
+                    cut = _AFTER_BODY.search(folded)
+                    place = rest[:len(folded[:cut.start()].split())] if cut else rest
                     if abs(len(place) - size) <= 1 and place and all(is_syllable(w) or w.isdigit() for w in place):
                         places.add(" ".join(place).upper())
                     break

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.stages.extract.rules import fix_surname, is_surname, name_word
 from pipeline.stages.extract.syllables import is_syllable
@@ -328,13 +328,10 @@ def labelled_values(lines: Sequence[Line], doc_type: str) -> list[Found]:
             end = later[0] if later else len(line.text)
             if _is_longer_label(line, hit, end):
                 continue
-            reader = READERS[hit.label.kind]
-            value = reader(line, hit.end, end)
+            value = _read_value(hit, line, hit.end, end)
             if value and hit.label.line_start and not hit.colon and line.text[value[2]:end].strip(" .,;"):
                 continue  # "Số 51 đường Hùng Vương": an address, not "Số: 51"
             weight = hit.label.weight
-            if value and hit.label.field == "valid_until":
-                value = _period_end(line, value, end)
             if value:
                 out.append(found_value(hit.label.field, value, line, (0.9 if hit.colon else 0.8) * weight, "label",
                                   hit.label.label))
@@ -346,13 +343,20 @@ def labelled_values(lines: Sequence[Line], doc_type: str) -> list[Found]:
                         continue
                     other_hits = hits_by_line[other.order] if other.order < len(hits_by_line) else []
                     stop = other_hits[0].start if other_hits else len(other.text)
-                    value = reader(other, 0, stop) if stop > 0 else None
-                    if value and hit.label.field == "valid_until":
-                        value = _period_end(other, value, stop)
+                    value = _read_value(hit, other, 0, stop) if stop > 0 else None
                     if value:
                         out.append(found_value(hit.label.field, value, other, 0.85 * weight, how, hit.label.label))
                         break
     return out
+
+
+def _read_value(hit: _Hit, line: Line, start: int, end: int) -> tuple[str, int, int] | None:
+    """The value of the label's kind on ``line`` between ``start`` and ``end``; a validity printed
+    as a period is its end."""
+    value = READERS[hit.label.kind](line, start, end)
+    if value and hit.label.field == "valid_until":
+        value = _period_end(line, value, end)
+    return value
 
 
 _UNTIL = re.compile(r"\s*(?:den|toi|-|–)\s*(?:ngay\s*)?$")
@@ -473,7 +477,7 @@ def _name_run_on(found: Found, name: tuple[str, int, int], line: Line, following
         return found
     word = title_case_vi(m.group(1)) if m.group(1).isupper() else m.group(1)
     boxes = found.boxes + tuple(w.bbox for w in following.words[:1] if w.bbox is not None)
-    return Found(found.field, f"{found.value} {word}", found.confidence, found.page, found.order, boxes, found.how)
+    return replace(found, value=f"{found.value} {word}", boxes=boxes)
 
 
 def read_layout(pages: Sequence[OcrPageRecord], doc_type: str) -> dict[str, list[Found]]:

@@ -122,16 +122,14 @@ def _fillers_as_k(text: str) -> str:
     return re.sub(r"(?<=<)[K<]+$", lambda m: "<" * len(m.group()), text)
 
 
-_LOOK_ALIKE_LETTER = {"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G", "4": "A"}
-
-
 def _undoubled(name_line: str) -> str:
     """The name line (letters and fillers only, and no check digit covers it) with a letter read
     twice, once as its look-alike digit ("VO0<<THI" for VO<<THI), read once."""
-    return re.sub(r"([A-Z])([0-9])|([0-9])([A-Z])",
-                  lambda m: (m.group(1) if _LOOK_ALIKE_LETTER.get(m.group(2)) == m.group(1) else m.group(0))
-                  if m.group(1) else (m.group(4) if _LOOK_ALIKE_LETTER.get(m.group(3)) == m.group(4) else m.group(0)),
-                  name_line)
+    def once(m: re.Match) -> str:
+        letter, digit = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        return letter if digit.translate(TO_LETTER) == letter else m.group(0)
+
+    return re.sub(r"([A-Z])([0-9])|([0-9])([A-Z])", once, name_line)
 
 
 def _fit_name_line(line: str) -> str:

@@ -256,8 +256,7 @@ def _name_after(doc: _Text, pos: int, *, wrap: bool = False) -> tuple[int, int, 
     """The capitalised words starting at ``pos`` on its line (the next line when the rest of the
     line is empty; with ``wrap`` a name broken over two lines is followed)."""
     text = doc.text
-    line_end = text.find("\n", pos)
-    line_end = len(text) if line_end < 0 else line_end
+    line_end = _line_end(text, pos)
     if not text[pos:line_end].strip():
         pos = line_end + 1
     words: list[tuple[int, int]] = []
@@ -329,8 +328,7 @@ def _issuer(doc: _Text, settings: ExtractSettings, title_keys: Sequence[str]) ->
     text, folded = doc.text, doc.folded
     fragments: list[tuple[int, int]] = []
     for index, (start, _) in enumerate(doc.line_starts[: settings.header_lines]):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
+        end = _line_end(text, start)
         line_folded = folded[start:end].upper()
         key = squash(text[start:end])
         if not key:
