@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import functools
 import hashlib
 import io
 import json
@@ -624,16 +625,23 @@ def _load_image_page(path: Path, index: int, max_image_pixels: int) -> LoadedPag
     return LoadedPage(pixels=pixels, dpi=dpi)
 
 
+@functools.lru_cache(maxsize=1)
+def _opencv():
+    """OpenCV, imported when a page is first decoded (not at start-up), told once to keep its own
+    warnings to itself: a truncated file makes it print one to stderr ("PNG input buffer is
+    incomplete") before Pillow gives the reason that counts; its errors stay on."""
+    import cv2
+
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    return cv2
+
+
 def _decoded_by_opencv(handle: io.BufferedReader, image: Image.Image) -> np.ndarray | None:
     """The pixels of a plain 8-bit grey or RGB PNG or JPEG, decoded by OpenCV: the same pixels as
     Pillow's (libpng, libjpeg-turbo; tests/test_ingest_decode.py compares them) in about half the
     time, for the commonest scans. None for anything else (palettes, alpha, 16 bits, CMYK, frames),
     or when OpenCV cannot decode it: Pillow then decodes it, and says what is wrong."""
-    import cv2
-
-    # A truncated file makes OpenCV print a warning of its own to stderr ("PNG input buffer is
-    # incomplete") before Pillow gives the reason that counts; its errors stay on.
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    cv2 = _opencv()
     if image.format not in ("PNG", "JPEG") or image.mode not in ("L", "RGB") or getattr(image, "n_frames", 1) != 1:
         return None
     if "transparency" in image.info:
